@@ -1,0 +1,491 @@
+//! Reading templates: YAML (short-form tags, long form, or both mixed) and JSON, into one model.
+//!
+//! This is the only module that touches the YAML parser. It builds values from parser events so
+//! that every node keeps its line and column: errors name them, and `SourceMap` lets later checks
+//! point at the text behind a JSON pointer. It must not depend on the writers or on comparison.
+
+use std::collections::HashMap;
+
+use yaml_rust2::parser::{Event, Parser, Tag};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use super::template::{pointer_segment, ModelErrorKind, Template};
+use super::value::{is_function_key, long_name_of_tag, Intrinsic, IntrinsicError, Map, Value};
+
+/// A place in a source text: 1-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// JSON pointer → where that value starts in the source.
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    places: HashMap<String, Location>,
+}
+
+impl SourceMap {
+    /// The location of the value at `pointer`, or of its nearest located ancestor.
+    pub fn locate(&self, pointer: &str) -> Option<Location> {
+        let mut p = pointer;
+        loop {
+            if let Some(l) = self.places.get(p) {
+                return Some(*l);
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return None,
+            }
+        }
+    }
+}
+
+/// The source format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Json,
+}
+
+/// A template that failed to read, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{source_name}{}: {kind}", location.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct ReadError {
+    pub source_name: String,
+    pub location: Option<Location>,
+    /// JSON pointer of the offending value, where the error is about one.
+    pub pointer: Option<String>,
+    pub kind: Box<ReadErrorKind>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadErrorKind {
+    #[error("invalid YAML: {0}")]
+    Yaml(String),
+    #[error("invalid JSON: {0}")]
+    Json(String),
+    #[error("the file is empty")]
+    Empty,
+    #[error("more than one YAML document; a template is one document")]
+    MultipleDocuments,
+    #[error("unknown tag {0}")]
+    UnknownTag(String),
+    #[error("{0} has no short form; write it in long form (`{0}: ...`)")]
+    NoShortForm(&'static str),
+    #[error(
+        "a tag directly inside a tag ({outer} {inner}); write the outer function in long form (`{long}: {inner} ...`)"
+    )]
+    TagInTag { outer: String, inner: String, long: String },
+    #[error("duplicate key {0}")]
+    DuplicateKey(String),
+    #[error("mapping keys must be plain strings")]
+    ComplexKey,
+    #[error("unknown alias")]
+    UnknownAlias,
+    #[error("{0}")]
+    Intrinsic(IntrinsicError),
+    #[error("{0}")]
+    Model(ModelErrorKind),
+}
+
+/// A read template with where each of its values came from.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub template: Template,
+    pub source_map: SourceMap,
+}
+
+/// Picks the format by file name: `.json` is JSON, everything else YAML.
+pub fn format_of(name: &str) -> Format {
+    if name.to_ascii_lowercase().ends_with(".json") {
+        Format::Json
+    } else {
+        Format::Yaml
+    }
+}
+
+/// Reads a template from `text`; `source_name` names it in errors.
+pub fn read_template(text: &str, source_name: &str, format: Format) -> Result<Parsed, ReadError> {
+    let (value, source_map) = read_value(text, source_name, format)?;
+    let template = Template::from_value(value).map_err(|e| ReadError {
+        source_name: source_name.to_string(),
+        location: source_map.locate(&e.pointer),
+        pointer: Some(e.pointer.clone()),
+        kind: Box::new(ReadErrorKind::Model(e.kind)),
+    })?;
+    Ok(Parsed { template, source_map })
+}
+
+/// Reads any value (a whole template or a fragment) with its source map.
+pub fn read_value(text: &str, source_name: &str, format: Format) -> Result<(Value, SourceMap), ReadError> {
+    let fail = |location: Option<Location>, kind| ReadError {
+        source_name: source_name.to_string(),
+        location,
+        pointer: None,
+        kind: Box::new(kind),
+    };
+    if format == Format::Json {
+        // The YAML parser takes JSON too and keeps positions; serde_json first gives JSON's own
+        // syntax errors (trailing commas, comments) that YAML would accept.
+        if let Err(e) = serde_json::from_str::<serde_json::Value>(text) {
+            let location = (e.line() > 0).then(|| Location { line: e.line(), column: e.column() });
+            let msg = e.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            return Err(fail(location, ReadErrorKind::Json(msg)));
+        }
+    }
+    let mut b = Builder {
+        parser: Parser::new_from_str(text),
+        text,
+        anchors: HashMap::new(),
+        map: SourceMap::default(),
+        peeked: None,
+    };
+    b.read_document().map_err(|(location, pointer, kind)| ReadError {
+        source_name: source_name.to_string(),
+        location,
+        pointer,
+        kind: Box::new(kind),
+    })
+}
+
+type Failure = (Option<Location>, Option<String>, ReadErrorKind);
+
+fn at(m: &Marker) -> Location {
+    Location { line: m.line(), column: m.col() + 1 }
+}
+
+struct Builder<'a> {
+    parser: Parser<std::str::Chars<'a>>,
+    text: &'a str,
+    anchors: HashMap<usize, Value>,
+    map: SourceMap,
+    peeked: Option<(Event, Marker)>,
+}
+
+impl<'a> Builder<'a> {
+    fn next(&mut self) -> Result<(Event, Marker), Failure> {
+        if let Some(e) = self.peeked.take() {
+            return Ok(e);
+        }
+        self.parser.next_token().map_err(|e| {
+            let m = e.marker();
+            (Some(at(m)), None, ReadErrorKind::Yaml(e.info().to_string()))
+        })
+    }
+
+    fn read_document(&mut self) -> Result<(Value, SourceMap), Failure> {
+        // StreamStart, then DocumentStart or StreamEnd.
+        loop {
+            let (ev, _) = self.next()?;
+            match ev {
+                Event::StreamStart | Event::Nothing => continue,
+                Event::DocumentStart => break,
+                Event::StreamEnd => return Err((None, None, ReadErrorKind::Empty)),
+                _ => return Err((None, None, ReadErrorKind::Yaml("unexpected start of stream".into()))),
+            }
+        }
+        let (ev, m) = self.next()?;
+        let value = self.node(ev, m, String::new())?;
+        match self.next()? {
+            (Event::DocumentEnd, _) => {}
+            (_, m) => return Err((Some(at(&m)), None, ReadErrorKind::MultipleDocuments)),
+        }
+        match self.next()? {
+            (Event::StreamEnd, _) => {}
+            (_, m) => return Err((Some(at(&m)), None, ReadErrorKind::MultipleDocuments)),
+        }
+        if matches!(value, Value::Null) {
+            return Err((None, None, ReadErrorKind::Empty));
+        }
+        Ok((value, std::mem::take(&mut self.map)))
+    }
+
+    /// Builds the node that starts with `ev`, at JSON pointer `pointer`.
+    fn node(&mut self, ev: Event, m: Marker, pointer: String) -> Result<Value, Failure> {
+        let loc = at(&m);
+        self.map.places.insert(pointer.clone(), loc);
+        let (value, anchor) = match ev {
+            Event::Alias(id) => {
+                let v = self.anchors.get(&id).cloned().ok_or((
+                    Some(loc),
+                    Some(pointer.clone()),
+                    ReadErrorKind::UnknownAlias,
+                ))?;
+                (v, 0)
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let v = match tag {
+                    None => resolve_plain(text, style),
+                    Some(tag) => {
+                        if text.is_empty() && style == TScalarStyle::Plain {
+                            self.check_tag_in_tag(&tag, &m, &pointer)?;
+                        }
+                        self.tagged(&tag, resolve_plain(text, style), loc, &pointer)?
+                    }
+                };
+                (v, anchor)
+            }
+            Event::SequenceStart(anchor, tag) => {
+                let mut items = Vec::new();
+                loop {
+                    let (ev, m) = self.next()?;
+                    if ev == Event::SequenceEnd {
+                        break;
+                    }
+                    let p = format!("{pointer}/{}", items.len());
+                    items.push(self.node(ev, m, p)?);
+                }
+                let v = Value::List(items);
+                let v = match tag {
+                    None => v,
+                    Some(tag) => self.tagged(&tag, v, loc, &pointer)?,
+                };
+                (v, anchor)
+            }
+            Event::MappingStart(anchor, tag) => {
+                let mut entries = Map::new();
+                loop {
+                    let (ev, km) = self.next()?;
+                    let key = match ev {
+                        Event::MappingEnd => break,
+                        Event::Scalar(k, _, _, None) => k,
+                        _ => return Err((Some(at(&km)), Some(pointer.clone()), ReadErrorKind::ComplexKey)),
+                    };
+                    let p = format!("{pointer}/{}", pointer_segment(&key));
+                    if entries.contains_key(&key) {
+                        return Err((Some(at(&km)), Some(p), ReadErrorKind::DuplicateKey(key)));
+                    }
+                    let (ev, vm) = self.next()?;
+                    let v = self.node(ev, vm, p.clone())?;
+                    // Point at the key: that is where a reader looks for an entry.
+                    self.map.places.insert(p, at(&km));
+                    entries.insert(key, v);
+                }
+                let v = match tag {
+                    Some(tag) => self.tagged(&tag, Value::Map(entries), loc, &pointer)?,
+                    None => long_form(entries)
+                        .map_err(|e| (Some(loc), Some(pointer.clone()), ReadErrorKind::Intrinsic(e)))?,
+                };
+                (v, anchor)
+            }
+            _ => return Err((Some(loc), Some(pointer), ReadErrorKind::Yaml("unexpected event".into()))),
+        };
+        if anchor != 0 {
+            self.anchors.insert(anchor, value.clone());
+        }
+        Ok(value)
+    }
+
+    /// `!Base64 !Sub x` reaches the parser as an empty tagged scalar followed by a syntax error at
+    /// the second tag. Name the real mistake instead of the parser's.
+    fn check_tag_in_tag(&mut self, outer: &Tag, m: &Marker, pointer: &str) -> Result<(), Failure> {
+        let rest = self.text.get(m.index()..).unwrap_or("");
+        let rest = rest.trim_start_matches([' ', '\t']);
+        if !rest.starts_with('!') {
+            return Ok(());
+        }
+        match self.parser.next_token() {
+            Ok(e) => {
+                self.peeked = Some(e);
+                Ok(())
+            }
+            Err(_) => {
+                let inner: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
+                let outer_name = format!("{}{}", outer.handle, outer.suffix);
+                let long = long_name_of_tag(&outer.suffix).unwrap_or(&outer.suffix).to_string();
+                Err((
+                    Some(at(m)),
+                    Some(pointer.to_string()),
+                    ReadErrorKind::TagInTag { outer: outer_name, inner, long },
+                ))
+            }
+        }
+    }
+
+    fn tagged(&self, tag: &Tag, v: Value, loc: Location, pointer: &str) -> Result<Value, Failure> {
+        let fail = |kind| (Some(loc), Some(pointer.to_string()), kind);
+        if tag.handle == "!" {
+            let Some(long) = long_name_of_tag(&tag.suffix) else {
+                let long = format!("Fn::{}", tag.suffix);
+                return Err(match super::value::SPELLINGS.iter().find(|s| s.long == long) {
+                    Some(s) => fail(ReadErrorKind::NoShortForm(s.long)),
+                    None => fail(ReadErrorKind::UnknownTag(format!("!{}", tag.suffix))),
+                });
+            };
+            // A tagged scalar is the function's text argument: `!Ref` alone reads as an empty
+            // name, `!Sub 443` as the text 443.
+            let v = match v {
+                Value::Null => Value::String(String::new()),
+                Value::Bool(b) => Value::String(b.to_string()),
+                Value::Number(n) => Value::String(n),
+                other => other,
+            };
+            return Intrinsic::from_long(long, v).map(Value::from).map_err(|e| fail(ReadErrorKind::Intrinsic(e)));
+        }
+        // The YAML core tags: `!!str 443` forces a string, and so on.
+        if tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!" {
+            return match (tag.suffix.as_str(), v) {
+                ("str", Value::Number(s) | Value::String(s)) => Ok(Value::String(s)),
+                ("str", Value::Bool(b)) => Ok(Value::String(b.to_string())),
+                ("str", Value::Null) => Ok(Value::String(String::new())),
+                ("map", v @ Value::Map(_)) | ("seq", v @ Value::List(_)) => Ok(v),
+                ("int" | "float", Value::String(s) | Value::Number(s)) => Ok(Value::Number(s)),
+                ("bool", v @ Value::Bool(_)) | ("null", v @ Value::Null) => Ok(v),
+                _ => Err(fail(ReadErrorKind::UnknownTag(format!("!!{}", tag.suffix)))),
+            };
+        }
+        Err(fail(ReadErrorKind::UnknownTag(format!("{}{}", tag.handle, tag.suffix))))
+    }
+}
+
+/// A mapping whose single key is a function (`Fn::Join`, `Ref`) is that function.
+/// `Condition` counts only with a string argument: IAM policies have `Condition` maps too.
+fn long_form(entries: Map) -> Result<Value, IntrinsicError> {
+    if entries.len() == 1 {
+        if let Some((k, v)) = entries.first() {
+            let is_fn = is_function_key(k) && (k != "Condition" || matches!(v, Value::String(_)));
+            if is_fn || k.starts_with("Fn::") {
+                let (k, v) = entries.into_iter().next().unwrap_or_default();
+                return Intrinsic::from_long(&k, v).map(Value::from);
+            }
+        }
+    }
+    Ok(Value::Map(entries))
+}
+
+/// YAML 1.2 core schema resolution of an untagged scalar. Quoted and block scalars are strings.
+fn resolve_plain(text: String, style: TScalarStyle) -> Value {
+    if style != TScalarStyle::Plain {
+        return Value::String(text);
+    }
+    match text.as_str() {
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        "true" | "True" | "TRUE" => Value::Bool(true),
+        "false" | "False" | "FALSE" => Value::Bool(false),
+        t if is_core_number(t) => Value::Number(text),
+        _ => Value::String(text),
+    }
+}
+
+/// Whether `t` is an int or float in the YAML 1.2 core schema.
+pub(crate) fn is_core_number(t: &str) -> bool {
+    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+    if let Some(oct) = t.strip_prefix("0o") {
+        return !oct.is_empty() && oct.bytes().all(|b| (b'0'..=b'7').contains(&b));
+    }
+    if let Some(hex) = t.strip_prefix("0x") {
+        return !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    }
+    if matches!(body, ".inf" | ".Inf" | ".INF") || matches!(t, ".nan" | ".NaN" | ".NAN") {
+        return true;
+    }
+    // [0-9]* ( . [0-9]* )? ( [eE] [-+]? [0-9]+ )? with at least one digit before the exponent
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let (int, frac) = match mantissa.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (mantissa, None),
+    };
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || !frac.is_none_or(digits) || int.len() + frac.map_or(0, str::len) == 0 {
+        return false;
+    }
+    match exponent {
+        None => true,
+        Some(e) => {
+            let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+            !e.is_empty() && digits(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn yaml(s: &str) -> Value {
+        read_value(s, "t.yaml", Format::Yaml).unwrap().0
+    }
+
+    fn yaml_err(s: &str) -> ReadError {
+        read_value(s, "t.yaml", Format::Yaml).unwrap_err()
+    }
+
+    #[test]
+    fn core_numbers() {
+        for n in ["0", "443", "-1", "+2", "1.5", ".5", "1e3", "1.0e+3", "0o17", "0x1F", ".inf", "-.Inf", ".nan", "0777"]
+        {
+            assert!(is_core_number(n), "{n}");
+        }
+        for s in ["", ".", "e3", "1.2.3", "10.2.0.0/16", "2012-10-17", "0x", "1e", "yes", "0b101", "1_000"] {
+            assert!(!is_core_number(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn plain_scalars_resolve_by_yaml_1_2() {
+        assert_eq!(yaml("a: yes").as_map().unwrap()["a"], Value::str("yes"));
+        assert_eq!(yaml("a: 2012-10-17").as_map().unwrap()["a"], Value::str("2012-10-17"));
+        assert_eq!(yaml("a: 443").as_map().unwrap()["a"], Value::Number("443".into()));
+        assert_eq!(yaml("a: '443'").as_map().unwrap()["a"], Value::str("443"));
+        assert_eq!(yaml("a: TRUE").as_map().unwrap()["a"], Value::Bool(true));
+        assert_eq!(yaml("a: !!str 443").as_map().unwrap()["a"], Value::str("443"));
+    }
+
+    #[test]
+    fn condition_key_with_a_map_is_not_a_function() {
+        let v = yaml("Condition:\n  StringEquals:\n    a: b\n");
+        assert!(v.as_map().unwrap().contains_key("Condition"));
+    }
+
+    #[test]
+    fn errors_are_located() {
+        let e = yaml_err("a: 1\nb:\n  c: !Select [1]\n");
+        assert_eq!(e.location, Some(Location { line: 3, column: 14 }));
+        assert!(matches!(*e.kind, ReadErrorKind::Intrinsic(IntrinsicError::Arity { .. })));
+        let e = yaml_err("a: 1\na: 2\n");
+        assert_eq!(
+            (e.location, e.kind),
+            (Some(Location { line: 2, column: 1 }), ReadErrorKind::DuplicateKey("a".into()))
+        );
+        let e = yaml_err("a: !Foo x\n");
+        assert_eq!(*e.kind, ReadErrorKind::UnknownTag("!Foo".into()));
+        let e = yaml_err("a: !Length [1]\n");
+        assert_eq!(*e.kind, ReadErrorKind::NoShortForm("Fn::Length"));
+        let e = yaml_err("a:\n  b: !Base64 !Sub x\n");
+        assert!(matches!(*e.kind, ReadErrorKind::TagInTag { .. }), "{e}");
+        assert_eq!(e.location.map(|l| l.line), Some(2));
+    }
+
+    #[test]
+    fn aliases_copy_their_anchor() {
+        let v = yaml("a: &x [1, 2]\nb: *x\n");
+        let m = v.as_map().unwrap();
+        assert_eq!(m["a"], m["b"]);
+    }
+
+    #[test]
+    fn source_map_points_at_keys_and_items() {
+        let (_, map) = read_value("A:\n  B:\n    - x\n    - y\n", "t", Format::Yaml).unwrap();
+        assert_eq!(map.locate("/A/B"), Some(Location { line: 2, column: 3 }));
+        assert_eq!(map.locate("/A/B/1"), Some(Location { line: 4, column: 7 }));
+        assert_eq!(map.locate("/A/B/1/deeper"), Some(Location { line: 4, column: 7 }));
+    }
+
+    #[test]
+    fn json_syntax_errors_are_json_errors() {
+        let e = read_value("{\"a\": 1,}", "t.json", Format::Json).unwrap_err();
+        assert!(matches!(*e.kind, ReadErrorKind::Json(_)));
+        assert_eq!(e.location.map(|l| l.line), Some(1));
+    }
+}

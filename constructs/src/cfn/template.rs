@@ -1,0 +1,447 @@
+//! The template: sections, parameters, resources and outputs.
+//!
+//! Section and attribute order live in the tables below and nowhere else: `to_value` lays a
+//! template out in that order for every writer, `from_value` checks a read value against the same
+//! names. This module must not depend on any serialization crate.
+
+use indexmap::IndexMap;
+
+use super::value::{Map, Value};
+
+/// Top-level sections, in the order they are written.
+pub const SECTIONS: &[&str] = &[
+    "AWSTemplateFormatVersion",
+    "Description",
+    "Metadata",
+    "Parameters",
+    "Rules",
+    "Mappings",
+    "Conditions",
+    "Transform",
+    "Resources",
+    "Outputs",
+];
+
+/// Parameter attributes, in the order they are written.
+/// See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html
+pub const PARAMETER_ATTRIBUTES: &[&str] = &[
+    "Type",
+    "Default",
+    "Description",
+    "AllowedPattern",
+    "AllowedValues",
+    "MinLength",
+    "MaxLength",
+    "MinValue",
+    "MaxValue",
+    "ConstraintDescription",
+    "NoEcho",
+];
+
+/// Resource attributes, in the order they are written.
+/// See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-product-attribute-reference.html
+pub const RESOURCE_ATTRIBUTES: &[&str] = &[
+    "Type",
+    "Condition",
+    "DependsOn",
+    "DeletionPolicy",
+    "UpdateReplacePolicy",
+    "CreationPolicy",
+    "UpdatePolicy",
+    "Metadata",
+    "Properties",
+];
+
+/// Output attributes, in the order they are written.
+pub const OUTPUT_ATTRIBUTES: &[&str] = &["Description", "Condition", "Value", "Export"];
+
+/// A CloudFormation template.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Template {
+    pub format_version: Option<String>,
+    pub description: Option<String>,
+    pub metadata: Map,
+    pub parameters: IndexMap<String, Parameter>,
+    pub rules: Map,
+    pub mappings: Map,
+    pub conditions: Map,
+    pub transform: Option<Value>,
+    pub resources: IndexMap<String, Resource>,
+    pub outputs: IndexMap<String, Output>,
+}
+
+/// A template parameter. Attributes other than `Type` are absent unless set.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Parameter {
+    pub type_: String,
+    /// Every other attribute, keyed by its CloudFormation name (one of `PARAMETER_ATTRIBUTES`).
+    pub attributes: Map,
+}
+
+/// A resource.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Resource {
+    pub type_: String,
+    pub condition: Option<String>,
+    /// Written as a single name when there is one, as a list otherwise.
+    pub depends_on: Vec<String>,
+    pub properties: Map,
+    /// `DeletionPolicy`, `UpdateReplacePolicy`, `CreationPolicy`, `UpdatePolicy`, `Metadata`.
+    pub attributes: Map,
+}
+
+/// A template output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    pub value: Value,
+    pub description: Option<String>,
+    pub export_name: Option<Value>,
+    pub condition: Option<String>,
+}
+
+/// Where in a template a value broke the model, as a JSON pointer, and how.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{pointer}: {kind}")]
+pub struct ModelError {
+    pub pointer: String,
+    pub kind: ModelErrorKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ModelErrorKind {
+    #[error("the top level of a template must be a mapping")]
+    NotAMapping,
+    #[error("unknown section {0} (expected one of {list})", list = SECTIONS.join(", "))]
+    UnknownSection(String),
+    #[error("unknown {what} attribute {name} (expected one of {expected})")]
+    UnknownAttribute { what: &'static str, name: String, expected: String },
+    #[error("{what} must be {expected}")]
+    WrongType { what: String, expected: &'static str },
+    #[error("{what} is required")]
+    Missing { what: String },
+}
+
+/// Escapes one JSON pointer segment (RFC 6901).
+pub fn pointer_segment(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+fn err(pointer: String, kind: ModelErrorKind) -> ModelError {
+    ModelError { pointer, kind }
+}
+
+fn wrong(pointer: &str, what: &str, expected: &'static str) -> ModelError {
+    err(pointer.to_string(), ModelErrorKind::WrongType { what: what.to_string(), expected })
+}
+
+fn take_map(v: Value, pointer: &str, what: &str) -> Result<Map, ModelError> {
+    match v {
+        Value::Map(m) => Ok(m),
+        Value::Null => Ok(Map::new()),
+        _ => Err(wrong(pointer, what, "a mapping")),
+    }
+}
+
+fn take_string(v: Value, pointer: &str, what: &str) -> Result<String, ModelError> {
+    match v {
+        Value::String(s) | Value::Number(s) => Ok(s),
+        Value::Bool(b) => Ok(b.to_string()),
+        _ => Err(wrong(pointer, what, "a string")),
+    }
+}
+
+fn check_attributes(m: &Map, pointer: &str, what: &'static str, known: &[&str]) -> Result<(), ModelError> {
+    for name in m.keys() {
+        if !known.contains(&name.as_str()) {
+            return Err(err(
+                format!("{pointer}/{}", pointer_segment(name)),
+                ModelErrorKind::UnknownAttribute { what, name: name.clone(), expected: known.join(", ") },
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn entries<T>(
+    v: Value,
+    section: &str,
+    mut f: impl FnMut(Value, &str, &str) -> Result<T, ModelError>,
+) -> Result<IndexMap<String, T>, ModelError> {
+    let pointer = format!("/{section}");
+    let m = take_map(v, &pointer, section)?;
+    let mut out = IndexMap::with_capacity(m.len());
+    for (k, v) in m {
+        let p = format!("{pointer}/{}", pointer_segment(&k));
+        let item = f(v, &p, &k)?;
+        out.insert(k, item);
+    }
+    Ok(out)
+}
+
+impl Template {
+    /// Checks a read value against the template structure.
+    pub fn from_value(v: Value) -> Result<Template, ModelError> {
+        let Value::Map(top) = v else {
+            return Err(err(String::new(), ModelErrorKind::NotAMapping));
+        };
+        let mut t = Template::default();
+        for (section, v) in top {
+            let p = format!("/{}", pointer_segment(&section));
+            match section.as_str() {
+                "AWSTemplateFormatVersion" => t.format_version = Some(take_string(v, &p, &section)?),
+                "Description" => t.description = Some(take_string(v, &p, &section)?),
+                "Metadata" => t.metadata = take_map(v, &p, &section)?,
+                "Rules" => t.rules = take_map(v, &p, &section)?,
+                "Mappings" => t.mappings = take_map(v, &p, &section)?,
+                "Conditions" => t.conditions = take_map(v, &p, &section)?,
+                "Transform" => t.transform = Some(v),
+                "Parameters" => t.parameters = entries(v, "Parameters", Parameter::from_value)?,
+                "Resources" => t.resources = entries(v, "Resources", Resource::from_value)?,
+                "Outputs" => t.outputs = entries(v, "Outputs", Output::from_value)?,
+                _ => return Err(err(p, ModelErrorKind::UnknownSection(section))),
+            }
+        }
+        Ok(t)
+    }
+
+    /// The template as one value, sections and attributes in table order; empty sections left out.
+    pub fn to_value(&self) -> Value {
+        let mut top = Map::new();
+        for &section in SECTIONS {
+            let v = match section {
+                "AWSTemplateFormatVersion" => self.format_version.clone().map(Value::String),
+                "Description" => self.description.clone().map(Value::String),
+                "Metadata" => non_empty(&self.metadata),
+                "Rules" => non_empty(&self.rules),
+                "Mappings" => non_empty(&self.mappings),
+                "Conditions" => non_empty(&self.conditions),
+                "Transform" => self.transform.clone(),
+                "Parameters" => collect(&self.parameters, Parameter::to_value),
+                "Resources" => collect(&self.resources, Resource::to_value),
+                "Outputs" => collect(&self.outputs, Output::to_value),
+                _ => None,
+            };
+            if let Some(v) = v {
+                top.insert(section.to_string(), v);
+            }
+        }
+        Value::Map(top)
+    }
+}
+
+fn non_empty(m: &Map) -> Option<Value> {
+    (!m.is_empty()).then(|| Value::Map(m.clone()))
+}
+
+fn collect<T>(items: &IndexMap<String, T>, f: impl Fn(&T) -> Value) -> Option<Value> {
+    (!items.is_empty()).then(|| Value::Map(items.iter().map(|(k, v)| (k.clone(), f(v))).collect()))
+}
+
+impl Parameter {
+    pub fn new(type_: impl Into<String>) -> Parameter {
+        Parameter { type_: type_.into(), attributes: Map::new() }
+    }
+
+    /// Sets one attribute (a name from `PARAMETER_ATTRIBUTES`).
+    pub fn with(mut self, name: &str, value: impl Into<Value>) -> Parameter {
+        self.attributes.insert(name.to_string(), value.into());
+        self
+    }
+
+    fn from_value(v: Value, pointer: &str, id: &str) -> Result<Parameter, ModelError> {
+        let mut m = take_map(v, pointer, &format!("parameter {id}"))?;
+        check_attributes(&m, pointer, "parameter", PARAMETER_ATTRIBUTES)?;
+        let type_ = match m.shift_remove("Type") {
+            Some(t) => take_string(t, &format!("{pointer}/Type"), "Type")?,
+            None => {
+                return Err(err(
+                    pointer.to_string(),
+                    ModelErrorKind::Missing { what: format!("Type of parameter {id}") },
+                ))
+            }
+        };
+        Ok(Parameter { type_, attributes: m })
+    }
+
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        for &name in PARAMETER_ATTRIBUTES {
+            if name == "Type" {
+                m.insert(name.to_string(), Value::String(self.type_.clone()));
+            } else if let Some(v) = self.attributes.get(name) {
+                m.insert(name.to_string(), v.clone());
+            }
+        }
+        Value::Map(m)
+    }
+}
+
+impl Resource {
+    pub fn new(type_: impl Into<String>) -> Resource {
+        Resource { type_: type_.into(), ..Resource::default() }
+    }
+
+    fn from_value(v: Value, pointer: &str, id: &str) -> Result<Resource, ModelError> {
+        let mut m = take_map(v, pointer, &format!("resource {id}"))?;
+        check_attributes(&m, pointer, "resource", RESOURCE_ATTRIBUTES)?;
+        let type_ = match m.shift_remove("Type") {
+            Some(t) => take_string(t, &format!("{pointer}/Type"), "Type")?,
+            None => {
+                return Err(err(
+                    pointer.to_string(),
+                    ModelErrorKind::Missing { what: format!("Type of resource {id}") },
+                ))
+            }
+        };
+        let condition = m
+            .shift_remove("Condition")
+            .map(|c| take_string(c, &format!("{pointer}/Condition"), "Condition"))
+            .transpose()?;
+        let depends_on = match m.shift_remove("DependsOn") {
+            None => Vec::new(),
+            Some(Value::List(items)) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, d)| take_string(d, &format!("{pointer}/DependsOn/{i}"), "DependsOn"))
+                .collect::<Result<_, _>>()?,
+            Some(d) => vec![take_string(d, &format!("{pointer}/DependsOn"), "DependsOn")?],
+        };
+        let properties = match m.shift_remove("Properties") {
+            Some(p) => take_map(p, &format!("{pointer}/Properties"), "Properties")?,
+            None => Map::new(),
+        };
+        Ok(Resource { type_, condition, depends_on, properties, attributes: m })
+    }
+
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        for &name in RESOURCE_ATTRIBUTES {
+            let v = match name {
+                "Type" => Some(Value::String(self.type_.clone())),
+                "Condition" => self.condition.clone().map(Value::String),
+                "DependsOn" => match self.depends_on.as_slice() {
+                    [] => None,
+                    [one] => Some(Value::String(one.clone())),
+                    many => Some(Value::List(many.iter().cloned().map(Value::String).collect())),
+                },
+                "Properties" => non_empty(&self.properties),
+                other => self.attributes.get(other).cloned(),
+            };
+            if let Some(v) = v {
+                m.insert(name.to_string(), v);
+            }
+        }
+        Value::Map(m)
+    }
+}
+
+impl Output {
+    pub fn new(value: impl Into<Value>) -> Output {
+        Output { value: value.into(), description: None, export_name: None, condition: None }
+    }
+
+    fn from_value(v: Value, pointer: &str, id: &str) -> Result<Output, ModelError> {
+        let mut m = take_map(v, pointer, &format!("output {id}"))?;
+        check_attributes(&m, pointer, "output", OUTPUT_ATTRIBUTES)?;
+        let Some(value) = m.shift_remove("Value") else {
+            return Err(err(pointer.to_string(), ModelErrorKind::Missing { what: format!("Value of output {id}") }));
+        };
+        let description = m
+            .shift_remove("Description")
+            .map(|d| take_string(d, &format!("{pointer}/Description"), "Description"))
+            .transpose()?;
+        let condition = m
+            .shift_remove("Condition")
+            .map(|c| take_string(c, &format!("{pointer}/Condition"), "Condition"))
+            .transpose()?;
+        let export_name = match m.shift_remove("Export") {
+            None => None,
+            Some(e) => {
+                let p = format!("{pointer}/Export");
+                let mut e = take_map(e, &p, "Export")?;
+                check_attributes(&e, &p, "export", &["Name"])?;
+                match e.shift_remove("Name") {
+                    Some(n) => Some(n),
+                    None => return Err(err(p, ModelErrorKind::Missing { what: "Export Name".into() })),
+                }
+            }
+        };
+        Ok(Output { value, description, export_name, condition })
+    }
+
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        for &name in OUTPUT_ATTRIBUTES {
+            let v = match name {
+                "Description" => self.description.clone().map(Value::String),
+                "Condition" => self.condition.clone().map(Value::String),
+                "Value" => Some(self.value.clone()),
+                _ => self.export_name.clone().map(|n| {
+                    let mut e = Map::new();
+                    e.insert("Name".to_string(), n);
+                    Value::Map(e)
+                }),
+            };
+            if let Some(v) = v {
+                m.insert(name.to_string(), v);
+            }
+        }
+        Value::Map(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, Value)]) -> Value {
+        Value::Map(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+    }
+
+    #[test]
+    fn depends_on_scalar_and_list_read_the_same() {
+        let a = map(&[("Type", "AWS::S3::Bucket".into()), ("DependsOn", "X".into())]);
+        let b = map(&[("Type", "AWS::S3::Bucket".into()), ("DependsOn", vec!["X"].into())]);
+        let a = Resource::from_value(a, "/Resources/A", "A").unwrap();
+        let b = Resource::from_value(b, "/Resources/A", "A").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.depends_on, vec!["X".to_string()]);
+    }
+
+    #[test]
+    fn attributes_are_written_in_table_order() {
+        let r = map(&[
+            ("Properties", map(&[("A", "b".into())])),
+            ("DependsOn", vec!["X", "Y"].into()),
+            ("Type", "T".into()),
+            ("Condition", "C".into()),
+        ]);
+        let r = Resource::from_value(r, "/Resources/R", "R").unwrap().to_value();
+        let keys: Vec<_> = r.as_map().unwrap().keys().cloned().collect();
+        assert_eq!(keys, ["Type", "Condition", "DependsOn", "Properties"]);
+    }
+
+    #[test]
+    fn unknown_attributes_and_sections_are_located() {
+        let t = map(&[("Resources", map(&[("A", map(&[("Type", "T".into()), ("Propertys", Value::Null)]))]))]);
+        let e = Template::from_value(t).unwrap_err();
+        assert_eq!(e.pointer, "/Resources/A/Propertys");
+        let e = Template::from_value(map(&[("Resource", Value::Null)])).unwrap_err();
+        assert_eq!(e.kind, ModelErrorKind::UnknownSection("Resource".into()));
+        let e = Template::from_value(Value::List(vec![])).unwrap_err();
+        assert_eq!(e.kind, ModelErrorKind::NotAMapping);
+    }
+
+    #[test]
+    fn missing_type_and_output_value_are_errors() {
+        let t = map(&[("Resources", map(&[("A", map(&[("Properties", map(&[]))]))]))]);
+        assert_eq!(Template::from_value(t).unwrap_err().pointer, "/Resources/A");
+        let t = map(&[("Outputs", map(&[("O", map(&[("Description", "d".into())]))]))]);
+        assert!(matches!(Template::from_value(t).unwrap_err().kind, ModelErrorKind::Missing { .. }));
+    }
+
+    #[test]
+    fn pointer_segments_are_escaped() {
+        assert_eq!(pointer_segment("a/b~c"), "a~1b~0c");
+    }
+}

@@ -1,0 +1,74 @@
+//! Command-line arguments. Parsing only: each verb's behaviour lives in its own module.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Synthesizes, checks and publishes the CloudFormation of a secure SageMaker Studio platform.
+#[derive(Debug, Parser)]
+#[command(name = "sds", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Re-emit templates canonically: fixed section order, short-form tags.
+    Fmt(FmtArgs),
+    /// Compare two templates, or two directories of templates matched by file name, as
+    /// CloudFormation reads them. Exit 0 equal, 1 different, 2 error.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Yaml,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Template files (YAML or JSON).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Write the formatted templates into DIR instead of rewriting them in place.
+    #[arg(long, value_name = "DIR", conflicts_with = "check")]
+    pub out: Option<PathBuf>,
+    /// Write nothing; exit 1 and list the files that are not formatted.
+    #[arg(long)]
+    pub check: bool,
+    /// Output format [default: the input's].
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// Rewrite in place even when the file has comments, which formatting cannot keep.
+    #[arg(long)]
+    pub drop_comments: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old template, or a directory of templates.
+    pub old: PathBuf,
+    /// The new template, or a directory of templates.
+    pub new: PathBuf,
+    /// Output for people or for machines.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    /// Colour the human output (auto: on a terminal, unless NO_COLOR is set).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}

@@ -1,0 +1,23 @@
+//! The `sds` command library: one module per verb, plus the file handling they share.
+//! Commands write to the writers they are given and return an exit code; only `main` touches
+//! the process.
+
+pub mod cli;
+pub mod diff;
+pub mod files;
+pub mod fmt;
+mod style;
+
+use std::process::ExitCode;
+
+use cli::{Cli, Command};
+
+/// Runs one command with the process's standard output.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match cli.command {
+        Command::Fmt(args) => fmt::run(&args, &mut out),
+        Command::Diff(args) => diff::run(&args, &mut out),
+    }
+}

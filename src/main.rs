@@ -1,0 +1,17 @@
+//! The `sds` binary: parses arguments, runs the command, maps the outcome to an exit code
+//! (0 success, 1 differences or findings, 2 error).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = sds::cli::Cli::parse();
+    match sds::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
