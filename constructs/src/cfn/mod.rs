@@ -16,3 +16,6 @@ pub use read::{format_of, read_template, Format, Location, Parsed, ReadError, Re
 pub use template::{Output, Parameter, Resource, Template};
 pub use value::{get_att, import_value, ref_, sub, Intrinsic, Map, Value};
 pub use yaml::to_yaml;
+
+#[cfg(test)]
+mod forms_tests;

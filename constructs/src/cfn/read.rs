@@ -455,7 +455,7 @@ mod tests {
         assert!(matches!(*e.kind, ReadErrorKind::Intrinsic(IntrinsicError::Arity { .. })));
         let e = yaml_err("a: 1\na: 2\n");
         assert_eq!(
-            (e.location, e.kind),
+            (e.location, *e.kind),
             (Some(Location { line: 2, column: 1 }), ReadErrorKind::DuplicateKey("a".into()))
         );
         let e = yaml_err("a: !Foo x\n");

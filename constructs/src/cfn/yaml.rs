@@ -274,8 +274,15 @@ fn scalar(s: &str, in_flow: bool) -> String {
     }
 }
 
+/// Characters YAML cannot hold outside double quotes: controls, line separators, the byte-order
+/// mark and non-characters.
+/// See: https://yaml.org/spec/1.2.2/#51-character-set
+fn is_unprintable(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}')
+}
+
 fn needs_double_quotes(s: &str) -> bool {
-    s.chars().any(|c| (c.is_control() && c != '\t') || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}'))
+    s.chars().any(|c| c != '\t' && is_unprintable(c))
 }
 
 fn quoted(s: &str) -> String {
@@ -290,7 +297,7 @@ fn quoted(s: &str) -> String {
                 '\r' => out.push_str("\\r"),
                 '\t' => out.push_str("\\t"),
                 '\0' => out.push_str("\\0"),
-                c if c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}') => {
+                c if is_unprintable(c) => {
                     let n = c as u32;
                     if n <= 0xff {
                         out.push_str(&format!("\\x{n:02x}"));
@@ -316,7 +323,7 @@ fn needs_quotes(s: &str, in_flow: bool) -> bool {
         return true;
     };
     let last = s.chars().last().unwrap_or(first);
-    if "-?:,[]{}#&*!|>'\"%@`.".contains(first) || first.is_whitespace() || last.is_whitespace() {
+    if "-+?:,[]{}#&*!|>'\"%@`.".contains(first) || first.is_whitespace() || last.is_whitespace() {
         return true;
     }
     if s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.contains('\n') || s.contains('\t') {
@@ -340,8 +347,12 @@ fn needs_quotes(s: &str, in_flow: bool) -> bool {
 /// colon or dash. Text a literal block cannot hold goes double-quoted instead.
 fn block_scalar(w: &mut String, s: &str, indent: usize) {
     let body = s.trim_end_matches('\n');
+    let trailing = s.len() - body.len();
+    // `|+` would also keep the blank lines that separate what follows, so text ending in more
+    // than one newline is quoted too.
     let literal_ok = !needs_double_quotes(s.replace('\n', "").as_str())
         && !body.trim().is_empty()
+        && trailing <= 1
         && !body.lines().any(|l| l.ends_with([' ', '\t']));
     if !literal_ok {
         w.push(' ');
@@ -349,25 +360,19 @@ fn block_scalar(w: &mut String, s: &str, indent: usize) {
         w.push('\n');
         return;
     }
-    let trailing = s.len() - body.len();
     w.push_str(" |");
     if body.starts_with([' ', '\t']) || body.starts_with('\n') {
         w.push('2');
     }
-    w.push_str(match trailing {
-        0 => "-",
-        1 => "",
-        _ => "+",
-    });
+    if trailing == 0 {
+        w.push('-');
+    }
     w.push('\n');
     for line in body.split('\n') {
         if !line.is_empty() {
             spaces(w, indent);
             w.push_str(line);
         }
-        w.push('\n');
-    }
-    for _ in 1..trailing {
         w.push('\n');
     }
 }
@@ -431,7 +436,7 @@ mod tests {
     fn multi_line_strings_are_literal_blocks() {
         assert_eq!(one(Value::str("a\nb\n")), "K: |\n  a\n  b\n");
         assert_eq!(one(Value::str("a\n\nb")), "K: |-\n  a\n\n  b\n");
-        assert_eq!(one(Value::str("a\n\n")), "K: |+\n  a\n\n");
+        assert_eq!(one(Value::str("a\n\n")), "K: \"a\\n\\n\"\n");
         assert_eq!(one(Value::str(" a\nb")), "K: |2-\n   a\n  b\n");
         assert_eq!(one(Value::str("a \nb")), "K: \"a \\nb\"\n");
     }
