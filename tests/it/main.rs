@@ -1,1 +1,7 @@
-//! Integration tests: one binary, one module per command.
+//! Integration tests: one binary, one module per command. They run the built `sds` binary from
+//! the repository root, so paths in messages are the relative ones given here.
+
+mod diff;
+mod fmt;
+mod support;
+mod yaml11;

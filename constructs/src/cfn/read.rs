@@ -228,7 +228,7 @@ impl<'a> Builder<'a> {
                         if text.is_empty() && style == TScalarStyle::Plain {
                             self.check_tag_in_tag(&tag, &m, &pointer)?;
                         }
-                        self.tagged(&tag, resolve_plain(text, style), loc, &pointer)?
+                        self.tagged(&tag, resolve_plain(text, style), &m, &pointer)?
                     }
                 };
                 (v, anchor)
@@ -246,7 +246,7 @@ impl<'a> Builder<'a> {
                 let v = Value::List(items);
                 let v = match tag {
                     None => v,
-                    Some(tag) => self.tagged(&tag, v, loc, &pointer)?,
+                    Some(tag) => self.tagged(&tag, v, &m, &pointer)?,
                 };
                 (v, anchor)
             }
@@ -270,7 +270,7 @@ impl<'a> Builder<'a> {
                     entries.insert(key, v);
                 }
                 let v = match tag {
-                    Some(tag) => self.tagged(&tag, Value::Map(entries), loc, &pointer)?,
+                    Some(tag) => self.tagged(&tag, Value::Map(entries), &m, &pointer)?,
                     None => long_form(entries)
                         .map_err(|e| (Some(loc), Some(pointer.clone()), ReadErrorKind::Intrinsic(e)))?,
                 };
@@ -310,8 +310,24 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn tagged(&self, tag: &Tag, v: Value, loc: Location, pointer: &str) -> Result<Value, Failure> {
-        let fail = |kind| (Some(loc), Some(pointer.to_string()), kind);
+    /// Where the tag of the node at `m` starts: the parser marks the node after its tag.
+    fn tag_location(&self, m: &Marker, tag: &Tag) -> Location {
+        let spelled = format!("{}{}", if tag.handle == "!" { "!" } else { &tag.handle }, tag.suffix);
+        let node_byte = self.text.char_indices().nth(m.index()).map_or(self.text.len(), |(b, _)| b);
+        let end = self.text[..node_byte].trim_end().len();
+        if !self.text[..end].ends_with(spelled.as_str()) {
+            return at(m);
+        }
+        let start = end - spelled.len();
+        let line_start = self.text[..start].rfind('\n').map_or(0, |n| n + 1);
+        Location {
+            line: self.text[..start].matches('\n').count() + 1,
+            column: self.text[line_start..start].chars().count() + 1,
+        }
+    }
+
+    fn tagged(&self, tag: &Tag, v: Value, m: &Marker, pointer: &str) -> Result<Value, Failure> {
+        let fail = |kind| (Some(self.tag_location(m, tag)), Some(pointer.to_string()), kind);
         if tag.handle == "!" {
             let Some(long) = long_name_of_tag(&tag.suffix) else {
                 let long = format!("Fn::{}", tag.suffix);
@@ -451,7 +467,7 @@ mod tests {
     #[test]
     fn errors_are_located() {
         let e = yaml_err("a: 1\nb:\n  c: !Select [1]\n");
-        assert_eq!(e.location, Some(Location { line: 3, column: 14 }));
+        assert_eq!(e.location, Some(Location { line: 3, column: 6 }));
         assert!(matches!(*e.kind, ReadErrorKind::Intrinsic(IntrinsicError::Arity { .. })));
         let e = yaml_err("a: 1\na: 2\n");
         assert_eq!(
