@@ -42,7 +42,7 @@ pub enum ColorChoice {
 
 #[derive(Debug, Args)]
 pub struct FmtArgs {
-    /// Template files (YAML or JSON).
+    /// Template files (YAML or JSON), or directories of them.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Write the formatted templates into DIR instead of rewriting them in place.

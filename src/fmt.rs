@@ -51,7 +51,15 @@ fn has_comments(text: &str) -> bool {
 }
 
 pub fn run(args: &FmtArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let loaded = files::load_all(&args.files)?;
+    let mut inputs = Vec::new();
+    for f in &args.files {
+        if f.is_dir() {
+            inputs.extend(files::template_files(f)?);
+        } else {
+            inputs.push(f.clone());
+        }
+    }
+    let loaded = files::load_all(&inputs)?;
     let rendered: Vec<(&Loaded, Format, String)> = loaded
         .iter()
         .map(|l| {

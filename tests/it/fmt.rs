@@ -134,3 +134,15 @@ fn every_error_is_reported_not_just_the_first() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(stderr(&o).lines().count(), 2, "{}", stderr(&o));
 }
+
+#[test]
+fn directories_are_expanded_and_must_hold_templates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = sds().args(["fmt", "--check"]).arg(tmp.path()).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no templates"), "{}", stderr(&o));
+    fs::copy("tests/fixtures/good/mixed.json", tmp.path().join("mixed.json")).unwrap();
+    let o = sds().args(["fmt", "--check"]).arg(tmp.path()).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "the fixture is not canonical JSON: {}", stdout(&o));
+    assert!(stdout(&o).contains("mixed.json"));
+}
