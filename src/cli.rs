@@ -14,6 +14,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Build the platform's 13 templates from the constructs and write them to a directory.
+    Synth(SynthArgs),
     /// Re-emit templates canonically: fixed section order, short-form tags.
     Fmt(FmtArgs),
     /// Compare two templates, or two directories of templates matched by file name, as
@@ -71,4 +73,17 @@ pub struct DiffArgs {
     /// Colour the human output (auto: on a terminal, unless NO_COLOR is set).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Platform configuration (YAML); without it, the embedded default: the reference platform.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where the templates go; the directory is replaced as a whole.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+    /// Write nothing; exit 1 and list the files in DIR that differ from what synth would write.
+    #[arg(long)]
+    pub check: bool,
 }

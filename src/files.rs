@@ -138,3 +138,41 @@ pub fn replace_file_atomically(path: &Path, contents: &str) -> anyhow::Result<()
     tmp.persist(path).with_context(|| format!("cannot replace {}", path.display()))?;
     Ok(())
 }
+
+/// Replaces `dir` with a directory holding exactly `files`: they are written to a temporary
+/// directory beside it, which then takes its place; the old directory is removed last. If the
+/// swap fails, the old directory is put back.
+pub fn replace_dir_atomically(dir: &Path, files: &[(String, String)]) -> anyhow::Result<()> {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".sds-tmp-")
+        .tempdir_in(&parent)
+        .with_context(|| format!("cannot create a temporary directory in {}", parent.display()))?;
+    for (name, contents) in files {
+        let p = tmp.path().join(name);
+        fs::write(&p, contents).with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    if dir.exists() && !dir.is_dir() {
+        bail!("{} exists and is not a directory", dir.display());
+    }
+    let old = dir.exists().then(|| parent.join(format!(".sds-old-{}", std::process::id())));
+    if let Some(old) = &old {
+        fs::rename(dir, old).with_context(|| format!("cannot move {} aside", dir.display()))?;
+    }
+    let new = tmp.keep();
+    if let Err(e) = fs::rename(&new, dir) {
+        if let Some(old) = &old {
+            let _ = fs::rename(old, dir);
+        }
+        let _ = fs::remove_dir_all(&new);
+        return Err(e).with_context(|| format!("cannot move the output into {}", dir.display()));
+    }
+    if let Some(old) = old {
+        fs::remove_dir_all(&old).with_context(|| format!("cannot remove the previous {}", old.display()))?;
+    }
+    Ok(())
+}

@@ -7,6 +7,7 @@ pub mod diff;
 pub mod files;
 pub mod fmt;
 mod style;
+pub mod synth;
 
 use std::process::ExitCode;
 
@@ -19,5 +20,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Fmt(args) => fmt::run(&args, &mut out),
         Command::Diff(args) => diff::run(&args, &mut out),
+        Command::Synth(args) => synth::run(&args, &mut out),
     }
 }

@@ -428,6 +428,12 @@ impl From<bool> for Value {
     }
 }
 
+impl From<i64> for Value {
+    fn from(n: i64) -> Value {
+        Value::Number(n.to_string())
+    }
+}
+
 impl From<Map> for Value {
     fn from(m: Map) -> Value {
         Value::Map(m)

@@ -1,0 +1,116 @@
+//! `DetectiveControl` → `ds_admin_detective.yaml`: a Lambda function (from the
+//! `vpc_detective_control.zip` asset) that an EventBridge rule calls for every SageMaker
+//! `CreateTrainingJob` and `CreateModel` seen by CloudTrail; it stops or deletes what was created
+//! without a VPC.
+
+use crate::admin_principals::{aws_managed, stack_set_parameter};
+use crate::assets;
+use crate::cfn::value::sub;
+use crate::cfn::Value;
+use crate::common::{policy_document, trust_service, with_stack_suffix, Statement};
+use crate::stack::Stack;
+use crate::{list, map};
+
+pub const FILE: &str = "ds_admin_detective.yaml";
+
+/// The Lambda runtime used unless configured. The reference's `python3.7` can no longer be
+/// used for new functions.
+/// See: https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
+pub const DEFAULT_RUNTIME: &str = "python3.14";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetectiveControlProps {
+    /// Default [`DEFAULT_RUNTIME`].
+    pub runtime: String,
+}
+
+impl Default for DetectiveControlProps {
+    fn default() -> Self {
+        DetectiveControlProps { runtime: DEFAULT_RUNTIME.to_string() }
+    }
+}
+
+/// What the function may do to SageMaker resources.
+const FUNCTION_ACTIONS: &[&str] = &[
+    "sagemaker:DeleteTags",
+    "sagemaker:DeleteEndpointConfig",
+    "sagemaker:ListTags",
+    "sagemaker:ListTransformJobs",
+    "sagemaker:StopTrainingJob",
+    "sagemaker:DeleteModel",
+    "sagemaker:ListTrainingJobs",
+    "sagemaker:ListHyperParameterTuningJobs",
+    "sagemaker:DeleteEndpoint",
+    "sagemaker:ListModels",
+    "sagemaker:StopTransformJob",
+    "sagemaker:AddTags",
+    "sagemaker:ListEndpoints",
+];
+
+/// Builds `ds_admin_detective.yaml`.
+pub fn detective_control(props: &DetectiveControlProps) -> Stack {
+    let mut s = Stack::new(
+        FILE,
+        "Deploy a Lambda function and CloudWatch trigger to inspect SageMaker resources and ensure they are attached to a VPC.",
+    );
+    let set = stack_set_parameter(&mut s);
+
+    let policy =
+        policy_document(vec![Statement::allow().sid("VisualEditor0").actions(FUNCTION_ACTIONS).any_resource().build()]);
+    let role = s.add(
+        "SageMakerDetectiveControlExecutionRole",
+        "AWS::IAM::Role",
+        map! {
+            "AssumeRolePolicyDocument" => trust_service("lambda.amazonaws.com"),
+            "RoleName" => with_stack_suffix(vec![sub(format!("${{{}}}-SageMaker-DetectiveControl-", set.name()))]),
+            "Policies" => list![Value::Map(map! { "PolicyName" => "LambdaInlineForSageMaker", "PolicyDocument" => policy })],
+            "ManagedPolicyArns" => aws_managed(&["service-role/AWSLambdaBasicExecutionRole"]),
+        },
+    );
+    let function = s.add(
+        "SageMakerVPCDetectiveControl",
+        "AWS::Lambda::Function",
+        map! {
+            "FunctionName" => "SageMakerVPCEnforcer",
+            "Description" => "Detective control to enforce VPC attachment of SageMaker resources",
+            "Runtime" => props.runtime.as_str(),
+            "Code" => assets::DETECTIVE_CONTROL.zip_name,
+            "Handler" => assets::DETECTIVE_CONTROL_HANDLER,
+            "MemorySize" => 320,
+            "Timeout" => 180,
+            "Role" => role.arn(),
+        },
+    );
+    let pattern = map! {
+        "source" => list!["aws.sagemaker"],
+        "detail-type" => list!["AWS API Call via CloudTrail"],
+        "detail" => Value::Map(map! {
+            "eventSource" => list!["sagemaker.amazonaws.com"],
+            "eventName" => list!["CreateTrainingJob", "CreateModel"],
+        }),
+    };
+    let rule = s.add(
+        "SageMakerVPCEnforcementRule",
+        "AWS::Events::Rule",
+        map! {
+            "Description" => "The Cloudwatch Rule checking VPC enablement of SageMaker resources",
+            "EventPattern" => Value::Map(pattern),
+            "Name" => "SageMakerVPCEnforcementRule",
+            "State" => "ENABLED",
+            "Targets" => list![Value::Map(map! { "Arn" => function.arn(), "Id" => "SagemakerVPCEnforcementLambda" })],
+        },
+    );
+    s.depends_on(&rule, &function);
+    let permission = s.add(
+        "InvokeLambdaPermission",
+        "AWS::Lambda::Permission",
+        map! {
+            "FunctionName" => function.arn(),
+            "Action" => "lambda:InvokeFunction",
+            "Principal" => "events.amazonaws.com",
+            "SourceArn" => rule.arn(),
+        },
+    );
+    s.depends_on(&permission, &rule);
+    s
+}

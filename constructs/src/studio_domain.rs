@@ -1,0 +1,244 @@
+//! `StudioDomain` → `ds_env_sagemaker_studio.yaml` (Service Catalog product "SageMaker Studio
+//! Product"): the Studio domain, VPC-only in the shared subnets, its EFS KMS key, a custom
+//! kernel image with its version and app image config, and the default data scientist role.
+
+use crate::admin_principals::aws_managed;
+use crate::cfn::value::sub;
+use crate::cfn::{Parameter, Value};
+use crate::common::{
+    described, exported, kms_key_policy, pass_role_to_sagemaker, policy_document, shared_stack_set_parameter,
+    ssm_string, tag, trust_account_and_service, Statement,
+};
+use crate::stack::Stack;
+use crate::{list, map, names};
+
+pub const FILE: &str = "ds_env_sagemaker_studio.yaml";
+
+/// SageMaker's rule for domain names.
+/// See: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateDomain.html
+pub const DOMAIN_NAME_PATTERN: &str = "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StudioProps {
+    /// Default `ds-studio-domain`.
+    pub domain_name: String,
+    /// Alias of the EFS key, without `alias/`. Default `ds-sagemaker-studio-kms`.
+    pub kms_alias: String,
+}
+
+impl Default for StudioProps {
+    fn default() -> Self {
+        StudioProps { domain_name: "ds-studio-domain".into(), kms_alias: "ds-sagemaker-studio-kms".into() }
+    }
+}
+
+const DEFAULT_ROLE_ACTIONS: &[&str] = &[
+    "sagemaker:UpdateCodeRepository",
+    "sagemaker:DeleteCodeRepository",
+    "sagemaker:CreateCodeRepository",
+    "sagemaker:StartNotebookInstance",
+    "sagemaker:StopNotebookInstance",
+    "sagemaker:CreateApp",
+    "sagemaker:AddTags",
+    "sagemaker:DeleteApp",
+    "sagemaker:GetSagemakerServicecatalogPortfolioStatus",
+    "codecommit:BatchGetRepositories",
+    "codecommit:GitPull",
+    "codecommit:GitPush",
+    "codecommit:CreateBranch",
+    "codecommit:DeleteBranch",
+    "codecommit:GetBranch",
+    "codecommit:ListBranches",
+    "codecommit:CreatePullRequest",
+    "codecommit:CreatePullRequestApproval",
+    "codecommit:GetPullRequest",
+    "codecommit:CreateCommit",
+    "codecommit:GetCommit",
+    "codecommit:GetCommitHistory",
+    "codecommit:GetDifferences",
+    "codecommit:GetReferences",
+    "codecommit:CreateRepository",
+    "codecommit:GetRepository",
+    "codecommit:ListRepositories",
+    "iam:TagRole",
+    "kms:CreateGrant",
+    "kms:DescribeKey",
+    "servicecatalog:ListAcceptedPortfolioShares",
+];
+
+/// AWS managed policies of data scientists (the Studio default role and the team user role);
+/// the last but one differs: full SageMaker access here, read-only for team users.
+pub fn data_scientist_managed_policies(sagemaker: &str) -> Value {
+    aws_managed(&[
+        "AWSServiceCatalogEndUserFullAccess",
+        "AmazonS3ReadOnlyAccess",
+        "AWSCloudFormationReadOnlyAccess",
+        "AmazonSSMReadOnlyAccess",
+        "AWSLambda_ReadOnlyAccess",
+        "AWSCodeCommitReadOnly",
+        "AWSCodeArtifactReadOnlyAccess",
+        sagemaker,
+        "AmazonEC2ContainerRegistryReadOnly",
+    ])
+}
+
+fn text(description: &str) -> Parameter {
+    Parameter::new("String").with("Description", description)
+}
+
+/// Builds `ds_env_sagemaker_studio.yaml`.
+pub fn studio_domain(props: &StudioProps) -> Stack {
+    let mut s = Stack::new(FILE, "CloudFormation template for creating and onboarding SageMaker Studio");
+    let set =
+        shared_stack_set_parameter(&mut s, "Shared Service stack set name, common across data science stacks", None);
+    let domain_name = s.parameter(
+        "StudioDomainName",
+        text("Studio domain name")
+            .with("AllowedPattern", DOMAIN_NAME_PATTERN)
+            .with("Default", props.domain_name.as_str()),
+    );
+    let alias = s.parameter("KMSAlias", Parameter::new("String").with("Default", props.kms_alias.as_str()));
+    let image_uri = s.parameter(
+        "CustomImageEcrUri",
+        text(
+            "Custom Images URI in ECR of format ACCOUNT_ID.dkr.ecr.REGION.amazonaws.com/ECR_REPOSITORY_NAME:IMAGE_NAME",
+        ),
+    );
+    let image_name = s.parameter("CustomImageName", text("Custom Image name"));
+    let image_description = s.parameter("CustomImageDescription", text("Custom Image description"));
+    let app_config_name = s.parameter("AppImageConfigName", text("App image config name for SageMaker custom image"));
+    let kernel_name = s.parameter(
+        "KernelSpecsName",
+        text("Jupyter kernel name for SageMaker custom image, kernel name must match the name in custom name per to Jupyter kernel specs https://jupyter-client.readthedocs.io/en/stable/kernels.html")
+            .with("Default", "python3"),
+    );
+    let kernel_display = s.parameter(
+        "KernelSpecsDisplayName",
+        text("Jupyter kernel display name, this name is displayed in custom images in Studio")
+            .with("Default", "Python 3"),
+    );
+    let tags = list![tag("StudioDomainName", domain_name.r()), tag("StackSetName", set.r())];
+    let admin_role = names::import(names::admin_role_arn(&set));
+
+    let key = s.add(
+        "SagemakerStudioKMS",
+        "AWS::KMS::Key",
+        map! {
+            "Description" => "Generated KMS Key for Sagemaker Studio's EFS encryption",
+            "EnableKeyRotation" => true,
+            "Enabled" => true,
+            "KeyPolicy" => kms_key_policy("KmsKey-EfsSagemakerStudioKey", admin_role.clone(), names::import(names::s3_endpoint_id(&set))),
+            "Tags" => tags.clone(),
+        },
+    );
+    s.add(
+        "KeyAlias",
+        "AWS::KMS::Alias",
+        map! { "AliasName" => sub(format!("alias/${{{}}}", alias.name())), "TargetKeyId" => key.r() },
+    );
+    let image = s.add(
+        "SageMakerCustomImage",
+        "AWS::SageMaker::Image",
+        map! {
+            "ImageDescription" => image_description.r(),
+            "ImageDisplayName" => image_description.r(),
+            "ImageName" => image_name.r(),
+            "ImageRoleArn" => admin_role,
+            "Tags" => tags.clone(),
+        },
+    );
+    let version = s.add(
+        "SageMakerCustomImageVersion",
+        "AWS::SageMaker::ImageVersion",
+        map! { "BaseImage" => image_uri.r(), "ImageName" => image_name.r() },
+    );
+    s.depends_on(&version, &image);
+    let kernel_config = map! {
+        "FileSystemConfig" => Value::Map(map! { "DefaultGid" => 100, "DefaultUid" => 1000, "MountPath" => "/home/jovyan/work" }),
+        "KernelSpecs" => list![Value::Map(map! { "DisplayName" => kernel_display.r(), "Name" => kernel_name.r() })],
+    };
+    let app_config = s.add(
+        "SageMakerCustomImageAppConfig",
+        "AWS::SageMaker::AppImageConfig",
+        map! { "AppImageConfigName" => app_config_name.r(), "KernelGatewayImageConfig" => Value::Map(kernel_config), "Tags" => tags.clone() },
+    );
+    s.depends_on(&app_config, &version);
+
+    let role_policy = policy_document(vec![
+        Statement::allow().sid("DataScientistAdditionalPolicies").actions(DEFAULT_ROLE_ACTIONS).any_resource().build(),
+        pass_role_to_sagemaker(),
+    ]);
+    let role = s.add(
+        "DataScientistDefaultRole",
+        "AWS::IAM::Role",
+        map! {
+            "AssumeRolePolicyDocument" => trust_account_and_service("sagemaker.amazonaws.com", "SageMakerTrustRelationship"),
+            "RoleName" => sub(format!("ds-default-user-role-${{{}}}", set.name())),
+            "Policies" => list![Value::Map(map! { "PolicyName" => "SageMakerAccessInlinePolicy", "PolicyDocument" => role_policy })],
+            "ManagedPolicyArns" => data_scientist_managed_policies("AmazonSageMakerFullAccess"),
+            "Tags" => tags,
+        },
+    );
+    s.add(
+        "DataScientistDefaultRoleArn",
+        "AWS::SSM::Parameter",
+        ssm_string(
+            sub(format!("ds-default-user-role-${{{}}}-arn", set.name())),
+            role.arn(),
+            "SSM-Parameter - Default DataScientist Role Arn",
+        ),
+    );
+
+    let user_settings = map! {
+        "ExecutionRole" => role.arn(),
+        "SecurityGroups" => list![names::import(names::sagemaker_security_group(&set))],
+        "SharingSettings" => Value::Map(map! { "NotebookOutputOption" => "Disabled" }),
+        "KernelGatewayAppSettings" => Value::Map(map! {
+            "CustomImages" => list![Value::Map(map! { "AppImageConfigName" => app_config_name.r(), "ImageName" => image_name.r() })],
+            "DefaultResourceSpec" => Value::Map(map! {
+                "InstanceType" => "ml.t3.medium",
+                "SageMakerImageArn" => image.r(),
+                "SageMakerImageVersionArn" => version.att("ImageVersionArn"),
+            }),
+        }),
+    };
+    let subnets: Vec<Value> = (1..=3).map(|n| names::import(names::subnet(n, &set))).collect();
+    let domain = s.add(
+        "SageMakerStudioDomain",
+        "AWS::SageMaker::Domain",
+        map! {
+            "AppNetworkAccessType" => "VpcOnly",
+            "AuthMode" => "IAM",
+            "DefaultUserSettings" => Value::Map(user_settings),
+            "DomainName" => domain_name.r(),
+            "KmsKeyId" => key.r(),
+            "SubnetIds" => Value::List(subnets),
+            "VpcId" => names::import(names::vpc(&set)),
+            "Tags" => list![tag("StackSetName", set.r())],
+        },
+    );
+    s.depends_on(&domain, &app_config);
+
+    s.output("StudioDomainId", exported(domain.r(), "SageMaker Studio Domain ID", names::studio_domain_id(&set)));
+    s.output("StudioUrl", described(domain.att("Url"), "Link to open SageMaker Studio"));
+    s.output("EFSKmsKeyId", described(key.r(), "KMS Key Id for the Studio EFS encryption"));
+    s.output(
+        "EFSKmsKeyArn",
+        exported(key.arn(), "KMS Key ARN for the Studio EFS encryption", names::studio_key_arn(&set)),
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domain_is_vpc_only_with_a_kms_key() {
+        let t = studio_domain(&StudioProps::default()).finish().unwrap().1;
+        let d = &t.resources["SageMakerStudioDomain"].properties;
+        assert_eq!(d["AppNetworkAccessType"], Value::str("VpcOnly"));
+        assert_eq!(d["KmsKeyId"], crate::cfn::ref_("SagemakerStudioKMS"));
+        assert_eq!(t.resources["SagemakerStudioKMS"].properties["EnableKeyRotation"], Value::Bool(true));
+    }
+}

@@ -1,0 +1,123 @@
+//! `TeamEnvironment`'s backing store → `ds_env_backing_store.yaml`: the team's KMS key, its data
+//! and model buckets (encrypted, private, reachable only through the S3 endpoint), the team's
+//! CodeCommit repository seeded from the `project_template.zip` asset, and SSM parameters.
+
+use crate::assets::{PROJECT_TEMPLATE, STAGING_BUCKET, STAGING_PATH};
+use crate::cfn::value::sub;
+use crate::cfn::Value;
+use crate::common::{
+    endpoint_only_bucket_policy, exported, kms_key_policy, private_kms_bucket, shared_stack_set_parameter, ssm_string,
+    team_tags, with_stack_suffix, COMMON_ROOT_NAME,
+};
+use crate::stack::Stack;
+use crate::team_environment::{env_parameter, team_parameter, TEAM_DESCRIPTION, TEAM_PATTERN};
+use crate::{map, names};
+
+pub const FILE: &str = "ds_env_backing_store.yaml";
+
+/// Builds `ds_env_backing_store.yaml`.
+pub fn team_backing_store() -> Stack {
+    let mut s = Stack::new(FILE, "Data Science Environment S3 data storage");
+    let set = shared_stack_set_parameter(&mut s, COMMON_ROOT_NAME, None);
+    let team = team_parameter(&mut s, TEAM_DESCRIPTION, TEAM_PATTERN);
+    let env = env_parameter(&mut s, "System Environment", None);
+    let (t, e) = (format!("${{{}}}", team.name()), format!("${{{}}}", env.name()));
+    let tags = team_tags(&team, &env);
+    let s3_endpoint = names::import(names::s3_endpoint_id(&set));
+
+    let key = s.add(
+        "KMSCMK",
+        "AWS::KMS::Key",
+        map! {
+            "Description" => "KMS key for S3 buckets",
+            "EnableKeyRotation" => true,
+            "KeyPolicy" => kms_key_policy("key-policy-1", names::import(names::team_admin_role_arn(&team, &env)), s3_endpoint.clone()),
+            "Tags" => tags.clone(),
+        },
+    );
+    s.add(
+        "KMSCMKAlias",
+        "AWS::KMS::Alias",
+        map! { "AliasName" => sub(format!("alias/ds-s3-kms-cmk-{t}-{e}")), "TargetKeyId" => key.r() },
+    );
+    s.add(
+        "KMSCMKArn",
+        "AWS::SSM::Parameter",
+        ssm_string(sub(format!("ds-kms-cmk-{t}-{e}-arn")), key.arn(), "SageMakerExecRole ARN"),
+    );
+
+    let bucket_name =
+        |prefix: &str| with_stack_suffix(vec![Value::str(prefix), team.r(), Value::str("-"), env.r(), Value::str("-")]);
+    let data = s.add(
+        "DataBucket",
+        "AWS::S3::Bucket",
+        private_kms_bucket(bucket_name("ds-data-bucket-"), key.r(), tags.clone()),
+    );
+    s.add("DataBucketPolicy", "AWS::S3::BucketPolicy", endpoint_only_bucket_policy(&data, s3_endpoint.clone()));
+    let models = s.add(
+        "ModelArtifactsBucket",
+        "AWS::S3::Bucket",
+        private_kms_bucket(bucket_name("ds-model-bucket-"), key.r(), tags.clone()),
+    );
+    s.add("ModelArtifactsBucketPolicy", "AWS::S3::BucketPolicy", endpoint_only_bucket_policy(&models, s3_endpoint));
+
+    // The seed code is uploaded by publishing; the placeholders name where.
+    let seed = map! {
+        "Bucket" => STAGING_BUCKET,
+        "Key" => format!("{STAGING_PATH}/{}", PROJECT_TEMPLATE.zip_name),
+    };
+    let repo = s.add(
+        "CodeCommitRepo",
+        "AWS::CodeCommit::Repository",
+        map! {
+            "RepositoryName" => sub(format!("ds-source-{t}-{e}")),
+            "RepositoryDescription" => "Data science project code repository",
+            "Code" => Value::Map(map! { "S3" => Value::Map(seed) }),
+            "Tags" => tags,
+        },
+    );
+    let description = "Data Science S3 data bucket name for the project";
+    s.add(
+        "S3DataBucketNameSSMParameter",
+        "AWS::SSM::Parameter",
+        ssm_string(sub(format!("ds-s3-data-bucket-{t}-{e}")), data.r(), description),
+    );
+    s.add(
+        "S3ModelBucketNameSSMParameter",
+        "AWS::SSM::Parameter",
+        ssm_string(sub(format!("ds-s3-model-artifact-bucket-{t}-{e}")), models.r(), description),
+    );
+
+    s.output(
+        "KMSCMK",
+        exported(key.arn(), "KMS Key ARN for the data and model buckets", names::team_key_arn(&team, &env)),
+    );
+    s.output("DataBucket", exported(data.r(), "Data bucket name", names::team_data_bucket(&team, &env)));
+    s.output(
+        "ModelArtifactsBucket",
+        exported(models.r(), "Model artifacts bucket", names::team_model_bucket(&team, &env)),
+    );
+    s.output(
+        "CodeCommitUrl",
+        exported(repo.att("CloneUrlHttp"), "Code Commit Repository", names::team_repository_url(&team, &env)),
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn team_buckets_are_encrypted_private_and_endpoint_only() {
+        let t = team_backing_store().finish().unwrap().1;
+        for (bucket, policy) in
+            [("DataBucket", "DataBucketPolicy"), ("ModelArtifactsBucket", "ModelArtifactsBucketPolicy")]
+        {
+            let p = &t.resources[bucket].properties;
+            assert!(p.contains_key("BucketEncryption") && p.contains_key("PublicAccessBlockConfiguration"));
+            let doc = crate::cfn::yaml::inline(&t.resources[policy].properties["PolicyDocument"]);
+            assert!(doc.contains("Effect: Deny") && doc.contains("aws:SourceVpce"), "{doc}");
+        }
+    }
+}
