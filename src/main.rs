@@ -10,7 +10,10 @@ fn main() -> ExitCode {
     match sds::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // One line per problem, each marked, so lists of located errors read well.
+            for line in format!("{e:#}").lines() {
+                eprintln!("error: {line}");
+            }
             ExitCode::from(2)
         }
     }

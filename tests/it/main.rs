@@ -1,7 +1,9 @@
 //! Integration tests: one binary, one module per command. They run the built `sds` binary from
 //! the repository root, so paths in messages are the relative ones given here.
 
+mod assets;
 mod diff;
 mod fmt;
 mod support;
+mod synth;
 mod yaml11;

@@ -159,6 +159,12 @@ pub fn diff_values(path: &str, a: &Value, b: &Value, out: &mut Vec<Change>) {
                 out.push(whole(format!("{path}/{}", pointer_segment(k)), ChangeKind::Added, None, Some(bv)));
             }
         }
+        // Same length: position by position (function arguments, edited entries).
+        (Value::List(x), Value::List(y)) if x.len() == y.len() => {
+            for (i, (a, b)) in x.iter().zip(y).enumerate() {
+                diff_values(&format!("{path}/{i}"), a, b, out);
+            }
+        }
         (Value::List(x), Value::List(y)) => diff_lists(path, x, y, out),
         (Value::Fn(f), Value::Fn(g)) if f.name() == g.name() => {
             diff_values(&format!("{path}/{}", f.name()), &f.argument(), &g.argument(), out);
@@ -167,8 +173,10 @@ pub fn diff_values(path: &str, a: &Value, b: &Value, out: &mut Vec<Change>) {
     }
 }
 
-/// Lists: items that match in order (longest common subsequence) are left alone; between two
-/// matches, items are compared pairwise and the surplus reported as added or removed.
+/// Lists of different lengths: items that match in order (longest common subsequence) are left alone. Between two
+/// matches, mappings and lists are compared pairwise (so a changed policy statement shows its
+/// changed field) and everything else is reported as removed (at its old index) or added (at its
+/// new index).
 fn diff_lists(path: &str, x: &[Value], y: &[Value], out: &mut Vec<Change>) {
     let (n, m) = (x.len(), y.len());
     // lcs[i][j] = length of the LCS of x[i..] and y[j..]
@@ -182,14 +190,22 @@ fn diff_lists(path: &str, x: &[Value], y: &[Value], out: &mut Vec<Change>) {
     let (mut i, mut j) = (0, 0);
     let (mut gap_x, mut gap_y) = (Vec::new(), Vec::new());
     let flush = |gx: &mut Vec<usize>, gy: &mut Vec<usize>, out: &mut Vec<Change>| {
+        let composite = |v: &Value| matches!(v, Value::Map(_) | Value::List(_));
+        let mut removed = Vec::new();
+        let mut added = Vec::new();
         for k in 0..gx.len().max(gy.len()) {
             match (gx.get(k), gy.get(k)) {
-                (Some(&a), Some(&b)) => diff_values(&format!("{path}/{b}"), &x[a], &y[b], out),
-                (Some(&a), None) => out.push(whole(format!("{path}/{a}"), ChangeKind::Removed, Some(&x[a]), None)),
-                (None, Some(&b)) => out.push(whole(format!("{path}/{b}"), ChangeKind::Added, None, Some(&y[b]))),
-                (None, None) => {}
+                (Some(&a), Some(&b)) if composite(&x[a]) && composite(&y[b]) && a == b => {
+                    diff_values(&format!("{path}/{b}"), &x[a], &y[b], out)
+                }
+                (a, b) => {
+                    removed.extend(a.map(|&a| whole(format!("{path}/{a}"), ChangeKind::Removed, Some(&x[a]), None)));
+                    added.extend(b.map(|&b| whole(format!("{path}/{b}"), ChangeKind::Added, None, Some(&y[b]))));
+                }
             }
         }
+        out.append(&mut removed);
+        out.append(&mut added);
         gx.clear();
         gy.clear();
     };
