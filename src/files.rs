@@ -90,10 +90,9 @@ pub fn file_name(path: &Path) -> String {
     path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
 }
 
-/// Writes `files` (name, contents) into `dir`. Everything is written into a temporary directory
-/// beside `dir` first; then that directory becomes `dir` (when `dir` did not exist) or each file
-/// is renamed into it. A failure before the renames leaves `dir` as it was.
-pub fn write_files_atomically(dir: &Path, files: &[(String, String)]) -> anyhow::Result<()> {
+/// A temporary directory beside `dir` (same file system, so it can be renamed into place)
+/// holding `files`, and the parent it is in.
+fn staged_beside(dir: &Path, files: &[(String, String)]) -> anyhow::Result<(PathBuf, tempfile::TempDir)> {
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -107,6 +106,14 @@ pub fn write_files_atomically(dir: &Path, files: &[(String, String)]) -> anyhow:
         let p = tmp.path().join(name);
         fs::write(&p, contents).with_context(|| format!("cannot write {}", p.display()))?;
     }
+    Ok((parent, tmp))
+}
+
+/// Writes `files` (name, contents) into `dir`. Everything is written into a temporary directory
+/// beside `dir` first; then that directory becomes `dir` (when `dir` did not exist) or each file
+/// is renamed into it. A failure before the renames leaves `dir` as it was.
+pub fn write_files_atomically(dir: &Path, files: &[(String, String)]) -> anyhow::Result<()> {
+    let (_, tmp) = staged_beside(dir, files)?;
     if !dir.exists() {
         let tmp_path = tmp.keep();
         fs::rename(&tmp_path, dir).with_context(|| format!("cannot move the output into {}", dir.display()))?;
@@ -143,19 +150,7 @@ pub fn replace_file_atomically(path: &Path, contents: &str) -> anyhow::Result<()
 /// directory beside it, which then takes its place; the old directory is removed last. If the
 /// swap fails, the old directory is put back.
 pub fn replace_dir_atomically(dir: &Path, files: &[(String, String)]) -> anyhow::Result<()> {
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".sds-tmp-")
-        .tempdir_in(&parent)
-        .with_context(|| format!("cannot create a temporary directory in {}", parent.display()))?;
-    for (name, contents) in files {
-        let p = tmp.path().join(name);
-        fs::write(&p, contents).with_context(|| format!("cannot write {}", p.display()))?;
-    }
+    let (parent, tmp) = staged_beside(dir, files)?;
     if dir.exists() && !dir.is_dir() {
         bail!("{} exists and is not a directory", dir.display());
     }

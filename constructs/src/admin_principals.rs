@@ -4,11 +4,11 @@
 use crate::cfn::value::sub;
 use crate::cfn::{Parameter, Value};
 use crate::common::{
-    described, exported, pass_role_to_sagemaker, policy_document, trust_account_and_service, trust_service,
-    with_stack_suffix, Statement,
+    described, exported, inline_policy, pass_role_to_sagemaker, policy_document, sagemaker_access_policy,
+    trust_account_and_service, trust_service, with_stack_suffix, Statement,
 };
 use crate::stack::{ParamRef, Stack};
-use crate::{list, map, names};
+use crate::{map, names};
 
 pub const FILE: &str = "ds_admin_principals.yaml";
 
@@ -212,21 +212,17 @@ pub fn admin_principals() -> Stack {
     let mut s = Stack::new(FILE, "Creates data science administrator role and service catalog launch role");
     let set = stack_set_parameter(&mut s);
 
-    let admin_policy = policy_document(vec![
-        Statement::allow()
-            .sid("SageMakerDSAdminAccess")
-            .actions(&["sagemaker:*", "iam:TagRole", "kms:CreateGrant", "kms:DescribeKey"])
-            .any_resource()
-            .build(),
-        pass_role_to_sagemaker(),
-    ]);
     let admin = s.add(
         "DataScienceAdministrator",
         "AWS::IAM::Role",
         map! {
             "AssumeRolePolicyDocument" => trust_account_and_service("sagemaker.amazonaws.com", "SageMakerTrustRelantionship"),
             "RoleName" => with_stack_suffix(vec![sub(format!("${{{}}}-DataScienceAdministrator-", set.name()))]),
-            "Policies" => list![Value::Map(map! { "PolicyName" => "SageMakerAccessInlinePolicy", "PolicyDocument" => admin_policy })],
+            "Policies" => sagemaker_access_policy(
+                "SageMakerDSAdminAccess",
+                &["sagemaker:*", "iam:TagRole", "kms:CreateGrant", "kms:DescribeKey"],
+                vec![],
+            ),
             "ManagedPolicyArns" => admin_managed_policies(false),
         },
     );
@@ -241,7 +237,7 @@ pub fn admin_principals() -> Stack {
         map! {
             "AssumeRolePolicyDocument" => trust_service("servicecatalog.amazonaws.com"),
             "RoleName" => with_stack_suffix(vec![sub(format!("${{{}}}-ServiceCatalogLaunchRole-", set.name()))]),
-            "Policies" => list![Value::Map(map! { "PolicyName" => "SCInlinePolicy", "PolicyDocument" => launch_policy })],
+            "Policies" => inline_policy("SCInlinePolicy", launch_policy),
         },
     );
 

@@ -165,6 +165,31 @@ pub fn pass_role_to_sagemaker() -> Value {
     pass_role_statement().sid("SageMakerIamPassRole").build()
 }
 
+/// `Policies: [{PolicyName: name, PolicyDocument: document}]`: one inline policy.
+pub fn inline_policy(name: &str, document: Value) -> Value {
+    list![Value::Map(map! { "PolicyName" => name, "PolicyDocument" => document })]
+}
+
+/// The inline policy of SageMaker users and administrators: `actions` on any resource (as
+/// statement `sid`), then `more` statements, then passing roles to SageMaker.
+pub fn sagemaker_access_policy(sid: &str, actions: &[&str], more: Vec<Value>) -> Value {
+    let mut statements = vec![Statement::allow().sid(sid).actions(actions).any_resource().build()];
+    statements.extend(more);
+    statements.push(pass_role_to_sagemaker());
+    inline_policy("SageMakerAccessInlinePolicy", policy_document(statements))
+}
+
+/// Using a KMS key (data keys, grants, aliases).
+pub const KMS_USE: &[&str] = &[
+    "kms:CreateGrant",
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:ReEncrypt",
+    "kms:GenerateDataKey",
+    "kms:ListAliases",
+];
+
 /// A trust policy for the account root (so people can switch into the role) and `service`
 /// (`Principal: {Service: [service]}`); `sid` names the service statement.
 pub fn trust_account_and_service(service: &str, sid: &str) -> Value {

@@ -6,8 +6,8 @@ use crate::admin_principals::aws_managed;
 use crate::cfn::value::sub;
 use crate::cfn::{Parameter, Value};
 use crate::common::{
-    described, exported, kms_key_policy, pass_role_to_sagemaker, policy_document, shared_stack_set_parameter,
-    ssm_string, tag, trust_account_and_service, Statement,
+    described, exported, kms_key_policy, sagemaker_access_policy, shared_stack_set_parameter, ssm_string, tag,
+    trust_account_and_service,
 };
 use crate::stack::Stack;
 use crate::{list, map, names};
@@ -164,17 +164,13 @@ pub fn studio_domain(props: &StudioProps) -> Stack {
     );
     s.depends_on(&app_config, &version);
 
-    let role_policy = policy_document(vec![
-        Statement::allow().sid("DataScientistAdditionalPolicies").actions(DEFAULT_ROLE_ACTIONS).any_resource().build(),
-        pass_role_to_sagemaker(),
-    ]);
     let role = s.add(
         "DataScientistDefaultRole",
         "AWS::IAM::Role",
         map! {
             "AssumeRolePolicyDocument" => trust_account_and_service("sagemaker.amazonaws.com", "SageMakerTrustRelationship"),
             "RoleName" => sub(format!("ds-default-user-role-${{{}}}", set.name())),
-            "Policies" => list![Value::Map(map! { "PolicyName" => "SageMakerAccessInlinePolicy", "PolicyDocument" => role_policy })],
+            "Policies" => sagemaker_access_policy("DataScientistAdditionalPolicies", DEFAULT_ROLE_ACTIONS, vec![]),
             "ManagedPolicyArns" => data_scientist_managed_policies("AmazonSageMakerFullAccess"),
             "Tags" => tags,
         },

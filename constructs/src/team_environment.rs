@@ -6,8 +6,8 @@ use crate::admin_principals::admin_managed_policies;
 use crate::cfn::value::sub;
 use crate::cfn::{Parameter, Value};
 use crate::common::{
-    described, exported, pass_role_to_sagemaker, policy_document, shared_stack_set_parameter, ssm_string,
-    switch_role_url, team_tags, trust_account_and_service, Statement, COMMON_ROOT_NAME,
+    described, exported, sagemaker_access_policy, shared_stack_set_parameter, ssm_string, switch_role_url, team_tags,
+    trust_account_and_service, Statement, COMMON_ROOT_NAME, KMS_USE,
 };
 use crate::shared_services::DEFAULT_STACK_SET_NAME;
 use crate::stack::{ParamRef, Stack};
@@ -124,7 +124,8 @@ const TEAM_ADMIN_ACTIONS: &[&str] = &[
     "kms:DescribeKey",
 ];
 
-const TEAM_USER_ACTIONS: &[&str] = &[
+/// The team user's actions, around [`KMS_USE`].
+const TEAM_USER_ACTIONS_BEFORE_KMS: &[&str] = &[
     "sagemaker:UpdateCodeRepository",
     "sagemaker:DeleteCodeRepository",
     "sagemaker:CreateCodeRepository",
@@ -139,16 +140,9 @@ const TEAM_USER_ACTIONS: &[&str] = &[
     "codecommit:BatchGetRepositories",
     "codecommit:ListRepositories",
     "iam:TagRole",
-    "kms:CreateGrant",
-    "kms:Decrypt",
-    "kms:DescribeKey",
-    "kms:Encrypt",
-    "kms:ReEncrypt",
-    "kms:GenerateDataKey",
-    "kms:ListAliases",
-    "servicecatalog:ListAcceptedPortfolioShares",
-    "servicecatalog:ListPrincipalsForPortfolio",
 ];
+const TEAM_USER_ACTIONS_AFTER_KMS: &[&str] =
+    &["servicecatalog:ListAcceptedPortfolioShares", "servicecatalog:ListPrincipalsForPortfolio"];
 
 /// Git work on the team repository.
 const TEAM_CODECOMMIT_ACTIONS: &[&str] = &[
@@ -204,40 +198,30 @@ pub fn team_principals() -> Stack {
     let team = team_parameter(&mut s, TEAM_DESCRIPTION, TEAM_PATTERN);
     let env = env_parameter(&mut s, "System Environment", None);
     let (t, e) = (team.name().to_string(), env.name().to_string());
-    let inline =
-        |doc: Value| list![Value::Map(map! { "PolicyName" => "SageMakerAccessInlinePolicy", "PolicyDocument" => doc })];
-
-    let admin_policy = policy_document(vec![
-        Statement::allow().sid("DSAdminAdditionalPolicies").actions(TEAM_ADMIN_ACTIONS).any_resource().build(),
-        pass_role_to_sagemaker(),
-    ]);
     let admin = s.add(
         "DataScientistAdminRole",
         "AWS::IAM::Role",
         map! {
             "AssumeRolePolicyDocument" => trust_account_and_service("sagemaker.amazonaws.com", "SageMakerTrustRelantionship"),
             "RoleName" => sub(format!("ds-admin-role-${{{t}}}-${{{e}}}")),
-            "Policies" => inline(admin_policy),
+            "Policies" => sagemaker_access_policy("DSAdminAdditionalPolicies", TEAM_ADMIN_ACTIONS, vec![]),
             "ManagedPolicyArns" => admin_managed_policies(true),
             "Tags" => team_tags(&team, &env),
         },
     );
-    let user_policy = policy_document(vec![
-        Statement::allow().sid("DataScientistAdditionalPolicies").actions(TEAM_USER_ACTIONS).any_resource().build(),
-        Statement::allow()
-            .sid("CodeCommitAccess")
-            .actions(TEAM_CODECOMMIT_ACTIONS)
-            .resource(list![team_repository_arn(&team, &env)])
-            .build(),
-        pass_role_to_sagemaker(),
-    ]);
+    let repository_access = Statement::allow()
+        .sid("CodeCommitAccess")
+        .actions(TEAM_CODECOMMIT_ACTIONS)
+        .resource(list![team_repository_arn(&team, &env)])
+        .build();
+    let user_actions = [TEAM_USER_ACTIONS_BEFORE_KMS, KMS_USE, TEAM_USER_ACTIONS_AFTER_KMS].concat();
     let user = s.add(
         "DataScientistRole",
         "AWS::IAM::Role",
         map! {
             "AssumeRolePolicyDocument" => trust_account_and_service("sagemaker.amazonaws.com", "SageMakerTrustRelantionship"),
             "RoleName" => sub(format!("ds-user-role-${{{t}}}-${{{e}}}")),
-            "Policies" => inline(user_policy),
+            "Policies" => sagemaker_access_policy("DataScientistAdditionalPolicies", &user_actions, vec![repository_access]),
             "ManagedPolicyArns" => data_scientist_managed_policies("AmazonSageMakerReadOnly"),
             "Tags" => team_tags(&team, &env),
         },

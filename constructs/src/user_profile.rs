@@ -11,7 +11,7 @@ use crate::cfn::value::sub;
 use crate::cfn::{Map, Parameter, Value};
 use crate::common::{
     described, join, pass_role_statement, policy_document, shared_stack_set_parameter, tag, team_tags, Statement,
-    COMMON_ROOT_NAME,
+    COMMON_ROOT_NAME, KMS_USE,
 };
 use crate::shared_services::DEFAULT_STACK_SET_NAME;
 use crate::stack::Stack;
@@ -176,16 +176,6 @@ const SUPPORTING_ACTIONS: &[&str] = &[
     "sns:ListTopics",
     "codecommit:BatchGetRepositories",
     "codecommit:ListRepositories",
-];
-
-const KMS_USE: &[&str] = &[
-    "kms:CreateGrant",
-    "kms:Decrypt",
-    "kms:DescribeKey",
-    "kms:Encrypt",
-    "kms:ReEncrypt",
-    "kms:GenerateDataKey",
-    "kms:ListAliases",
 ];
 
 const CODECOMMIT_WORK: &[&str] = &[

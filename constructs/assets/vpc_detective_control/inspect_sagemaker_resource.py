@@ -15,6 +15,12 @@ logger.setLevel(logging.INFO)
 
 SAGEMAKER = "sagemaker.amazonaws.com"
 
+# Event name -> (request field naming the resource, API call, client method, its argument, result word)
+REMEDIES = {
+    "CreateTrainingJob": ("trainingJobName", "StopTrainingJob", "stop_training_job", "TrainingJobName", "stopped"),
+    "CreateModel": ("modelName", "DeleteModel", "delete_model", "ModelName", "deleted"),
+}
+
 
 def _sagemaker_client():
     import boto3  # available in the Lambda runtime; imported late so tests need no boto3
@@ -48,21 +54,14 @@ def lambda_handler(event, context, client=None):
     name = detail.get("eventName")
     request = detail.get("requestParameters") or {}
 
-    if name == "CreateTrainingJob":
-        target = request.get("trainingJobName")
-        if _has_vpc(request):
-            return {"action": "none", "trainingJobName": target}
-        sm = client or _sagemaker_client()
-        done = _call("StopTrainingJob", sm.stop_training_job, TrainingJobName=target)
-        return {"action": "stopped" if done else "failed", "trainingJobName": target}
-
-    if name == "CreateModel":
-        target = request.get("modelName")
-        if _has_vpc(request):
-            return {"action": "none", "modelName": target}
-        sm = client or _sagemaker_client()
-        done = _call("DeleteModel", sm.delete_model, ModelName=target)
-        return {"action": "deleted" if done else "failed", "modelName": target}
-
-    logger.info("Ignored: event %s", name)
-    return {"action": "ignored", "reason": "event %s" % name}
+    remedy = REMEDIES.get(name)
+    if remedy is None:
+        logger.info("Ignored: event %s", name)
+        return {"action": "ignored", "reason": "event %s" % name}
+    request_key, call, method, argument, done_word = remedy
+    target = request.get(request_key)
+    if _has_vpc(request):
+        return {"action": "none", request_key: target}
+    sm = client or _sagemaker_client()
+    done = _call(call, getattr(sm, method), **{argument: target})
+    return {"action": done_word if done else "failed", request_key: target}

@@ -51,7 +51,7 @@ pub fn value_to_yaml(v: &Value) -> String {
         _ => {
             // A lone scalar or function: write it as the value of nothing.
             let mut tmp = String::new();
-            node(&mut tmp, v, 0, 0);
+            node(&mut tmp, v, 0, 0, false);
             w.push_str(tmp.trim_start());
         }
     }
@@ -70,80 +70,63 @@ fn spaces(w: &mut String, n: usize) {
 /// `key: value` at `indent`.
 fn entry(w: &mut String, key: &str, v: &Value, indent: usize) {
     spaces(w, indent);
+    key_and_value(w, key, v, indent);
+}
+
+/// `key: value` from the cursor, for an entry at `indent`.
+fn key_and_value(w: &mut String, key: &str, v: &Value, indent: usize) {
     let k = scalar(key, false);
     w.push_str(&k);
     w.push(':');
-    node(w, v, indent, indent + k.len() + 1);
+    node(w, v, indent, indent + k.len() + 1, false);
 }
 
 /// `- value` at `indent`.
 fn item(w: &mut String, v: &Value, indent: usize) {
     spaces(w, indent);
     w.push('-');
-    node_in_list(w, v, indent);
+    node(w, v, indent, indent + 1, true);
 }
 
-/// Writes the value of a key at `indent`; the cursor is at column `col`, right after the colon.
-fn node(w: &mut String, v: &Value, indent: usize, col: usize) {
+/// Writes a value whose key or dash is at column `indent`; the cursor is at column `col`, right
+/// after the colon or the dash (`in_list`). In a list, a mapping's first entry and a list's
+/// first item share the dash's line.
+fn node(w: &mut String, v: &Value, indent: usize, col: usize, in_list: bool) {
     if let Some(s) = fits(v, col) {
         w.push(' ');
         w.push_str(&s);
         w.push('\n');
         return;
     }
-    match v {
-        Value::Map(m) => {
-            w.push('\n');
-            m.iter().for_each(|(k, v)| entry(w, k, v, indent + 2));
-        }
-        Value::List(items) => {
-            w.push('\n');
-            items.iter().for_each(|v| item(w, v, indent + 2));
-        }
-        Value::String(s) => block_scalar(w, s, indent + 2),
-        Value::Fn(f) => match short_form(f) {
-            Some(tag) => {
-                w.push_str(" !");
-                w.push_str(tag);
-                node(w, &f.argument_for_yaml(), indent, col + tag.len() + 2);
-            }
-            None => node(w, &long_form(f), indent, col),
-        },
-        _ => unreachable_scalar(w, v),
-    }
-}
-
-/// Writes a list item's value; the cursor is right after the dash at column `indent`.
-fn node_in_list(w: &mut String, v: &Value, indent: usize) {
     let inner = indent + 2;
-    if let Some(s) = fits(v, indent + 1) {
-        w.push(' ');
-        w.push_str(&s);
-        w.push('\n');
-        return;
-    }
     match v {
         Value::Map(m) => {
-            // The first entry shares the dash's line.
             for (i, (k, v)) in m.iter().enumerate() {
-                if i == 0 {
-                    w.push(' ');
-                    let k2 = scalar(k, false);
-                    w.push_str(&k2);
-                    w.push(':');
-                    node(w, v, inner, inner + k2.len() + 1);
-                } else {
-                    entry(w, k, v, inner);
+                match (i, in_list) {
+                    (0, true) => {
+                        w.push(' ');
+                        key_and_value(w, k, v, inner);
+                    }
+                    (0, false) => {
+                        w.push('\n');
+                        entry(w, k, v, inner);
+                    }
+                    _ => entry(w, k, v, inner),
                 }
             }
         }
         Value::List(items) => {
             for (i, v) in items.iter().enumerate() {
-                if i == 0 {
-                    w.push_str(" -");
-                    node_in_list(w, v, inner);
-                } else {
-                    item(w, v, inner);
+                match (i, in_list) {
+                    (0, true) => {
+                        w.push_str(" -");
+                        node(w, v, inner, inner + 1, true);
+                    }
+                    (0, false) => {
+                        w.push('\n');
+                        item(w, v, inner);
+                    }
+                    _ => item(w, v, inner),
                 }
             }
         }
@@ -152,9 +135,9 @@ fn node_in_list(w: &mut String, v: &Value, indent: usize) {
             Some(tag) => {
                 w.push_str(" !");
                 w.push_str(tag);
-                node(w, &f.argument_for_yaml(), indent, indent + tag.len() + 2);
+                node(w, &f.argument_for_yaml(), indent, col + tag.len() + 2, false);
             }
-            None => node_in_list(w, &long_form(f), indent),
+            None => node(w, &long_form(f), indent, col, in_list),
         },
         _ => unreachable_scalar(w, v),
     }
