@@ -16,6 +16,9 @@ pub struct Cli {
 pub enum Command {
     /// Build the platform's 13 templates from the constructs and write them to a directory.
     Synth(SynthArgs),
+    /// Check templates (files, directories, or the synthesized platform) against resource
+    /// schemas, references, limits and security rules. Exit 0 no errors, 1 errors, 2 could not run.
+    Validate(ValidateArgs),
     /// Re-emit templates canonically: fixed section order, short-form tags.
     Fmt(FmtArgs),
     /// Compare two templates, or two directories of templates matched by file name, as
@@ -86,4 +89,28 @@ pub struct SynthArgs {
     /// Write nothing; exit 1 and list the files in DIR that differ from what synth would write.
     #[arg(long)]
     pub check: bool,
+    /// Write even when validation finds errors.
+    #[arg(long)]
+    pub no_validate: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ValidateFormat {
+    Human,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Templates or directories, validated together as one app; none: the synthesized platform.
+    pub paths: Vec<PathBuf>,
+    /// Platform configuration: what to synthesize (without paths) and which findings to suppress.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Human)]
+    pub format: ValidateFormat,
+    /// List the rules with their ids, severity and rationale.
+    #[arg(long)]
+    pub list_rules: bool,
 }

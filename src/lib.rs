@@ -8,6 +8,7 @@ pub mod files;
 pub mod fmt;
 mod style;
 pub mod synth;
+pub mod validate;
 
 use std::process::ExitCode;
 
@@ -21,5 +22,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fmt(args) => fmt::run(&args, &mut out),
         Command::Diff(args) => diff::run(&args, &mut out),
         Command::Synth(args) => synth::run(&args, &mut out),
+        Command::Validate(args) => validate::command::run(&args, &mut out),
     }
 }

@@ -38,9 +38,30 @@ pub fn render(app: &App) -> Vec<(String, String)> {
 
 pub fn run(args: &SynthArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let config = load_config(args.config.as_deref())?;
-    let rendered = render(&build(&config)?);
+    let app = build(&config)?;
+    let rendered = render(&app);
     if args.check {
         return check(&args.out, &rendered, out);
+    }
+    if !args.no_validate {
+        let unknown = crate::validate::unknown_suppressions(&config.suppressions);
+        if let Some(s) = unknown.first() {
+            anyhow::bail!("the configuration suppresses an unknown rule: {}", s.rule);
+        }
+        let inputs = crate::validate::command::inputs_from_rendered(&rendered, &app);
+        let report = crate::validate::validate(&inputs, &config.suppressions);
+        if report.has_errors() {
+            let mut err = std::io::stderr().lock();
+            crate::validate::report::write_human(&report, &mut err)?;
+            writeln!(
+                err,
+                "nothing written: fix the errors, suppress them in the configuration, or pass --no-validate"
+            )?;
+            return Ok(ExitCode::from(1));
+        }
+        if report.count(crate::validate::Severity::Warning) > 0 {
+            eprintln!("{} (run `sds validate` for details)", crate::validate::report::summary(&report));
+        }
     }
     files::replace_dir_atomically(&args.out, &rendered)?;
     writeln!(out, "wrote {} templates to {}", rendered.len(), args.out.display())?;

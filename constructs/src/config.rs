@@ -26,6 +26,21 @@ pub struct Config {
     pub user_profile: UserProfileProps,
     /// Which user-profile template the portfolio offers. Default v1.
     pub user_profile_variant: Variant,
+    /// Validation findings accepted on purpose. Default none.
+    pub suppressions: Vec<Suppression>,
+}
+
+/// A validation finding accepted on purpose: every finding of `rule` (in `template`, about
+/// `resource`, where given) is listed as suppressed instead of failing, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    pub rule: String,
+    /// File name of the template (e.g. `ds_admin_detective.yaml`); all templates when absent.
+    pub template: Option<String>,
+    /// Logical id of the resource, parameter or output; all when absent.
+    pub resource: Option<String>,
+    /// Why; required.
+    pub reason: String,
 }
 
 impl Default for Config {
@@ -37,6 +52,7 @@ impl Default for Config {
             detective: DetectiveControlProps::default(),
             user_profile: UserProfileProps::default(),
             user_profile_variant: Variant::V1,
+            suppressions: Vec::new(),
         }
     }
 }
@@ -74,6 +90,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("user_profile.default_instance_type", "default notebook instance type (default ml.t3.medium)"),
     ("user_profile.deployment_instance_types", "instance types models may be deployed on"),
     ("user_profile.default_deployment_instance_type", "default deployment instance type (default ml.c5.large)"),
+    ("validation.suppress", "findings accepted on purpose: a list of {rule, template?, resource?, reason}"),
 ];
 
 struct Reader<'a> {
@@ -170,8 +187,16 @@ impl Config {
         };
         let mut r = Reader { file, map, errors: Vec::new() };
         let mut c = Config::default();
-        let known =
-            ["stack_set_name", "network", "ecr", "code_artifact", "studio", "detective_control", "user_profile"];
+        let known = [
+            "stack_set_name",
+            "network",
+            "ecr",
+            "code_artifact",
+            "studio",
+            "detective_control",
+            "user_profile",
+            "validation",
+        ];
         let Some(top) = r.section("", value, &known) else { return Err(ConfigErrors(r.errors)) };
         for (k, v) in top {
             match k.as_str() {
@@ -225,6 +250,7 @@ impl Config {
                     }
                 }
                 "user_profile" => read_user_profile(&mut r, v, &mut c),
+                "validation" => read_validation(&mut r, v, &mut c),
                 _ => {}
             }
         }
@@ -268,6 +294,39 @@ fn read_network(r: &mut Reader, v: Value, n: &mut NetworkProps) {
         }
         if let Some(j) = (0..i).find(|&j| overlaps(subnets[j], *s)) {
             r.fail(&key, format!("{key}: {} overlaps {}", n.subnet_cidrs[i], n.subnet_cidrs[j]));
+        }
+    }
+}
+
+fn read_validation(r: &mut Reader, v: Value, c: &mut Config) {
+    let Some(m) = r.section("validation", v, &["suppress"]) else { return };
+    let Some(list) = m.get("suppress") else { return };
+    let Value::List(items) = list else {
+        r.fail("validation.suppress", "validation.suppress must be a list".into());
+        return;
+    };
+    for (i, item) in items.iter().enumerate() {
+        let key = format!("validation.suppress.{i}");
+        let Some(entry) = r.section(&key, item.clone(), &["rule", "template", "resource", "reason"]) else { continue };
+        let mut text = |field: &str, required: bool| -> Option<String> {
+            match entry.get(field) {
+                Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+                Some(_) => {
+                    r.fail(&format!("{key}.{field}"), format!("{key}.{field} must be a non-empty string"));
+                    None
+                }
+                None => {
+                    if required {
+                        r.fail(&key, format!("{key} needs a {field}"));
+                    }
+                    None
+                }
+            }
+        };
+        let (rule, template, resource, reason) =
+            (text("rule", true), text("template", false), text("resource", false), text("reason", true));
+        if let (Some(rule), Some(reason)) = (rule, reason) {
+            c.suppressions.push(Suppression { rule, template, resource, reason });
         }
     }
 }
@@ -459,7 +518,7 @@ mod tests {
         assert_eq!(errors("network:\n  vpc_cidr: 10.2.0.0/33\n"), [
             "sds.yaml:2:3: network.vpc_cidr: \"10.2.0.0/33\" is not an IPv4 CIDR block with its host bits zero (like 10.2.0.0/16)"
         ]);
-        assert_eq!(errors("stack_sett_name: x\n")[0], "sds.yaml:1:1: unknown key stack_sett_name (expected one of stack_set_name, network, ecr, code_artifact, studio, detective_control, user_profile)");
+        assert_eq!(errors("stack_sett_name: x\n")[0], "sds.yaml:1:1: unknown key stack_sett_name (expected one of stack_set_name, network, ecr, code_artifact, studio, detective_control, user_profile, validation)");
         assert_eq!(errors("ecr: [a]\n")[0], "sds.yaml:1:1: ecr must be a mapping");
         assert_eq!(errors("studio:\n  domain_name: 42\n")[0], "sds.yaml:2:3: studio.domain_name must be a string");
         assert!(errors("ecr:\n  repository_name: Upper\n")[0].contains("is not an ECR repository name"));
@@ -470,6 +529,18 @@ mod tests {
         assert!(errors("network:\n  subnet_cidrs: [10.3.1.0/24, 10.2.2.0/24, 10.2.2.0/25]\n").len() == 2);
         assert!(errors("studio:\n  kms_alias: alias/x\n")[0].contains("without the alias/ prefix"));
         assert!(errors("a: [\n")[0].starts_with("sds.yaml:"));
+    }
+
+    #[test]
+    fn suppressions_need_a_rule_and_a_reason() {
+        let c = Config::from_yaml(
+            "validation:\n  suppress:\n    - rule: sec/iam-unknown-action\n      resource: KMSCMK\n      reason: kept for parity\n",
+            "sds.yaml",
+        )
+        .unwrap();
+        assert_eq!(c.suppressions[0].resource.as_deref(), Some("KMSCMK"));
+        let e = errors("validation:\n  suppress:\n    - rule: sec/iam-unknown-action\n");
+        assert_eq!(e, ["sds.yaml:3:7: validation.suppress.0 needs a reason"]);
     }
 
     #[test]

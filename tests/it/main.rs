@@ -6,4 +6,5 @@ mod diff;
 mod fmt;
 mod support;
 mod synth;
+mod validate;
 mod yaml11;

@@ -12,6 +12,10 @@ fn synth_into(dir: &Path, config: Option<&str>) {
     if let Some(c) = config {
         cmd.args(["--config", c]);
     }
+    if config == Some("tests/fixtures/upstream-parity.yaml") {
+        // python3.7 fails validation (tests/it/validate.rs); parity is about the templates.
+        cmd.arg("--no-validate");
+    }
     let o = cmd.output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }

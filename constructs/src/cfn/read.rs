@@ -147,6 +147,7 @@ pub fn read_value(text: &str, source_name: &str, format: Format) -> Result<(Valu
         anchors: HashMap::new(),
         map: SourceMap::default(),
         peeked: None,
+        ascii: text.is_ascii(),
     };
     b.read_document().map_err(|(location, pointer, kind)| ReadError {
         source_name: source_name.to_string(),
@@ -168,9 +169,20 @@ struct Builder<'a> {
     anchors: HashMap<usize, Value>,
     map: SourceMap,
     peeked: Option<(Event, Marker)>,
+    /// Char indexes are byte indexes.
+    ascii: bool,
 }
 
 impl<'a> Builder<'a> {
+    /// The character at char index `i` (the parser's marker index).
+    fn char_at(&self, i: usize) -> Option<char> {
+        if self.ascii {
+            self.text.as_bytes().get(i).map(|b| *b as char)
+        } else {
+            self.text.chars().nth(i)
+        }
+    }
+
     fn next(&mut self) -> Result<(Event, Marker), Failure> {
         if let Some(e) = self.peeked.take() {
             return Ok(e);
@@ -260,6 +272,10 @@ impl<'a> Builder<'a> {
                         _ => return Err((Some(at(&km)), Some(pointer.clone()), ReadErrorKind::ComplexKey)),
                     };
                     let p = format!("{pointer}/{}", pointer_segment(&key));
+                    // The parser marks a block mapping at its first `:`; a reader looks for the first key.
+                    if entries.is_empty() && self.char_at(m.index()) != Some('{') {
+                        self.map.places.insert(pointer.clone(), at(&km));
+                    }
                     if entries.contains_key(&key) {
                         return Err((Some(at(&km)), Some(p), ReadErrorKind::DuplicateKey(key)));
                     }

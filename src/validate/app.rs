@@ -1,0 +1,204 @@
+//! Checks across the templates validated together (an app): every `Fn::ImportValue` is exported
+//! by some template and no name twice; nested stacks pass the parameters their child declares and
+//! read only outputs it has; Service Catalog products point at templates of the app.
+//!
+//! Export names are compared with every `${Parameter}` as a wildcard, since parameters take their
+//! values at deploy time (`ds-vpc-${SharedServiceStackSetName}` matches `ds-vpc-${StackSetName}`).
+
+use std::collections::BTreeMap;
+
+use sds_constructs::cfn::{Intrinsic, Template, Value};
+use sds_constructs::stack::{sub_variables, visit};
+
+use super::{Input, Sink};
+
+/// An export name as a pattern: literal text with `*` for each parameter, or `None` when it cannot
+/// be told before deployment.
+fn name_pattern(v: &Value, t: &Template) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Fn(f) => match &**f {
+            Intrinsic::Sub { template, variables: None } => {
+                let mut out = template.clone();
+                for var in sub_variables(template) {
+                    let known = t.parameters.contains_key(&var) || var.starts_with("AWS::");
+                    if !known {
+                        return None;
+                    }
+                    out = out.replace(&format!("${{{var}}}"), "*");
+                }
+                Some(out)
+            }
+            Intrinsic::Ref(p) if t.parameters.contains_key(p) => Some("*".into()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The file name a `TemplateURL` or `LoadTemplateFromURL` names (its last path segment).
+fn file_of(url: &Value) -> Option<&str> {
+    url.as_str().map(|u| u.rsplit('/').next().unwrap_or(u))
+}
+
+pub fn check(inputs: &[Input], sink: &mut Sink) {
+    let by_name: BTreeMap<&str, &Input> = inputs.iter().map(|i| (i.name.as_str(), i)).collect();
+    exports_and_imports(inputs, sink);
+    for input in inputs {
+        nested(input, &by_name, sink);
+    }
+}
+
+fn exports_and_imports(inputs: &[Input], sink: &mut Sink) {
+    // pattern → first exporter (template, output id)
+    let mut exports: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for i in inputs {
+        for (id, o) in &i.template.outputs {
+            let Some(p) = o.export_name.as_ref().and_then(|e| name_pattern(e, &i.template)) else { continue };
+            match exports.get(&p) {
+                Some((other, other_id)) => sink.push(
+                    "app/duplicate-export",
+                    &i.name,
+                    &format!("/Outputs/{id}/Export/Name"),
+                    format!("export name {p} is also exported by {other} (output {other_id})"),
+                ),
+                None => {
+                    exports.insert(p, (i.name.clone(), id.clone()));
+                }
+            }
+        }
+    }
+    if inputs.len() < 2 {
+        return;
+    }
+    for i in inputs {
+        let t = &i.template;
+        let mut places: Vec<(String, &Value)> = Vec::new();
+        for (id, r) in &t.resources {
+            places.extend(r.properties.values().map(|v| (format!("/Resources/{id}"), v)));
+        }
+        for (id, o) in &t.outputs {
+            places.push((format!("/Outputs/{id}"), &o.value));
+        }
+        for (place, v) in places {
+            let mut imports = Vec::new();
+            visit(v, &mut |f| {
+                if let Intrinsic::ImportValue(name) = f {
+                    imports.push(name.clone());
+                }
+            });
+            for name in imports {
+                let Some(p) = name_pattern(&name, t) else { continue };
+                if !exports.contains_key(&p) {
+                    sink.push(
+                        "app/import-unresolved",
+                        &i.name,
+                        &place,
+                        format!("imports {p}, which no template of the app exports"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn nested(input: &Input, by_name: &BTreeMap<&str, &Input>, sink: &mut Sink) {
+    let t = &input.template;
+    let mut children: BTreeMap<&str, &Template> = BTreeMap::new();
+    for (id, r) in &t.resources {
+        let place = format!("/Resources/{id}");
+        match r.type_.as_str() {
+            "AWS::CloudFormation::Stack" => {
+                let Some(child) = r.properties.get("TemplateURL").and_then(file_of).and_then(|f| by_name.get(f)) else {
+                    continue;
+                };
+                children.insert(id.as_str(), &child.template);
+                let passed = r.properties.get("Parameters").and_then(Value::as_map).cloned().unwrap_or_default();
+                for p in passed.keys().filter(|p| !child.template.parameters.contains_key(*p)) {
+                    sink.push(
+                        "app/nested-parameter",
+                        &input.name,
+                        &format!("{place}/Properties/Parameters/{p}"),
+                        format!("{} has no parameter {p}", child.name),
+                    );
+                }
+                for (p, decl) in &child.template.parameters {
+                    if !passed.contains_key(p) && !decl.attributes.contains_key("Default") {
+                        sink.push(
+                            "app/nested-parameter",
+                            &input.name,
+                            &format!("{place}/Properties/Parameters"),
+                            format!("{} needs parameter {p}, which has no default and is not passed", child.name),
+                        );
+                    }
+                }
+            }
+            "AWS::ServiceCatalog::CloudFormationProduct" => {
+                let artifacts = r.properties.get("ProvisioningArtifactParameters");
+                for (n, a) in artifacts
+                    .and_then(|a| if let Value::List(l) = a { Some(l) } else { None })
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    let url = a
+                        .as_map()
+                        .and_then(|m| m.get("Info"))
+                        .and_then(Value::as_map)
+                        .and_then(|m| m.get("LoadTemplateFromURL"));
+                    if let Some(file) = url.and_then(file_of) {
+                        if by_name.len() > 1 && !by_name.contains_key(file) {
+                            sink.push(
+                                "app/product-template",
+                                &input.name,
+                                &format!(
+                                    "{place}/Properties/ProvisioningArtifactParameters/{n}/Info/LoadTemplateFromURL"
+                                ),
+                                format!("{file} is not one of the templates validated with {}", input.name),
+                            );
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // Outputs read from children: GetAtt Stack.Outputs.X and ${Stack.Outputs.X}.
+    let mut reads: Vec<(String, String, String)> = Vec::new();
+    let mut places: Vec<(String, &Value)> = Vec::new();
+    for (id, r) in &t.resources {
+        places.extend(r.properties.values().map(|v| (format!("/Resources/{id}"), v)));
+    }
+    for (id, o) in &t.outputs {
+        places.push((format!("/Outputs/{id}"), &o.value));
+    }
+    for (place, v) in places {
+        visit(v, &mut |f| match f {
+            Intrinsic::GetAtt { resource, attribute: Value::String(a) } => {
+                if let Some(out) = a.strip_prefix("Outputs.") {
+                    reads.push((place.clone(), resource.clone(), out.to_string()));
+                }
+            }
+            Intrinsic::Sub { template, .. } => {
+                for var in sub_variables(template) {
+                    if let Some((stack, out)) = var.split_once(".Outputs.") {
+                        reads.push((place.clone(), stack.to_string(), out.to_string()));
+                    }
+                }
+            }
+            _ => {}
+        });
+    }
+    for (place, stack, out) in reads {
+        if let Some(child) = children.get(stack.as_str()) {
+            if !child.outputs.contains_key(&out) {
+                sink.push(
+                    "app/nested-output",
+                    &input.name,
+                    &place,
+                    format!("nested stack {stack} has no output {out}"),
+                );
+            }
+        }
+    }
+}

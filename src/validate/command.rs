@@ -1,0 +1,79 @@
+//! The `sds validate` command: gathers the templates (files, directories, or the synthesized
+//! platform), validates them as one app, and writes the report.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::bail;
+
+use super::{report, unknown_suppressions, validate, Input};
+use crate::cli::{ValidateArgs, ValidateFormat};
+use crate::files;
+
+/// The inputs for the synthesized platform: the files `sds synth` would write.
+pub fn inputs_from_rendered(rendered: &[(String, String)], app: &sds_constructs::app::App) -> Vec<Input> {
+    app.templates
+        .iter()
+        .zip(rendered)
+        .map(|((name, t), (_, text))| Input {
+            name: name.clone(),
+            template: t.clone(),
+            source_map: None,
+            body_len: text.len(),
+            display: name.clone(),
+        })
+        .collect()
+}
+
+pub fn run(args: &ValidateArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let config = crate::synth::load_config(args.config.as_deref())?;
+    let unknown = unknown_suppressions(&config.suppressions);
+    if !unknown.is_empty() {
+        let ids: Vec<&str> = unknown.iter().map(|s| s.rule.as_str()).collect();
+        bail!("the configuration suppresses unknown rules: {} (see `sds validate --list-rules`)", ids.join(", "));
+    }
+    if args.list_rules {
+        for r in super::rules::RULES {
+            writeln!(out, "{:<32} {:<8} {}\n{:<41} {}", r.id, r.severity.as_str(), r.title, "", r.rationale)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let inputs = if args.paths.is_empty() {
+        let app = crate::synth::build(&config)?;
+        inputs_from_rendered(&crate::synth::render(&app), &app)
+    } else {
+        let mut paths: Vec<PathBuf> = Vec::new();
+        for p in &args.paths {
+            if p.is_dir() {
+                paths.extend(files::template_files(p)?);
+            } else {
+                paths.push(p.clone());
+            }
+        }
+        let mut names = BTreeSet::new();
+        for p in &paths {
+            if !names.insert(files::file_name(p)) {
+                bail!("two templates are named {}: validate them separately", files::file_name(p));
+            }
+        }
+        files::load_all(&paths)?
+            .into_iter()
+            .map(|l| Input {
+                name: files::file_name(&l.path),
+                body_len: l.text.len(),
+                display: l.path.display().to_string(),
+                template: l.parsed.template,
+                source_map: Some(l.parsed.source_map),
+            })
+            .collect()
+    };
+    let report = validate(&inputs, &config.suppressions);
+    match args.format {
+        ValidateFormat::Human => report::write_human(&report, out)?,
+        ValidateFormat::Json => report::write_json(&report, out)?,
+        ValidateFormat::Sarif => report::write_sarif(&report, out)?,
+    }
+    Ok(if report.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,197 @@
+//! `sds validate`: checks templates before any upload: resource schemas, references, the app's
+//! imports/exports and nested stacks, CloudFormation and IAM limits, and the platform's security
+//! rules. `sds synth` runs it on what it is about to write.
+//!
+//! Depends on the model (and the constructs' reference walker) only; the rules are in `rules`.
+
+mod app;
+pub mod command;
+mod eval;
+mod limits;
+mod refs;
+pub mod report;
+pub mod rules;
+mod schema;
+mod security;
+
+use std::collections::BTreeMap;
+
+use sds_constructs::cfn::{Location, Map, SourceMap, Template, Value};
+use sds_constructs::config::Suppression;
+
+use eval::Ctx;
+pub use rules::Severity;
+use schema::{is_custom, Schemas};
+
+/// One template to validate.
+pub struct Input {
+    /// File name; nested `TemplateURL`s and product URLs are matched against it.
+    pub name: String,
+    pub template: Template,
+    /// Where values came from, for templates read from disk.
+    pub source_map: Option<SourceMap>,
+    /// Size of the template body in bytes.
+    pub body_len: usize,
+    /// Path shown in reports (the file as given), or the name.
+    pub display: String,
+}
+
+/// One problem found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub template: String,
+    /// JSON pointer of the offending value inside the template ("" for the template as a whole).
+    pub pointer: String,
+    pub location: Option<Location>,
+    pub message: String,
+}
+
+impl Finding {
+    /// The logical id the finding is about (`/Resources/X/...` → X), if any.
+    pub fn logical_id(&self) -> Option<&str> {
+        let mut parts = self.pointer.split('/').skip(1);
+        match (parts.next(), parts.next()) {
+            (Some("Resources" | "Parameters" | "Outputs" | "Conditions" | "Mappings"), Some(id)) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+/// The outcome: findings, and those suppressed by the configuration with their reasons.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub templates: Vec<String>,
+    pub findings: Vec<Finding>,
+    pub suppressed: Vec<(Finding, String)>,
+}
+
+impl Report {
+    pub fn count(&self, s: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity == s).count()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.count(Severity::Error) > 0
+    }
+}
+
+/// Collects findings.
+#[derive(Default)]
+pub struct Sink {
+    findings: Vec<Finding>,
+}
+
+impl Sink {
+    pub fn push(&mut self, rule: &'static str, template: &str, pointer: &str, message: String) {
+        let severity = rules::find(rule).map_or(Severity::Error, |r| r.severity);
+        let f = Finding {
+            rule,
+            severity,
+            template: template.to_string(),
+            pointer: pointer.to_string(),
+            location: None,
+            message,
+        };
+        if !self.findings.contains(&f) {
+            self.findings.push(f);
+        }
+    }
+}
+
+/// Rule ids that suppressions name but no rule has.
+pub fn unknown_suppressions(suppressions: &[Suppression]) -> Vec<&Suppression> {
+    suppressions.iter().filter(|s| rules::find(&s.rule).is_none()).collect()
+}
+
+/// For each template nested by another of the inputs: (parent index, parameters it passes).
+fn parents(inputs: &[Input]) -> BTreeMap<&str, (usize, &Map)> {
+    let mut out = BTreeMap::new();
+    for (i, input) in inputs.iter().enumerate() {
+        for r in input.template.resources.values().filter(|r| r.type_ == "AWS::CloudFormation::Stack") {
+            let child =
+                r.properties.get("TemplateURL").and_then(Value::as_str).map(|u| u.rsplit('/').next().unwrap_or(u));
+            let params = r.properties.get("Parameters").and_then(Value::as_map);
+            if let (Some(child), Some(params)) = (child, params) {
+                out.entry(child).or_insert((i, params));
+            }
+        }
+    }
+    out
+}
+
+fn context<'a>(i: usize, inputs: &'a [Input], parents: &BTreeMap<&str, (usize, &'a Map)>, depth: usize) -> Ctx<'a> {
+    let template = &inputs[i].template;
+    let parent = match parents.get(inputs[i].name.as_str()) {
+        Some(&(p, params)) if depth < 8 && p != i => Some((Box::new(context(p, inputs, parents, depth + 1)), params)),
+        _ => None,
+    };
+    Ctx { template, parent }
+}
+
+/// Validates `inputs` as one app.
+pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
+    let mut schemas = Schemas::default();
+    let mut catalog = security::Catalog::default();
+    let mut sink = Sink::default();
+    let parents = parents(inputs);
+    for (i, input) in inputs.iter().enumerate() {
+        let ctx = context(i, inputs, &parents, 0);
+        let (name, t) = (input.name.as_str(), &input.template);
+        let types: BTreeMap<String, String> = t.resources.iter().map(|(id, r)| (id.clone(), r.type_.clone())).collect();
+        for (id, r) in &t.resources {
+            if is_custom(&r.type_) {
+                continue;
+            }
+            if !schemas.knows(&r.type_) {
+                sink.push(
+                    "schema/unknown-type",
+                    name,
+                    &format!("/Resources/{id}/Type"),
+                    format!("unknown resource type {}", r.type_),
+                );
+                continue;
+            }
+            for v in schemas.check(r, &ctx, &types) {
+                let pointer = format!("/Resources/{id}/Properties{}", v.pointer);
+                let name_rule = matches!(v.keyword.as_str(), "maxLength" | "minLength" | "pattern");
+                match v.evaluated {
+                    Some(expr) if name_rule => sink.push(
+                        "limit/name",
+                        name,
+                        &pointer,
+                        format!("{expr} evaluates to a value that breaks the rule: {}", v.message),
+                    ),
+                    Some(expr) => sink.push("schema/property", name, &pointer, format!("{expr}: {}", v.message)),
+                    None => sink.push("schema/property", name, &pointer, v.message),
+                }
+            }
+        }
+        refs::check(name, t, &mut schemas, &mut sink);
+        limits::check(input, &ctx, &mut schemas, &mut sink);
+        security::check(name, t, &mut catalog, &mut sink);
+    }
+    app::check(inputs, &mut sink);
+
+    let mut report = Report { templates: inputs.iter().map(|i| i.name.clone()).collect(), ..Report::default() };
+    for mut f in sink.findings {
+        if let Some(input) = inputs.iter().find(|i| i.name == f.template) {
+            f.location = input.source_map.as_ref().and_then(|m| m.locate(&f.pointer));
+            f.template = input.display.clone();
+        }
+        let matched = suppressions.iter().find(|s| {
+            s.rule == f.rule
+                && s.template.as_ref().is_none_or(|t| f.template.ends_with(t.as_str()))
+                && s.resource.as_ref().is_none_or(|r| f.logical_id() == Some(r.as_str()))
+        });
+        match matched {
+            Some(s) => report.suppressed.push((f, s.reason.clone())),
+            None => report.findings.push(f),
+        }
+    }
+    let key = |f: &Finding| (f.template.clone(), f.pointer.clone(), f.rule, f.message.clone());
+    report.findings.sort_by_key(key);
+    report.suppressed.sort_by_key(|(f, _)| key(f));
+    report
+}

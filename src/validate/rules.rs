@@ -1,0 +1,108 @@
+//! The rules `sds validate` applies: stable ids, severity, title and rationale. Findings name a
+//! rule by id; suppressions in the configuration must name one of these.
+
+/// How bad a finding is: errors fail validation (and `sds synth`), warnings are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// One rule.
+#[derive(Debug)]
+pub struct Rule {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub title: &'static str,
+    pub rationale: &'static str,
+}
+
+const fn rule(id: &'static str, severity: Severity, title: &'static str, rationale: &'static str) -> Rule {
+    Rule { id, severity, title, rationale }
+}
+
+use Severity::{Error as E, Warning as W};
+
+pub const RULES: &[Rule] = &[
+    rule("schema/unknown-type", E, "Unknown resource type",
+        "CloudFormation rejects a template with a resource type it does not know. Custom resources (Custom::*) are not checked."),
+    rule("schema/property", E, "Property does not match the resource schema",
+        "Properties are checked against the resource provider schema of their type (required properties, types, enums, patterns, lengths, unknown properties); CloudFormation would fail the deployment."),
+    rule("ref/undefined", E, "Reference to something not declared",
+        "Ref, Fn::GetAtt, Fn::Sub variables, DependsOn and conditions must name a parameter, resource, pseudo parameter or condition of the template."),
+    rule("ref/attribute", E, "Fn::GetAtt of an attribute the resource type does not have",
+        "The attribute must be one of the type's read-only properties in its schema."),
+    rule("ref/cycle", E, "Circular dependency between resources",
+        "DependsOn, Ref and Fn::GetAtt form the dependency graph; CloudFormation cannot order a cycle."),
+    rule("ref/unused-parameter", W, "Parameter not used",
+        "A parameter nothing refers to asks users for a value that has no effect."),
+    rule("app/import-unresolved", E, "Fn::ImportValue of a name no template of the app exports",
+        "Stacks import by export name; a name nobody exports fails at deploy time (checked when several templates are validated together)."),
+    rule("app/duplicate-export", E, "Two templates export the same name",
+        "Export names are unique per account and region: the second stack would fail to create."),
+    rule("app/nested-parameter", E, "Nested stack parameters do not match the child template",
+        "A nested stack must pass only parameters the child declares and every parameter without a default."),
+    rule("app/nested-output", E, "Reference to an output the nested template does not declare",
+        "Fn::GetAtt Stack.Outputs.Name fails unless the child template has output Name."),
+    rule("app/product-template", W, "Service Catalog product template not part of the app",
+        "LoadTemplateFromURL should point at one of the app's templates, so that it is published with them."),
+    rule("limit/template-body", E, "Template larger than 1 MB",
+        "CloudFormation accepts template bodies up to 51,200 bytes inline and 1 MB from S3."),
+    rule("limit/template-body-s3", W, "Template larger than 51,200 bytes",
+        "Such a template can only be deployed from S3 (as sds publish does), not passed inline."),
+    rule("limit/count", E, "Too many resources, parameters, outputs or mappings",
+        "A template may have at most 500 resources, 200 parameters, 200 outputs and 200 mappings."),
+    rule("limit/logical-id", E, "Invalid logical id",
+        "Logical ids are alphanumeric (A-Za-z0-9) and at most 255 characters."),
+    rule("limit/name", E, "A name built from default or configured values breaks AWS's naming rules",
+        "Names are computed over the whole expression (parameters resolved to their defaults or the values the parent stack passes, the stack-id suffix as 12 characters), then checked against the property's length and pattern."),
+    rule("limit/unbounded-parameter", W, "A parameter could break a name AWS constrains",
+        "The parameter has no MaxLength or AllowedValues (or its AllowedPattern allows upper case) and flows into a name with a length limit or a lower-case rule, such as an S3 bucket or IAM role name."),
+    rule("limit/policy-size", E, "Policy document too large",
+        "IAM limits managed policies to 6,144 characters and a role's inline policies to 10,240 characters, whitespace excluded."),
+    rule("sec/s3-encryption", E, "S3 bucket not encrypted with KMS",
+        "Every bucket of the platform is encrypted with a customer managed KMS key (SSE-KMS)."),
+    rule("sec/s3-public-access", E, "S3 bucket without all four public access blocks",
+        "BlockPublicAcls, BlockPublicPolicy, IgnorePublicAcls and RestrictPublicBuckets must all be true."),
+    rule("sec/kms-rotation", E, "KMS key without rotation",
+        "Symmetric customer managed keys rotate yearly (EnableKeyRotation: true)."),
+    rule("sec/internet-egress", E, "Internet or NAT gateway, or a route to one",
+        "The platform's VPC has no path to the internet; AWS services are reached through VPC endpoints."),
+    rule("sec/studio-vpc-only", E, "SageMaker Studio domain not VPC-only",
+        "AppNetworkAccessType must be VpcOnly so that Studio traffic stays in the platform VPC."),
+    rule("sec/lambda-runtime-blocked", E, "Lambda runtime that can no longer be used",
+        "AWS Lambda blocks creating functions on runtimes past their deprecation (dates from cfn-lint's runtime lifecycle data, as of the vendored data's date)."),
+    rule("sec/lambda-runtime-deprecated", W, "Deprecated Lambda runtime",
+        "The runtime is deprecated: it no longer gets security patches."),
+    rule("sec/iam-wildcard", E, "IAM policy allows every action on every resource",
+        "Statements with Effect Allow, Action * and Resource * grant administrator access."),
+    rule("sec/iam-unknown-action", W, "IAM action that does not exist",
+        "An action no service defines (e.g. kms:ReEncrypt instead of kms:ReEncryptFrom/kms:ReEncryptTo) grants nothing; the intended permission is missing."),
+];
+
+/// The rule with `id`.
+pub fn find(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_namespaced() {
+        for (i, r) in RULES.iter().enumerate() {
+            assert!(RULES[..i].iter().all(|o| o.id != r.id), "{} twice", r.id);
+            assert!(["schema/", "ref/", "app/", "limit/", "sec/"].iter().any(|p| r.id.starts_with(p)), "{}", r.id);
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! The platform's security rules: encrypted, private buckets; rotating keys; no path to the
+//! internet; a VPC-only Studio domain; supported Lambda runtimes; no IAM administrator grants;
+//! no IAM actions that do not exist.
+
+use std::collections::HashMap;
+
+use sds_constructs::cfn::{Template, Value};
+
+use super::Sink;
+
+const IAM_ACTIONS: &str = include_str!("data/iam-actions.json");
+const LAMBDA_RUNTIMES: &str = include_str!("data/lambda-runtimes.json");
+const SOURCE: &str = include_str!("data/SOURCE.json");
+
+/// Service prefix → its actions (lower case), parsed on first use.
+#[derive(Default)]
+pub struct Catalog {
+    actions: Option<HashMap<String, Vec<String>>>,
+}
+
+impl Catalog {
+    fn actions(&mut self) -> &HashMap<String, Vec<String>> {
+        self.actions.get_or_insert_with(|| serde_json::from_str(IAM_ACTIONS).unwrap_or_default())
+    }
+
+    /// Why `action` is not an IAM action, if it is not.
+    pub fn unknown(&mut self, action: &str) -> Option<String> {
+        if action == "*" {
+            return None;
+        }
+        let Some((prefix, name)) = action.split_once(':') else {
+            return Some(format!("{action} is not of the form service:Action"));
+        };
+        let Some(actions) = self.actions().get(&prefix.to_ascii_lowercase()) else {
+            return Some(format!("{action}: no AWS service has the prefix {prefix}"));
+        };
+        let name = name.to_ascii_lowercase();
+        if actions.iter().any(|a| glob(&name, a)) {
+            return None;
+        }
+        let close: Vec<&String> =
+            actions.iter().filter(|a| a.starts_with(&name) || name.starts_with(a.as_str())).take(3).collect();
+        let hint = if close.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<String> = close.iter().map(|a| format!("{prefix}:{a}")).collect();
+            format!(" (did you mean {}?)", names.join(", "))
+        };
+        Some(format!("{action} is not an action of {prefix}{hint}"))
+    }
+}
+
+/// `*` and `?` wildcards, as IAM matches actions.
+fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// The date the vendored data describes (`YYYY-MM-DD`): runtime deadlines are compared with it,
+/// not with the clock, so the same input always gives the same findings.
+pub fn data_date() -> String {
+    let source: serde_json::Value = serde_json::from_str(SOURCE).unwrap_or_default();
+    source["schema_date"].as_str().unwrap_or("1970-01-01").chars().take(10).collect()
+}
+
+pub fn check(name: &str, t: &Template, catalog: &mut Catalog, sink: &mut Sink) {
+    let runtimes: serde_json::Value = serde_json::from_str(LAMBDA_RUNTIMES).unwrap_or_default();
+    let today = data_date();
+    for (id, r) in &t.resources {
+        let at = |p: &str| format!("/Resources/{id}/Properties{p}");
+        let prop = |k: &str| r.properties.get(k);
+        match r.type_.as_str() {
+            "AWS::S3::Bucket" => {
+                let sse = prop("BucketEncryption").and_then(|e| {
+                    lookup(
+                        e,
+                        &["ServerSideEncryptionConfiguration", "0", "ServerSideEncryptionByDefault", "SSEAlgorithm"],
+                    )
+                });
+                if !sse.and_then(Value::as_str).is_some_and(|a| a.starts_with("aws:kms")) {
+                    sink.push(
+                        "sec/s3-encryption",
+                        name,
+                        &at("/BucketEncryption"),
+                        format!("bucket {id} is not encrypted with a KMS key (SSEAlgorithm aws:kms)"),
+                    );
+                }
+                let block = prop("PublicAccessBlockConfiguration").and_then(Value::as_map);
+                let missing: Vec<&str> =
+                    ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"]
+                        .into_iter()
+                        .filter(|k| !block.and_then(|b| b.get(*k)).is_some_and(is_true))
+                        .collect();
+                if !missing.is_empty() {
+                    sink.push(
+                        "sec/s3-public-access",
+                        name,
+                        &at("/PublicAccessBlockConfiguration"),
+                        format!("bucket {id} does not set {} to true", missing.join(", ")),
+                    );
+                }
+            }
+            "AWS::KMS::Key" => {
+                let symmetric = prop("KeySpec").and_then(Value::as_str).is_none_or(|s| s == "SYMMETRIC_DEFAULT");
+                if symmetric && !prop("EnableKeyRotation").is_some_and(is_true) {
+                    sink.push(
+                        "sec/kms-rotation",
+                        name,
+                        &at("/EnableKeyRotation"),
+                        format!("key {id} does not rotate (EnableKeyRotation: true)"),
+                    );
+                }
+                if let Some(policy) = prop("KeyPolicy") {
+                    actions(name, &at("/KeyPolicy"), policy, false, catalog, sink);
+                }
+            }
+            "AWS::EC2::InternetGateway" | "AWS::EC2::EgressOnlyInternetGateway" | "AWS::EC2::NatGateway" => {
+                sink.push(
+                    "sec/internet-egress",
+                    name,
+                    &format!("/Resources/{id}"),
+                    format!("{id} is a {}: the platform VPC has no way out to the internet", r.type_),
+                );
+            }
+            "AWS::EC2::Route" => {
+                for k in ["GatewayId", "NatGatewayId", "EgressOnlyInternetGatewayId"] {
+                    if prop(k).is_some() {
+                        sink.push(
+                            "sec/internet-egress",
+                            name,
+                            &at(&format!("/{k}")),
+                            format!("route {id} goes through a gateway ({k})"),
+                        );
+                    }
+                }
+            }
+            "AWS::SageMaker::Domain" if prop("AppNetworkAccessType").and_then(Value::as_str) != Some("VpcOnly") => {
+                sink.push(
+                    "sec/studio-vpc-only",
+                    name,
+                    &at("/AppNetworkAccessType"),
+                    format!("Studio domain {id} is not VpcOnly"),
+                );
+            }
+            "AWS::SageMaker::NotebookInstance"
+                if prop("DirectInternetAccess").and_then(Value::as_str) != Some("Disabled") =>
+            {
+                let message = format!("notebook instance {id} has direct internet access");
+                sink.push("sec/internet-egress", name, &at("/DirectInternetAccess"), message);
+            }
+            "AWS::Lambda::Function" => {
+                let Some(runtime) = prop("Runtime").and_then(Value::as_str) else { continue };
+                let Some(life) = runtimes.get(runtime) else { continue };
+                let date = |k: &str| life.get(k).and_then(serde_json::Value::as_str).map(str::to_string);
+                let successor = life
+                    .get("successor")
+                    .and_then(serde_json::Value::as_str)
+                    .map(|s| format!("; use {s}"))
+                    .unwrap_or_default();
+                if let Some(block) = date("create-block").filter(|d| *d <= today) {
+                    sink.push(
+                        "sec/lambda-runtime-blocked",
+                        name,
+                        &at("/Runtime"),
+                        format!("{runtime} can no longer be used to create functions (since {block}){successor}"),
+                    );
+                } else if let Some(dep) = date("deprecated").filter(|d| *d <= today) {
+                    sink.push(
+                        "sec/lambda-runtime-deprecated",
+                        name,
+                        &at("/Runtime"),
+                        format!("{runtime} is deprecated since {dep}{successor}"),
+                    );
+                }
+            }
+            "AWS::IAM::Role" => {
+                if let Some(trust) = prop("AssumeRolePolicyDocument") {
+                    actions(name, &at("/AssumeRolePolicyDocument"), trust, false, catalog, sink);
+                }
+                if let Some(Value::List(policies)) = prop("Policies") {
+                    for (i, p) in policies.iter().enumerate() {
+                        if let Some(doc) = p.as_map().and_then(|m| m.get("PolicyDocument")) {
+                            actions(name, &at(&format!("/Policies/{i}/PolicyDocument")), doc, true, catalog, sink);
+                        }
+                    }
+                }
+            }
+            "AWS::IAM::ManagedPolicy" | "AWS::IAM::Policy" => {
+                if let Some(doc) = prop("PolicyDocument") {
+                    actions(name, &at("/PolicyDocument"), doc, true, catalog, sink);
+                }
+            }
+            "AWS::S3::BucketPolicy" | "AWS::EC2::VPCEndpoint" => {
+                if let Some(doc) = prop("PolicyDocument").filter(|d| d.as_map().is_some()) {
+                    actions(name, &at("/PolicyDocument"), doc, false, catalog, sink);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn is_true(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::String(s) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    }
+}
+
+/// The value at `path` (map keys and list indexes) inside `v`.
+fn lookup<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    path.iter().try_fold(v, |v, k| match v {
+        Value::Map(m) => m.get(*k),
+        Value::List(l) => k.parse::<usize>().ok().and_then(|i| l.get(i)),
+        _ => None,
+    })
+}
+
+/// Statements of a policy document (a single statement or a list).
+fn statements(doc: &Value) -> Vec<&Value> {
+    match doc.as_map().and_then(|m| m.get("Statement")) {
+        Some(Value::List(items)) => items.iter().collect(),
+        Some(one @ Value::Map(_)) => vec![one],
+        _ => Vec::new(),
+    }
+}
+
+fn strings(v: Option<&Value>) -> Vec<&str> {
+    match v {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::List(items)) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Unknown actions in a policy document and, for identity policies, `*` on `*`.
+fn actions(name: &str, at: &str, doc: &Value, identity: bool, catalog: &mut Catalog, sink: &mut Sink) {
+    for (i, st) in statements(doc).into_iter().enumerate() {
+        let Some(m) = st.as_map() else { continue };
+        let place = format!("{at}/Statement/{i}");
+        for key in ["Action", "NotAction"] {
+            for a in strings(m.get(key)) {
+                if let Some(why) = catalog.unknown(a) {
+                    sink.push("sec/iam-unknown-action", name, &format!("{place}/{key}"), why);
+                }
+            }
+        }
+        let allow = m.get("Effect").and_then(Value::as_str) == Some("Allow");
+        let all_actions = strings(m.get("Action")).contains(&"*");
+        let all_resources = strings(m.get("Resource")).contains(&"*");
+        if identity && allow && all_actions && all_resources && !m.contains_key("Condition") {
+            sink.push(
+                "sec/iam-wildcard",
+                name,
+                &place,
+                "the statement allows every action (*) on every resource (*)".to_string(),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_are_looked_up_with_wildcards() {
+        let mut c = Catalog::default();
+        assert_eq!(c.unknown("kms:Decrypt"), None);
+        assert_eq!(c.unknown("KMS:decrypt"), None);
+        assert_eq!(c.unknown("sagemaker:*"), None);
+        assert_eq!(c.unknown("codecommit:*PullRequest*"), None);
+        assert_eq!(c.unknown("*"), None);
+        let why = c.unknown("kms:ReEncrypt").unwrap();
+        assert!(why.contains("kms:reencryptfrom"), "{why}");
+        assert!(c.unknown("nosuchservice:Get").unwrap().contains("no AWS service"));
+        assert!(c.unknown("s3:Nope*").is_some());
+    }
+
+    #[test]
+    fn glob_matching() {
+        assert!(glob("get*", "getobject"));
+        assert!(glob("*commit*", "createcommit"));
+        assert!(glob("g?t*", "getx"));
+        assert!(!glob("put*", "getobject"));
+    }
+
+    #[test]
+    fn the_data_date_is_a_date() {
+        let d = data_date();
+        assert_eq!(d.len(), 10);
+        assert!(d.as_str() > "2025-01-01");
+    }
+}
