@@ -145,7 +145,7 @@ fn unbounded_parameters(name: &str, t: &Template, schemas: &mut Schemas, sink: &
             // Names: short length limits (generous ones such as SSM's 2048 are left alone).
             let max = schema.get("maxLength").and_then(serde_json::Value::as_u64).filter(|m| *m <= NAME_LENGTH);
             let lower_only = schema
-                .get("pattern")
+                .get("lazyPattern")
                 .and_then(serde_json::Value::as_str)
                 .is_some_and(|p| p.contains("a-z") && !allows_upper_case(Some(p)));
             if max.is_none() && !lower_only {

@@ -155,7 +155,7 @@ pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
             }
             for v in schemas.check(r, &ctx, &types) {
                 let pointer = format!("/Resources/{id}/Properties{}", v.pointer);
-                let name_rule = matches!(v.keyword.as_str(), "maxLength" | "minLength" | "pattern");
+                let name_rule = matches!(v.keyword.as_str(), "maxLength" | "minLength" | "lazyPattern");
                 match v.evaluated {
                     Some(expr) if name_rule => sink.push(
                         "limit/name",

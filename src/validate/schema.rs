@@ -8,9 +8,10 @@
 //! `"true"` for a boolean, a number for a string).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
-use jsonschema::{JsonType, Validator};
+use jsonschema::{JsonType, Keyword, ValidationError, Validator};
 use sds_constructs::cfn::json::to_serde;
 use sds_constructs::cfn::yaml::inline;
 use sds_constructs::cfn::{Intrinsic, Resource, Value};
@@ -110,7 +111,8 @@ impl Schemas {
         if !self.cache.contains_key(type_) {
             let compiled = SCHEMAS.iter().find(|(t, _)| *t == type_).and_then(|(_, text)| {
                 let schema: J = serde_json::from_str(text).ok()?;
-                let validator = jsonschema::draft7::new(&schema).ok();
+                let validator =
+                    jsonschema::draft7::options().with_keyword("lazyPattern", lazy_pattern).build(&schema).ok();
                 Some(Compiled { schema, validator })
             });
             self.cache.insert(type_.to_string(), compiled);
@@ -201,6 +203,51 @@ impl Schemas {
         }
         out
     }
+}
+
+/// `pattern`, compiled when a value first reaches it: the schemas hold hundreds of patterns
+/// (many with large Unicode classes) and a platform's values reach a few dozen, so compiling
+/// them all up front would cost most of the validation time. Compiled patterns are shared.
+struct LazyPattern {
+    source: String,
+}
+
+fn regex(source: &str) -> Option<Arc<fancy_regex::Regex>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Option<Arc<fancy_regex::Regex>>>>> = OnceLock::new();
+    let mut cache = CACHE.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    cache
+        .entry(source.to_string())
+        .or_insert_with(|| {
+            // JSON Schema patterns are ECMA 262; translate as the jsonschema crate does.
+            let rust = jsonschema_regex::to_rust_regex(source).ok()?;
+            fancy_regex::Regex::new(&rust).ok().map(Arc::new)
+        })
+        .clone()
+}
+
+impl<'i> Keyword<'i> for LazyPattern {
+    fn validate(&self, instance: &'i J) -> Result<(), ValidationError<'i>> {
+        if self.is_valid(instance) {
+            Ok(())
+        } else {
+            Err(ValidationError::custom(format!("{instance} does not match {:?}", self.source)))
+        }
+    }
+
+    fn is_valid(&self, instance: &'i J) -> bool {
+        let J::String(text) = instance else { return true };
+        // A pattern the engine cannot compile checks nothing (every vendored one compiles: tested).
+        regex(&self.source).is_none_or(|r| r.is_match(text).unwrap_or(true))
+    }
+}
+
+fn lazy_pattern<'a>(
+    _: &'a serde_json::Map<String, J>,
+    value: &'a J,
+    _: jsonschema::paths::Location,
+) -> Result<Box<dyn for<'i> Keyword<'i>>, ValidationError<'a>> {
+    let source = value.as_str().unwrap_or_default().to_string();
+    Ok(Box::new(LazyPattern { source }))
 }
 
 /// Whether an error is about something CloudFormation would accept or that cannot be known yet.
@@ -342,6 +389,38 @@ mod tests {
             let c = s.get(t).unwrap_or_else(|| panic!("{t} does not parse"));
             assert!(c.validator.is_some(), "{t} does not compile");
         }
+    }
+
+    #[test]
+    fn every_vendored_pattern_compiles() {
+        fn patterns(v: &J, out: &mut Vec<String>) {
+            match v {
+                J::Object(m) => {
+                    if let Some(J::String(p)) = m.get("lazyPattern") {
+                        out.push(p.clone());
+                    }
+                    m.values().for_each(|v| patterns(v, out));
+                }
+                J::Array(items) => items.iter().for_each(|v| patterns(v, out)),
+                _ => {}
+            }
+        }
+        let mut all = Vec::new();
+        for (_, text) in SCHEMAS {
+            patterns(&serde_json::from_str(text).unwrap(), &mut all);
+        }
+        assert!(all.len() > 100);
+        for p in all {
+            assert!(regex(&p).is_some(), "pattern {p:?} does not compile");
+        }
+    }
+
+    #[test]
+    fn lazy_patterns_check_strings_only() {
+        let p = LazyPattern { source: "^[a-z]+$".into() };
+        assert!(p.is_valid(&J::String("abc".into())));
+        assert!(!p.is_valid(&J::String("ABC".into())));
+        assert!(p.is_valid(&serde_json::json!(5)));
     }
 
     #[test]

@@ -8,57 +8,71 @@ use sds_constructs::cfn::{Template, Value};
 
 use super::Sink;
 
-const IAM_ACTIONS: &str = include_str!("data/iam-actions.json");
+const IAM_ACTIONS: &str = include_str!("data/iam-actions.txt");
 const LAMBDA_RUNTIMES: &str = include_str!("data/lambda-runtimes.json");
 const SOURCE: &str = include_str!("data/SOURCE.json");
 
-/// Service prefix → its actions (lower case), parsed on first use.
+/// IAM actions by service prefix, read from the embedded list as services come up.
 #[derive(Default)]
 pub struct Catalog {
-    actions: Option<HashMap<String, Vec<String>>>,
+    services: HashMap<String, Option<Vec<&'static str>>>,
+    verdicts: HashMap<String, Option<String>>,
 }
 
 impl Catalog {
-    fn actions(&mut self) -> &HashMap<String, Vec<String>> {
-        self.actions.get_or_insert_with(|| serde_json::from_str(IAM_ACTIONS).unwrap_or_default())
+    fn service(&mut self, prefix: &str) -> Option<&Vec<&'static str>> {
+        self.services
+            .entry(prefix.to_string())
+            .or_insert_with(|| {
+                let line = IAM_ACTIONS.lines().find(|l| l.split(' ').next() == Some(prefix))?;
+                Some(line.split(' ').skip(1).collect())
+            })
+            .as_ref()
     }
 
     /// Why `action` is not an IAM action, if it is not.
     pub fn unknown(&mut self, action: &str) -> Option<String> {
+        if let Some(v) = self.verdicts.get(action) {
+            return v.clone();
+        }
+        let verdict = self.judge(action);
+        self.verdicts.insert(action.to_string(), verdict.clone());
+        verdict
+    }
+
+    fn judge(&mut self, action: &str) -> Option<String> {
         if action == "*" {
             return None;
         }
         let Some((prefix, name)) = action.split_once(':') else {
             return Some(format!("{action} is not of the form service:Action"));
         };
-        let Some(actions) = self.actions().get(&prefix.to_ascii_lowercase()) else {
+        let Some(actions) = self.service(&prefix.to_ascii_lowercase()) else {
             return Some(format!("{action}: no AWS service has the prefix {prefix}"));
         };
         let name = name.to_ascii_lowercase();
-        if actions.iter().any(|a| glob(&name, a)) {
+        if actions.iter().any(|a| glob(name.as_bytes(), a.as_bytes())) {
             return None;
         }
-        let close: Vec<&String> =
-            actions.iter().filter(|a| a.starts_with(&name) || name.starts_with(a.as_str())).take(3).collect();
-        let hint = if close.is_empty() {
-            String::new()
-        } else {
-            let names: Vec<String> = close.iter().map(|a| format!("{prefix}:{a}")).collect();
-            format!(" (did you mean {}?)", names.join(", "))
-        };
+        let close: Vec<String> = actions
+            .iter()
+            .filter(|a| a.starts_with(name.as_str()) || name.starts_with(**a))
+            .take(3)
+            .map(|a| format!("{prefix}:{a}"))
+            .collect();
+        let hint = if close.is_empty() { String::new() } else { format!(" (did you mean {}?)", close.join(", ")) };
         Some(format!("{action} is not an action of {prefix}{hint}"))
     }
 }
 
 /// `*` and `?` wildcards, as IAM matches actions.
-fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+fn glob(p: &[u8], t: &[u8]) -> bool {
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == b'?' || p[pi] == t[ti]) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == b'*' {
             star = Some(pi);
             mark = ti;
             pi += 1;
@@ -70,7 +84,7 @@ fn glob(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|c| *c == '*')
+    p[pi..].iter().all(|c| *c == b'*')
 }
 
 /// The date the vendored data describes (`YYYY-MM-DD`): runtime deadlines are compared with it,
@@ -297,10 +311,10 @@ mod tests {
 
     #[test]
     fn glob_matching() {
-        assert!(glob("get*", "getobject"));
-        assert!(glob("*commit*", "createcommit"));
-        assert!(glob("g?t*", "getx"));
-        assert!(!glob("put*", "getobject"));
+        assert!(glob(b"get*", b"getobject"));
+        assert!(glob(b"*commit*", b"createcommit"));
+        assert!(glob(b"g?t*", b"getx"));
+        assert!(!glob(b"put*", b"getobject"));
     }
 
     #[test]
