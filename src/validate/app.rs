@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use sds_constructs::cfn::{Intrinsic, Template, Value};
 use sds_constructs::stack::{sub_variables, visit};
 
-use super::{Input, Sink};
+use super::{value_places, Input, Sink};
 
 /// An export name as a pattern: literal text with `*` for each parameter, or `None` when it cannot
 /// be told before deployment.
@@ -73,14 +73,7 @@ fn exports_and_imports(inputs: &[Input], sink: &mut Sink) {
     }
     for i in inputs {
         let t = &i.template;
-        let mut places: Vec<(String, &Value)> = Vec::new();
-        for (id, r) in &t.resources {
-            places.extend(r.properties.values().map(|v| (format!("/Resources/{id}"), v)));
-        }
-        for (id, o) in &t.outputs {
-            places.push((format!("/Outputs/{id}"), &o.value));
-        }
-        for (place, v) in places {
+        for (place, v) in value_places(t) {
             let mut imports = Vec::new();
             visit(v, &mut |f| {
                 if let Intrinsic::ImportValue(name) = f {
@@ -165,14 +158,7 @@ fn nested(input: &Input, by_name: &BTreeMap<&str, &Input>, sink: &mut Sink) {
     }
     // Outputs read from children: GetAtt Stack.Outputs.X and ${Stack.Outputs.X}.
     let mut reads: Vec<(String, String, String)> = Vec::new();
-    let mut places: Vec<(String, &Value)> = Vec::new();
-    for (id, r) in &t.resources {
-        places.extend(r.properties.values().map(|v| (format!("/Resources/{id}"), v)));
-    }
-    for (id, o) in &t.outputs {
-        places.push((format!("/Outputs/{id}"), &o.value));
-    }
-    for (place, v) in places {
+    for (place, v) in value_places(t) {
         visit(v, &mut |f| match f {
             Intrinsic::GetAtt { resource, attribute: Value::String(a) } => {
                 if let Some(out) = a.strip_prefix("Outputs.") {

@@ -100,6 +100,19 @@ impl Sink {
     }
 }
 
+/// Every value a template computes (resource properties and attributes, outputs), with the
+/// pointer of its resource or output.
+fn value_places(t: &Template) -> Vec<(String, &Value)> {
+    let mut places: Vec<(String, &Value)> = Vec::new();
+    for (id, r) in &t.resources {
+        places.extend(r.properties.values().chain(r.attributes.values()).map(|v| (format!("/Resources/{id}"), v)));
+    }
+    for (id, o) in &t.outputs {
+        places.push((format!("/Outputs/{id}"), &o.value));
+    }
+    places
+}
+
 /// Rule ids that suppressions name but no rule has.
 pub fn unknown_suppressions(suppressions: &[Suppression]) -> Vec<&Suppression> {
     suppressions.iter().filter(|s| rules::find(&s.rule).is_none()).collect()

@@ -52,14 +52,7 @@ fn attributes(name: &str, t: &Template, schemas: &mut Schemas, sink: &mut Sink) 
             );
         }
     };
-    let mut places: Vec<(String, &Value)> = Vec::new();
-    for (id, r) in &t.resources {
-        places.extend(resource_values(r).map(|v| (format!("/Resources/{id}"), v)));
-    }
-    for (id, o) in &t.outputs {
-        places.push((format!("/Outputs/{id}"), &o.value));
-    }
-    for (place, v) in places {
+    for (place, v) in super::value_places(t) {
         let mut found = Vec::new();
         visit(v, &mut |f| match f {
             Intrinsic::GetAtt { resource, attribute: Value::String(a) } => found.push((resource.clone(), a.clone())),
