@@ -16,6 +16,9 @@ pub struct Cli {
 pub enum Command {
     /// Build the platform's 13 templates from the constructs and write them to a directory.
     Synth(SynthArgs),
+    /// Package the platform (assets, nested templates), upload it to a staging bucket and deploy
+    /// it through a change set. Exit 0 deployed or up to date, 1 deployment failed, 2 error.
+    Publish(PublishArgs),
     /// Check templates (files, directories, or the synthesized platform) against resource
     /// schemas, references, limits and security rules. Exit 0 no errors, 1 errors, 2 could not run.
     Validate(ValidateArgs),
@@ -113,4 +116,44 @@ pub struct ValidateArgs {
     /// List the rules with their ids, severity and rationale.
     #[arg(long)]
     pub list_rules: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// Platform configuration (YAML); without it, the reference platform.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Publish the templates of this directory instead of synthesizing the platform.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// File name of the root template.
+    #[arg(long, value_name = "FILE", default_value = "ds_administration.yaml")]
+    pub root: String,
+    #[arg(long, value_name = "NAME", default_value = "secure-ds-shared-service")]
+    pub stack_name: String,
+    /// A stack parameter, KEY=VALUE (repeatable).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub parameter: Vec<String>,
+    /// Staging bucket [default: sds-staging-<account>-<region>, created if missing].
+    #[arg(long)]
+    pub bucket: Option<String>,
+    /// Key prefix in the staging bucket.
+    #[arg(long, default_value = "sds")]
+    pub prefix: String,
+    #[arg(long)]
+    pub region: Option<String>,
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Execute the change set without asking (needed when standard input is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// Create the change set and stop.
+    #[arg(long)]
+    pub no_execute: bool,
+    /// Upload, then print the root template's URL and the create-stack command.
+    #[arg(long, conflicts_with_all = ["no_execute", "yes"])]
+    pub no_deploy: bool,
+    /// Write the packaged templates and zips to DIR, without any network access.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["no_execute", "yes", "no_deploy"])]
+    pub package_only: Option<PathBuf>,
 }

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod diff;
 pub mod files;
 pub mod fmt;
+pub mod publish;
 mod style;
 pub mod synth;
 pub mod validate;
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fmt(args) => fmt::run(&args, &mut out),
         Command::Diff(args) => diff::run(&args, &mut out),
         Command::Synth(args) => synth::run(&args, &mut out),
+        Command::Publish(args) => publish::run(&args, &mut out),
         Command::Validate(args) => validate::command::run(&args, &mut out),
     }
 }
