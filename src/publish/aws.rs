@@ -110,13 +110,32 @@ pub async fn connect(region: Option<&str>, profile: Option<&str>) -> anyhow::Res
     })
 }
 
+/// An error and its sources, one after the other, without the SDK's debug dump.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
 /// The account the credentials belong to.
 pub async fn account(aws: &Aws) -> anyhow::Result<String> {
     let who = aws.sts.get_caller_identity().send().await.map_err(|e| {
-        anyhow!(
-            "cannot find out which AWS account to publish to (STS GetCallerIdentity): {}",
-            aws_sdk_sts::error::DisplayErrorContext(&e)
-        )
+        let text = error_chain(&e);
+        let hint = if text.contains("no credentials") {
+            " (configure credentials: environment variables, --profile, SSO or an instance role)"
+        } else if text.contains("Connection refused") || text.contains("dns error") {
+            " (is the endpoint reachable? check AWS_ENDPOINT_URL and the network)"
+        } else {
+            ""
+        };
+        anyhow!("cannot find out which AWS account to publish to (STS GetCallerIdentity): {text}{hint}")
     })?;
     who.account().map(str::to_string).ok_or_else(|| anyhow!("STS GetCallerIdentity returned no account"))
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail};
-use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, StackStatus};
 use aws_sdk_cloudformation::Client;
 
@@ -26,6 +26,16 @@ pub struct Deploy {
     pub yes: bool,
     /// How often to poll.
     pub poll: Duration,
+}
+
+/// A short account of a CloudFormation error: the service's code and message when it sent one.
+fn brief<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug + 'static>(
+    e: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
+) -> String {
+    match (e.code(), e.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        _ => super::aws::error_chain(e),
+    }
 }
 
 /// Statuses a stack settles in after an operation, and whether that means success.
@@ -51,7 +61,7 @@ async fn stack_status(cfn: &Client, stack: &str) -> anyhow::Result<Option<StackS
     match cfn.describe_stacks().stack_name(stack).send().await {
         Ok(out) => Ok(out.stacks().first().and_then(|s| s.stack_status().cloned())),
         Err(e) if e.message().is_some_and(|m| m.contains("does not exist")) => Ok(None),
-        Err(e) => bail!("cannot describe stack {stack}: {}", DisplayErrorContext(&e)),
+        Err(e) => bail!("cannot describe stack {stack}: {}", brief(&e)),
     }
 }
 
@@ -91,7 +101,7 @@ pub async fn deploy(
         .description("created by sds publish")
         .send()
         .await
-        .map_err(|e| anyhow!("cannot create a change set for stack {}: {}", d.stack, DisplayErrorContext(&e)))?;
+        .map_err(|e| anyhow!("cannot create a change set for stack {}: {}", d.stack, brief(&e)))?;
 
     // Wait for the change set.
     let described = loop {
@@ -101,7 +111,7 @@ pub async fn deploy(
             .change_set_name(&name)
             .send()
             .await
-            .map_err(|e| anyhow!("cannot describe change set {name}: {}", DisplayErrorContext(&e)))?;
+            .map_err(|e| anyhow!("cannot describe change set {name}: {}", brief(&e)))?;
         match cs.status() {
             Some(ChangeSetStatus::CreateComplete) => break cs,
             Some(ChangeSetStatus::Failed) => {
@@ -164,12 +174,13 @@ pub async fn deploy(
     out.flush()?;
 
     let started = aws_smithy_types::DateTime::from(std::time::SystemTime::now() - Duration::from_secs(5));
-    cfn.execute_change_set()
-        .stack_name(&d.stack)
-        .change_set_name(&name)
-        .send()
-        .await
-        .map_err(|e| anyhow!("cannot execute change set {name}: {}", DisplayErrorContext(&e)))?;
+    if let Err(e) = cfn.execute_change_set().stack_name(&d.stack).change_set_name(&name).send().await {
+        // Some servers (moto) create the resources during this call and report a failure here
+        // instead of in stack events.
+        let reason = brief(&e);
+        writeln!(out, "deployment of stack {} failed: executing change set {name}: {reason}", d.stack)?;
+        return Ok(ExitCode::from(1));
+    }
     follow(cfn, d, started, progress, out).await
 }
 

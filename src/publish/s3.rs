@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use anyhow::{anyhow, bail};
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, ObjectOwnership,
@@ -40,7 +40,7 @@ fn describe<E: ProvideErrorMetadata + std::error::Error + 'static>(e: &SdkError<
         (Some(code), None, _) => code.to_string(),
         (None, _, Some(403)) => "access denied (HTTP 403)".to_string(),
         (None, _, Some(s)) => format!("HTTP {s}"),
-        _ => DisplayErrorContext(e).to_string(),
+        _ => super::aws::error_chain(e),
     }
 }
 
@@ -75,7 +75,7 @@ pub async fn ensure_bucket(
     }
     if let Err(e) = create.send().await {
         if e.code() != Some("BucketAlreadyOwnedByYou") {
-            bail!("cannot create the staging bucket {bucket}: {}", DisplayErrorContext(&e));
+            bail!("cannot create the staging bucket {bucket}: {}", describe(&e));
         }
     }
     let fail = |what: &str, e: &dyn std::fmt::Display| anyhow!("cannot {what} on the staging bucket {bucket}: {e}");
@@ -91,7 +91,7 @@ pub async fn ensure_bucket(
         .public_access_block_configuration(block)
         .send()
         .await
-        .map_err(|e| fail("block public access", &DisplayErrorContext(&e)))?;
+        .map_err(|e| fail("block public access", &describe(&e)))?;
     let by_default = ServerSideEncryptionByDefault::builder()
         .sse_algorithm(ServerSideEncryption::Aes256)
         .build()
@@ -105,14 +105,14 @@ pub async fn ensure_bucket(
         .server_side_encryption_configuration(encryption)
         .send()
         .await
-        .map_err(|e| fail("set default encryption", &DisplayErrorContext(&e)))?;
+        .map_err(|e| fail("set default encryption", &describe(&e)))?;
     s3.put_bucket_versioning()
         .bucket(bucket)
         .expected_bucket_owner(account)
         .versioning_configuration(VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build())
         .send()
         .await
-        .map_err(|e| fail("enable versioning", &DisplayErrorContext(&e)))?;
+        .map_err(|e| fail("enable versioning", &describe(&e)))?;
     if plain_http {
         // A local test server over plain HTTP (moto enforces the policy): every request would be denied.
         progress.step("not setting the TLS-only bucket policy: the S3 endpoint is plain HTTP");
@@ -124,7 +124,7 @@ pub async fn ensure_bucket(
         .policy(tls_only_policy(bucket))
         .send()
         .await
-        .map_err(|e| fail("set the TLS-only policy", &DisplayErrorContext(&e)))?;
+        .map_err(|e| fail("set the TLS-only policy", &describe(&e)))?;
     Ok(())
 }
 

@@ -4,6 +4,8 @@
 mod assets;
 mod diff;
 mod fmt;
+mod moto;
+mod publish;
 mod support;
 mod synth;
 mod validate;

@@ -1,0 +1,105 @@
+//! A real local AWS API server for the tests: moto (PyPI `moto[server]`, pinned in
+//! scripts/requirements-test.txt), one per test on a free loopback port, stopped when dropped.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command as Cmd;
+
+pub struct Moto {
+    child: Child,
+    pub port: u16,
+    /// Scratch directory of the test (request log, app).
+    pub dir: tempfile::TempDir,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let port =
+            TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
+        let child = Command::new("python3")
+            .args(["-c", "from moto.server import main; main()", "-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 with moto[server] (scripts/test installs it)");
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(20), "moto did not start on port {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Moto { child, port, dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://localhost:{}", self.port)
+    }
+
+    pub fn request_log(&self) -> PathBuf {
+        self.dir.path().join("requests.jsonl")
+    }
+
+    /// `sds` pointed at this server with test credentials and nothing from the user's AWS files.
+    pub fn sds(&self) -> Cmd {
+        let mut c = crate::support::sds();
+        c.env("AWS_ENDPOINT_URL", self.endpoint())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_CONFIG_FILE", self.dir.path().join("no-config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.dir.path().join("no-credentials"))
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("SDS_POLL_MS", "200")
+            .env("SDS_REQUEST_LOG", self.request_log())
+            .env_remove("AWS_PROFILE");
+        c
+    }
+
+    /// The logged requests, as JSON values.
+    pub fn requests(&self) -> Vec<serde_json::Value> {
+        let text = std::fs::read_to_string(self.request_log()).unwrap_or_default();
+        text.lines().map(|l| serde_json::from_str(l).expect("request log line")).collect()
+    }
+
+    /// An S3 client for reading back what was uploaded.
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        let creds = aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "tests");
+        let conf = aws_sdk_s3::config::Builder::new()
+            .behavior_version_latest()
+            .region(aws_sdk_s3::config::Region::new("us-east-1"))
+            .endpoint_url(self.endpoint())
+            .credentials_provider(creds)
+            .force_path_style(true)
+            .build();
+        aws_sdk_s3::Client::from_conf(conf)
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Writes a small app of our own that moto can create: a root with an SNS topic and a nested
+/// stack holding an SSM parameter.
+pub fn small_app(dir: &Path, env_default: &str, extra: &str) -> PathBuf {
+    let app = dir.join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("root.yaml"),
+        format!(
+            "Parameters:\n  Env:\n    Type: String\n    Default: {env_default}\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Sub 'alerts-${{Env}}'\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: child.yaml\n      Parameters:\n        Name: !Sub 'sds-${{Env}}'\n{extra}Outputs:\n  TopicArn:\n    Value: !Ref Topic\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("child.yaml"),
+        "Parameters:\n  Name:\n    Type: String\nResources:\n  Param:\n    Type: AWS::SSM::Parameter\n    Properties:\n      Name: !Ref Name\n      Type: String\n      Value: hello\nOutputs:\n  ParamName:\n    Value: !Ref Param\n",
+    )
+    .unwrap();
+    app
+}
