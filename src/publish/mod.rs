@@ -36,25 +36,38 @@ fn parameters(args: &PublishArgs) -> anyhow::Result<Vec<(String, String)>> {
         .collect()
 }
 
-/// The templates to publish: a directory's, or the synthesized (and validated) platform's.
-fn templates(args: &PublishArgs) -> anyhow::Result<Vec<(String, Template)>> {
+/// Templates by file name.
+type Templates = Vec<(String, Template)>;
+
+/// The templates to publish: a directory's, or the synthesized platform's with the validation
+/// still to run on them (it runs while the AWS clients start).
+fn templates(args: &PublishArgs) -> anyhow::Result<(Templates, Option<Validation>)> {
     if let Some(dir) = &args.templates {
         let loaded = files::load_all(&files::template_files(dir)?)?;
-        return Ok(loaded.into_iter().map(|l| (files::file_name(&l.path), l.parsed.template)).collect());
+        return Ok((loaded.into_iter().map(|l| (files::file_name(&l.path), l.parsed.template)).collect(), None));
     }
     let config = crate::synth::load_config(args.config.as_deref())?;
     let app = crate::synth::build(&config)?;
-    let rendered = crate::synth::render(&app);
-    let report = crate::validate::validate(
-        &crate::validate::command::inputs_from_rendered(&rendered, &app),
-        &config.suppressions,
-    );
-    if report.has_errors() {
-        let mut err = std::io::stderr().lock();
-        crate::validate::report::write_human(&report, &mut err)?;
-        bail!("not published: the templates have validation errors");
+    let inputs = crate::validate::command::inputs_from_rendered(&crate::synth::render(&app), &app);
+    Ok((app.templates, Some(Validation { inputs, suppressions: config.suppressions })))
+}
+
+/// Validation of the synthesized platform, to run before anything is written to S3.
+struct Validation {
+    inputs: Vec<crate::validate::Input>,
+    suppressions: Vec<sds_constructs::config::Suppression>,
+}
+
+impl Validation {
+    fn run(self) -> anyhow::Result<()> {
+        let report = crate::validate::validate(&self.inputs, &self.suppressions);
+        if report.has_errors() {
+            let mut err = std::io::stderr().lock();
+            crate::validate::report::write_human(&report, &mut err)?;
+            bail!("not published: the templates have validation errors");
+        }
+        Ok(())
     }
-    Ok(app.templates)
 }
 
 /// Writes the packaged objects under `dir` (keys become paths), through a temporary directory.
@@ -82,7 +95,7 @@ pub fn run(args: &PublishArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> 
     if deploying && !args.no_execute && !args.yes && !std::io::stdin().is_terminal() {
         bail!("deploying needs a confirmation and standard input is not a terminal: pass --yes (or --no-execute to only create the change set)");
     }
-    let templates = templates(args)?;
+    let (templates, validation) = templates(args)?;
     let root = args.root.clone();
     if !templates.iter().any(|(n, _)| *n == root) {
         bail!("the root template {root} is not among the templates");
@@ -91,6 +104,9 @@ pub fn run(args: &PublishArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> 
     let prefix = args.prefix.trim_matches('/').to_string();
 
     if let Some(dir) = &args.package_only {
+        if let Some(v) = validation {
+            v.run()?;
+        }
         let region = args.region.clone().unwrap_or_else(|| "us-east-1".into());
         let bucket = args.bucket.clone().unwrap_or_else(|| "STAGING-BUCKET".into());
         let staging = Staging { bucket, prefix, endpoint: format!("https://s3.{region}.amazonaws.com") };
@@ -113,16 +129,20 @@ pub fn run(args: &PublishArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> 
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     runtime.block_on(async {
         let progress = progress::for_stderr();
+        let checking = validation.map(|v| tokio::task::spawn_blocking(move || v.run()));
         let aws = aws::connect(args.region.as_deref(), args.profile.as_deref()).await?;
         let account = aws::account(&aws).await?;
+        if let Some(check) = checking {
+            check.await.map_err(|e| anyhow!("validation did not finish: {e}"))??;
+        }
         let bucket = args.bucket.clone().unwrap_or_else(|| s3::default_bucket(&account, &aws.region));
         progress.status(&format!("staging bucket {bucket}"));
         let plain_http = aws.endpoint.as_deref().is_some_and(|e| e.starts_with("http://"));
-        s3::ensure_bucket(&aws.s3, &bucket, &account, &aws.region, plain_http, progress.as_ref()).await?;
+        let created = s3::ensure_bucket(&aws.s3, &bucket, &account, &aws.region, plain_http, progress.as_ref()).await?;
         let staging = Staging { bucket: bucket.clone(), prefix, endpoint: aws.s3_url() };
         let packaged = package(&templates, &root, &assets, &staging)?;
         let total = packaged.objects.len();
-        let up = s3::upload(&aws.s3, &bucket, &account, packaged.objects, progress.clone()).await?;
+        let up = s3::upload(&aws.s3, &bucket, &account, packaged.objects, created, progress.clone()).await?;
         progress.finish();
         writeln!(out, "{} of {total} objects uploaded to s3://{bucket}/ ({} unchanged)", up.uploaded, up.unchanged)?;
         if !deploying {

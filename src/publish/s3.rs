@@ -44,7 +44,7 @@ fn describe<E: ProvideErrorMetadata + std::error::Error + 'static>(e: &SdkError<
     }
 }
 
-/// Makes sure `bucket` exists in `account`: created if missing, with all public access blocked,
+/// Makes sure `bucket` exists in `account` (true when it was just created): created if missing, with all public access blocked,
 /// default encryption, bucket-owner-enforced ownership, versioning and a TLS-only policy (except
 /// against a plain-HTTP endpoint such as a local test server).
 pub async fn ensure_bucket(
@@ -54,9 +54,9 @@ pub async fn ensure_bucket(
     region: &str,
     plain_http: bool,
     progress: &dyn Progress,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     match s3.head_bucket().bucket(bucket).expected_bucket_owner(account).send().await {
-        Ok(_) => return Ok(()),
+        Ok(_) => return Ok(false),
         Err(e) => match status(&e) {
             Some(404) => {}
             Some(403) => bail!(
@@ -85,13 +85,6 @@ pub async fn ensure_bucket(
         .ignore_public_acls(true)
         .restrict_public_buckets(true)
         .build();
-    s3.put_public_access_block()
-        .bucket(bucket)
-        .expected_bucket_owner(account)
-        .public_access_block_configuration(block)
-        .send()
-        .await
-        .map_err(|e| fail("block public access", &describe(&e)))?;
     let by_default = ServerSideEncryptionByDefault::builder()
         .sse_algorithm(ServerSideEncryption::Aes256)
         .build()
@@ -99,24 +92,40 @@ pub async fn ensure_bucket(
     let rule = ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(by_default).build();
     let encryption =
         ServerSideEncryptionConfiguration::builder().rules(rule).build().map_err(|e| fail("set encryption", &e))?;
-    s3.put_bucket_encryption()
-        .bucket(bucket)
-        .expected_bucket_owner(account)
-        .server_side_encryption_configuration(encryption)
-        .send()
-        .await
-        .map_err(|e| fail("set default encryption", &describe(&e)))?;
-    s3.put_bucket_versioning()
-        .bucket(bucket)
-        .expected_bucket_owner(account)
-        .versioning_configuration(VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build())
-        .send()
-        .await
-        .map_err(|e| fail("enable versioning", &describe(&e)))?;
+    let versioning = VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build();
+    // The settings are independent of each other: apply them at once.
+    let public = async {
+        s3.put_public_access_block()
+            .bucket(bucket)
+            .expected_bucket_owner(account)
+            .public_access_block_configuration(block)
+            .send()
+            .await
+            .map_err(|e| fail("block public access", &describe(&e)))
+    };
+    let encrypt = async {
+        s3.put_bucket_encryption()
+            .bucket(bucket)
+            .expected_bucket_owner(account)
+            .server_side_encryption_configuration(encryption)
+            .send()
+            .await
+            .map_err(|e| fail("set default encryption", &describe(&e)))
+    };
+    let version = async {
+        s3.put_bucket_versioning()
+            .bucket(bucket)
+            .expected_bucket_owner(account)
+            .versioning_configuration(versioning)
+            .send()
+            .await
+            .map_err(|e| fail("enable versioning", &describe(&e)))
+    };
+    tokio::try_join!(public, encrypt, version)?;
     if plain_http {
         // A local test server over plain HTTP (moto enforces the policy): every request would be denied.
         progress.step("not setting the TLS-only bucket policy: the S3 endpoint is plain HTTP");
-        return Ok(());
+        return Ok(true);
     }
     s3.put_bucket_policy()
         .bucket(bucket)
@@ -125,7 +134,7 @@ pub async fn ensure_bucket(
         .send()
         .await
         .map_err(|e| fail("set the TLS-only policy", &describe(&e)))?;
-    Ok(())
+    Ok(true)
 }
 
 /// Denies every request that does not use TLS.
@@ -155,37 +164,53 @@ pub struct Uploaded {
 /// at a stable key.
 const SHA_METADATA: &str = "sha256";
 
-/// Uploads what is missing or changed, wave by wave (assets, then templates after the templates
-/// and assets they reference), up to `PARALLEL_UPLOADS` at a time.
+/// Uploads what is missing or changed: first every object is checked (unless the bucket is new) (HeadObject, all at once up
+/// to `PARALLEL_UPLOADS`), then what needs it is put wave by wave (assets, then templates after
+/// the templates and assets they reference).
 pub async fn upload(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     account: &str,
     objects: Vec<Object>,
+    fresh_bucket: bool,
     progress: Arc<dyn Progress>,
 ) -> anyhow::Result<Uploaded> {
-    let mut total = Uploaded::default();
     let limit = Arc::new(Semaphore::new(PARALLEL_UPLOADS));
-    let last_wave = objects.iter().map(|o| o.wave).max().unwrap_or(0);
-    let mut objects = objects;
+    let mut checks = JoinSet::new();
+    // A bucket created a moment ago holds nothing: no need to ask.
+    for (i, o) in objects.iter().enumerate().filter(|_| !fresh_bucket) {
+        let (s3, bucket, account, limit, key, sha) =
+            (s3.clone(), bucket.to_string(), account.to_string(), limit.clone(), o.key.clone(), o.sha256.clone());
+        checks.spawn(async move {
+            let _permit = limit.acquire_owned().await.map_err(|e| anyhow!("upload pool closed: {e}"))?;
+            match s3.head_object().bucket(&bucket).key(&key).expected_bucket_owner(&account).send().await {
+                Ok(h) => Ok::<_, anyhow::Error>((
+                    i,
+                    h.metadata().and_then(|m| m.get(SHA_METADATA)).is_some_and(|s| *s == sha),
+                )),
+                Err(e) if status(&e) == Some(404) => Ok((i, false)),
+                Err(e) => bail!("cannot check s3://{bucket}/{key}: {}", describe(&e)),
+            }
+        });
+    }
+    let mut current = vec![false; objects.len()];
+    while let Some(done) = checks.join_next().await {
+        let (i, same) = done.map_err(|e| anyhow!("upload task failed: {e}"))??;
+        current[i] = same;
+    }
+    let unchanged = current.iter().filter(|c| **c).count();
+    let mut pending: Vec<Object> = objects.into_iter().zip(current).filter(|(_, same)| !same).map(|(o, _)| o).collect();
+    let uploaded = pending.len();
+    let last_wave = pending.iter().map(|o| o.wave).max().unwrap_or(0);
     for wave in 0..=last_wave {
-        let (this, rest): (Vec<Object>, Vec<Object>) = objects.into_iter().partition(|o| o.wave == wave);
-        objects = rest;
-        let mut tasks = JoinSet::new();
+        let (this, rest): (Vec<Object>, Vec<Object>) = pending.into_iter().partition(|o| o.wave == wave);
+        pending = rest;
+        let mut puts = JoinSet::new();
         for o in this {
             let (s3, bucket, account, limit, progress) =
                 (s3.clone(), bucket.to_string(), account.to_string(), limit.clone(), progress.clone());
-            tasks.spawn(async move {
+            puts.spawn(async move {
                 let _permit = limit.acquire_owned().await.map_err(|e| anyhow!("upload pool closed: {e}"))?;
-                let head = s3.head_object().bucket(&bucket).key(&o.key).expected_bucket_owner(&account).send().await;
-                match head {
-                    Ok(h) if h.metadata().and_then(|m| m.get(SHA_METADATA)).is_some_and(|s| *s == o.sha256) => {
-                        return Ok::<bool, anyhow::Error>(false);
-                    }
-                    Ok(_) => {}
-                    Err(e) if status(&e) == Some(404) => {}
-                    Err(e) => bail!("cannot check s3://{bucket}/{}: {}", o.key, describe(&e)),
-                }
                 s3.put_object()
                     .bucket(&bucket)
                     .key(&o.key)
@@ -197,15 +222,12 @@ pub async fn upload(
                     .await
                     .map_err(|e| anyhow!("cannot upload {} to s3://{bucket}/{}: {}", o.source, o.key, describe(&e)))?;
                 progress.step(&format!("uploaded {} → s3://{bucket}/{}", o.source, o.key));
-                Ok(true)
+                anyhow::Ok(())
             });
         }
-        while let Some(done) = tasks.join_next().await {
-            match done.map_err(|e| anyhow!("upload task failed: {e}"))?? {
-                true => total.uploaded += 1,
-                false => total.unchanged += 1,
-            }
+        while let Some(done) = puts.join_next().await {
+            done.map_err(|e| anyhow!("upload task failed: {e}"))??;
         }
     }
-    Ok(total)
+    Ok(Uploaded { uploaded, unchanged })
 }
