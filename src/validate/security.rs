@@ -17,6 +17,9 @@ const SOURCE: &str = include_str!("data/SOURCE.json");
 pub struct Catalog {
     services: HashMap<String, Option<Vec<&'static str>>>,
     verdicts: HashMap<String, Option<String>>,
+    /// Lambda runtime lifecycle, parsed on first use.
+    runtimes: Option<serde_json::Value>,
+    today: Option<String>,
 }
 
 impl Catalog {
@@ -95,8 +98,6 @@ pub fn data_date() -> String {
 }
 
 pub fn check(name: &str, t: &Template, catalog: &mut Catalog, sink: &mut Sink) {
-    let runtimes: serde_json::Value = serde_json::from_str(LAMBDA_RUNTIMES).unwrap_or_default();
-    let today = data_date();
     for (id, r) in &t.resources {
         let at = |p: &str| format!("/Resources/{id}/Properties{p}");
         let prop = |k: &str| r.properties.get(k);
@@ -181,7 +182,10 @@ pub fn check(name: &str, t: &Template, catalog: &mut Catalog, sink: &mut Sink) {
             }
             "AWS::Lambda::Function" => {
                 let Some(runtime) = prop("Runtime").and_then(Value::as_str) else { continue };
-                let Some(life) = runtimes.get(runtime) else { continue };
+                let today = catalog.today.get_or_insert_with(data_date).clone();
+                let runtimes =
+                    catalog.runtimes.get_or_insert_with(|| serde_json::from_str(LAMBDA_RUNTIMES).unwrap_or_default());
+                let Some(life) = runtimes.get(runtime).cloned() else { continue };
                 let date = |k: &str| life.get(k).and_then(serde_json::Value::as_str).map(str::to_string);
                 let successor = life
                     .get("successor")
