@@ -85,7 +85,7 @@ pub async fn deploy(
     };
     let name = format!(
         "sds-publish-{}",
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|t| t.as_secs()).unwrap_or(0)
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|t| t.as_millis()).unwrap_or(0)
     );
     progress.status(&format!("creating change set {name} ({})", kind.as_str()));
     let parameters: Vec<Parameter> =
