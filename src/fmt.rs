@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::bail;
@@ -50,16 +50,28 @@ fn has_comments(text: &str) -> bool {
     text.lines().any(|l| l.trim_start().starts_with('#') || l.contains(" #"))
 }
 
-pub fn run(args: &FmtArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let mut inputs = Vec::new();
-    for f in &args.files {
-        if f.is_dir() {
-            inputs.extend(files::template_files(f)?);
-        } else {
-            inputs.push(f.clone());
-        }
+/// `--out DIR` never writes over one of the inputs: that is what formatting in place is for, and
+/// in place keeps its own safeguards (comments).
+fn refuse_inputs_as_outputs(dir: &Path, loaded: &[Loaded], outputs: &[(String, String)]) -> anyhow::Result<()> {
+    let inputs: Vec<PathBuf> = loaded.iter().filter_map(|l| l.path.canonicalize().ok()).collect();
+    let clashes: Vec<String> = outputs
+        .iter()
+        .filter_map(|(name, _)| dir.join(name).canonicalize().ok())
+        .filter(|p| inputs.contains(p))
+        .map(|p| p.display().to_string())
+        .collect();
+    if clashes.is_empty() {
+        return Ok(());
     }
-    let loaded = files::load_all(&inputs)?;
+    bail!(
+        "--out {} would overwrite the input {}: to format files in place, leave out --out; otherwise choose another directory",
+        dir.display(),
+        clashes.join(", ")
+    )
+}
+
+pub fn run(args: &FmtArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let loaded = files::load_paths(&args.files)?;
     let rendered: Vec<(&Loaded, Format, String)> = loaded
         .iter()
         .map(|l| {
@@ -94,6 +106,9 @@ pub fn run(args: &FmtArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             }
             outputs.push((name, text));
         }
+        refuse_inputs_as_outputs(dir, &loaded, &outputs)?;
+        let names: Vec<String> = outputs.iter().map(|(n, _)| n.clone()).collect();
+        files::check_output_dir(dir, &[], &names, false)?;
         files::write_files_atomically(dir, &outputs)?;
         writeln!(out, "wrote {} files to {}", outputs.len(), dir.display())?;
         return Ok(ExitCode::SUCCESS);

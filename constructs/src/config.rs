@@ -6,7 +6,7 @@
 //! applies to it, so a bad value fails here and not at deploy time. Depends on `cfn::read` and the
 //! constructs' props types only.
 
-use crate::cfn::read::{read_value, Format, Location, SourceMap};
+use crate::cfn::read::{excerpt, read_value, Format, Location, SourceMap};
 use crate::cfn::template::pointer_segment;
 use crate::cfn::{Map, Value};
 use crate::detective_control::DetectiveControlProps;
@@ -41,6 +41,8 @@ pub struct Suppression {
     pub resource: Option<String>,
     /// Why; required.
     pub reason: String,
+    /// Where it was written (`file:line:column`), for messages about it.
+    pub origin: Option<String>,
 }
 
 impl Default for Config {
@@ -135,7 +137,7 @@ impl Reader<'_> {
         match check(&s) {
             Ok(()) => Some(s),
             Err(why) => {
-                self.fail(key, format!("{key}: {s:?} {why}"));
+                self.fail(key, format!("{key}: {} {why}", excerpt(&s)));
                 None
             }
         }
@@ -154,8 +156,9 @@ impl Reader<'_> {
             self.fail(key, format!("{key} must not be empty"));
             return None;
         }
-        if let Some(d) = out.iter().enumerate().find(|(i, s)| out[..*i].contains(s)).map(|(_, s)| s.clone()) {
-            self.fail(key, format!("{key} lists {d} twice"));
+        let mut seen = std::collections::HashSet::new();
+        if let Some(d) = out.iter().find(|s| !seen.insert(s.as_str())) {
+            self.fail(key, format!("{key} lists {} twice", excerpt(d)));
             return None;
         }
         Some(out)
@@ -326,7 +329,9 @@ fn read_validation(r: &mut Reader, v: Value, c: &mut Config) {
         let (rule, template, resource, reason) =
             (text("rule", true), text("template", false), text("resource", false), text("reason", true));
         if let (Some(rule), Some(reason)) = (rule, reason) {
-            c.suppressions.push(Suppression { rule, template, resource, reason });
+            let at = r.map.locate(&pointer(&format!("{key}.rule"))).map(|l| format!(":{l}")).unwrap_or_default();
+            let origin = Some(format!("{}{at}", r.file));
+            c.suppressions.push(Suppression { rule, template, resource, reason, origin });
         }
     }
 }
@@ -410,10 +415,14 @@ fn parse_cidr(s: &str) -> Option<(u32, u32)> {
     (addr & !mask(prefix) == 0).then_some((addr, prefix))
 }
 
+/// A VPC or subnet range: AWS allows netmasks from /16 to /28 for both.
+/// See: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html
 fn check_cidr(s: &str) -> Result<(), String> {
-    parse_cidr(s)
-        .map(|_| ())
-        .ok_or_else(|| "is not an IPv4 CIDR block with its host bits zero (like 10.2.0.0/16)".into())
+    let (_, prefix) = parse_cidr(s).ok_or("is not an IPv4 CIDR block with its host bits zero (like 10.2.0.0/16)")?;
+    if !(16..=28).contains(&prefix) {
+        return Err(format!("has a /{prefix} netmask; AWS allows VPC and subnet ranges from /16 to /28"));
+    }
+    Ok(())
 }
 
 /// See: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html
@@ -541,6 +550,33 @@ mod tests {
         assert_eq!(c.suppressions[0].resource.as_deref(), Some("KMSCMK"));
         let e = errors("validation:\n  suppress:\n    - rule: sec/iam-unknown-action\n");
         assert_eq!(e, ["sds.yaml:3:7: validation.suppress.0 needs a reason"]);
+    }
+
+    #[test]
+    fn cidr_netmasks_are_those_aws_allows() {
+        assert!(errors("network:\n  vpc_cidr: 10.0.0.0/8\n")[0].contains("from /16 to /28"));
+        let e = errors("network:\n  subnet_cidrs: [10.2.1.0/29, 10.2.2.0/24, 10.2.3.0/24]\n");
+        assert!(e[0].contains("/29 netmask") && e[0].contains(":2:"), "{e:?}");
+        assert!(errors("network:\n  vpc_cidr: 10.2.0.0/16\n  subnet_cidrs: [10.2.1.0/28, 10.2.2.0/16, 10.2.3.0/24]\n")
+            .iter()
+            .all(|e| !e.contains("netmask")));
+    }
+
+    #[test]
+    fn long_lists_and_values_are_checked_quickly_and_shown_short() {
+        let many: Vec<String> = (0..100_000).map(|i| format!("ml.m5.{i}xlarge")).collect();
+        let text = format!("user_profile:\n  instance_types: [{}, ml.m5.7xlarge]\n", many.join(", "));
+        assert!(errors(&text).iter().any(|e| e.contains("lists \"ml.m5.7xlarge\" twice")));
+        let huge = format!("ecr:\n  repository_name: {}\n", "A".repeat(1 << 20));
+        let e = errors(&huge);
+        assert!(e[0].len() < 400, "{}", e[0].len());
+    }
+
+    #[test]
+    fn suppressions_know_where_they_were_written() {
+        let c =
+            Config::from_yaml("validation:\n  suppress:\n    - rule: x/y\n      reason: because\n", "c.yaml").unwrap();
+        assert_eq!(c.suppressions[0].origin.as_deref(), Some("c.yaml:3:7"));
     }
 
     #[test]

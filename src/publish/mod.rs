@@ -9,13 +9,12 @@ pub mod progress;
 pub mod s3;
 pub mod zip;
 
-use std::fs;
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, bail};
 use sds_constructs::cfn::Template;
 
 use crate::cli::PublishArgs;
@@ -70,23 +69,12 @@ impl Validation {
     }
 }
 
-/// Writes the packaged objects under `dir` (keys become paths), through a temporary directory.
-fn write_package(dir: &Path, objects: &[package::Object]) -> anyhow::Result<()> {
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs::create_dir_all(parent)?;
-    let tmp = tempfile::Builder::new().prefix(".sds-tmp-").tempdir_in(parent)?;
-    for o in objects {
-        let path = o.key.split('/').fold(tmp.path().to_path_buf(), |p, part| p.join(part));
-        if let Some(d) = path.parent() {
-            fs::create_dir_all(d)?;
-        }
-        fs::write(&path, &o.body).with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    if dir.exists() {
-        fs::remove_dir_all(dir).with_context(|| format!("cannot replace {}", dir.display()))?;
-    }
-    fs::rename(tmp.keep(), dir).with_context(|| format!("cannot write {}", dir.display()))?;
-    Ok(())
+/// Writes the packaged objects under `dir` (keys become paths), replacing what sds wrote there
+/// before, all at once (see `files::replace_dir_atomically`: a directory holding anything else,
+/// or an input, is refused).
+fn write_package(dir: &Path, objects: &[package::Object], inputs: &[PathBuf]) -> anyhow::Result<()> {
+    let outputs = objects.iter().map(|o| (o.key.clone(), o.body.clone())).collect();
+    files::replace_dir_atomically(dir, outputs, inputs)
 }
 
 pub fn run(args: &PublishArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
@@ -111,7 +99,8 @@ pub fn run(args: &PublishArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> 
         let bucket = args.bucket.clone().unwrap_or_else(|| "STAGING-BUCKET".into());
         let staging = Staging { bucket, prefix, endpoint: format!("https://s3.{region}.amazonaws.com") };
         let packaged = package(&templates, &root, &assets, &staging)?;
-        write_package(dir, &packaged.objects)?;
+        let inputs: Vec<PathBuf> = args.config.iter().chain(&args.templates).cloned().collect();
+        write_package(dir, &packaged.objects, &inputs)?;
         writeln!(out, "packaged {} objects into {} (no upload)", packaged.objects.len(), dir.display())?;
         writeln!(out, "root template: {}", packaged.root_url)?;
         return Ok(ExitCode::SUCCESS);

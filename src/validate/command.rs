@@ -3,12 +3,11 @@
 
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::bail;
 
-use super::{report, unknown_suppressions, validate, Input};
+use super::{report, validate, Input};
 use crate::cli::{ValidateArgs, ValidateFormat};
 use crate::files;
 
@@ -29,11 +28,7 @@ pub fn inputs_from_rendered(rendered: &[(String, String)], app: &sds_constructs:
 
 pub fn run(args: &ValidateArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let config = crate::synth::load_config(args.config.as_deref())?;
-    let unknown = unknown_suppressions(&config.suppressions);
-    if !unknown.is_empty() {
-        let ids: Vec<&str> = unknown.iter().map(|s| s.rule.as_str()).collect();
-        bail!("the configuration suppresses unknown rules: {} (see `sds validate --list-rules`)", ids.join(", "));
-    }
+    super::refuse_unknown_suppressions(&config.suppressions)?;
     if args.list_rules {
         for r in super::rules::RULES {
             writeln!(out, "{:<32} {:<8} {}\n{:<41} {}", r.id, r.severity.as_str(), r.title, "", r.rationale)?;
@@ -44,21 +39,14 @@ pub fn run(args: &ValidateArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode>
         let app = crate::synth::build(&config)?;
         inputs_from_rendered(&crate::synth::render(&app), &app)
     } else {
-        let mut paths: Vec<PathBuf> = Vec::new();
-        for p in &args.paths {
-            if p.is_dir() {
-                paths.extend(files::template_files(p)?);
-            } else {
-                paths.push(p.clone());
-            }
-        }
+        let loaded = files::load_paths(&args.paths)?;
         let mut names = BTreeSet::new();
-        for p in &paths {
-            if !names.insert(files::file_name(p)) {
-                bail!("two templates are named {}: validate them separately", files::file_name(p));
+        for l in &loaded {
+            if !names.insert(files::file_name(&l.path)) {
+                bail!("two templates are named {}: validate them separately", files::file_name(&l.path));
             }
         }
-        files::load_all(&paths)?
+        loaded
             .into_iter()
             .map(|l| Input {
                 name: files::file_name(&l.path),

@@ -118,6 +118,24 @@ pub fn unknown_suppressions(suppressions: &[Suppression]) -> Vec<&Suppression> {
     suppressions.iter().filter(|s| rules::find(&s.rule).is_none()).collect()
 }
 
+/// Fails, naming each with where it was written, when suppressions name rules that do not exist
+/// (a typo would otherwise silence nothing and go unnoticed). Every command that reads a
+/// configuration calls this.
+pub fn refuse_unknown_suppressions(suppressions: &[Suppression]) -> anyhow::Result<()> {
+    let unknown = unknown_suppressions(suppressions);
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = unknown
+        .iter()
+        .map(|s| {
+            let origin = s.origin.as_deref().map(|o| format!("{o}: ")).unwrap_or_default();
+            format!("{origin}the configuration suppresses an unknown rule {} (see `sds validate --list-rules`)", s.rule)
+        })
+        .collect();
+    anyhow::bail!("{}", lines.join("\n"))
+}
+
 /// For each template nested by another of the inputs: (parent index, parameters it passes).
 fn parents(inputs: &[Input]) -> BTreeMap<&str, (usize, &Map)> {
     let mut out = BTreeMap::new();

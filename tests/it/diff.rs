@@ -70,13 +70,22 @@ fn json_and_yaml_of_one_template_are_equal() {
 
 #[test]
 fn colour_only_when_asked_or_on_a_terminal() {
-    let args = ["diff", "tests/fixtures/good/mixed.yaml", "tests/fixtures/bad/../good/mixed.json"];
-    let o = sds().args(args).output().unwrap();
-    assert!(!stdout(&o).contains('\x1b'));
     let tmp = tempfile::tempdir().unwrap();
     let changed = tmp.path().join("mixed.yaml");
     fs::write(&changed, fs::read_to_string("tests/fixtures/good/mixed.yaml").unwrap().replace("prod]", "production]"))
         .unwrap();
+    // Different files (which would be coloured on a terminal), but standard output is a pipe,
+    // and `auto` must not colour it, with or without NO_COLOR.
+    for no_color in [true, false] {
+        let mut cmd = sds();
+        if !no_color {
+            cmd.env_remove("NO_COLOR");
+        }
+        let o = cmd.args(["diff", "tests/fixtures/good/mixed.yaml"]).arg(&changed).output().unwrap();
+        assert_eq!(o.status.code(), Some(1));
+        assert!(stdout(&o).contains("production"), "{}", stdout(&o));
+        assert!(!stdout(&o).contains('\x1b'), "{}", stdout(&o));
+    }
     let o = sds().args(["diff", "--color", "always", "tests/fixtures/good/mixed.yaml"]).arg(&changed).output().unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("\x1b[31m"), "{}", stdout(&o));

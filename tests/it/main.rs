@@ -6,6 +6,7 @@ mod diff;
 mod fmt;
 mod moto;
 mod publish;
+mod safety;
 mod support;
 mod synth;
 mod validate;

@@ -184,5 +184,9 @@ fn suppressions_need_known_rules_and_are_reported() {
     fs::write(&config, "validation:\n  suppress:\n    - rule: sec/no-such-rule\n      reason: typo\n").unwrap();
     let o = sds().arg("validate").arg("--config").arg(&config).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("unknown rules: sec/no-such-rule"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(":3:7: the configuration suppresses an unknown rule sec/no-such-rule"),
+        "{}",
+        stderr(&o)
+    );
 }

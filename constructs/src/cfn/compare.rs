@@ -173,21 +173,68 @@ pub fn diff_values(path: &str, a: &Value, b: &Value, out: &mut Vec<Change>) {
     }
 }
 
+/// The largest LCS table computed (cells): 16 MB. Two long lists that differ in the middle
+/// beyond that are aligned as one gap, which is still a correct diff, only not a minimal one.
+const MAX_LCS_CELLS: usize = 4_000_000;
+
+/// One step of an alignment of two lists.
+#[derive(Clone, Copy)]
+enum Step {
+    Same,
+    Removed(usize),
+    Added(usize),
+}
+
+/// Aligns `x` and `y`: the common prefix and suffix match; between them, the longest common
+/// subsequence when its table is small enough, else one gap. Memory stays bounded whatever the
+/// lengths.
+fn align(x: &[Value], y: &[Value]) -> Vec<Step> {
+    let (n, m) = (x.len(), y.len());
+    let prefix = x.iter().zip(y).take_while(|(a, b)| semantic_eq(a, b)).count();
+    let suffix = x[prefix..].iter().rev().zip(y[prefix..].iter().rev()).take_while(|(a, b)| semantic_eq(a, b)).count();
+    let (xm, ym) = (&x[prefix..n - suffix], &y[prefix..m - suffix]);
+    let mut steps = vec![Step::Same; prefix];
+    if xm.len().saturating_mul(ym.len()) > MAX_LCS_CELLS {
+        steps.extend((prefix..n - suffix).map(Step::Removed));
+        steps.extend((prefix..m - suffix).map(Step::Added));
+    } else {
+        let (n, m) = (xm.len(), ym.len());
+        // lcs[i * (m + 1) + j] = length of the LCS of xm[i..] and ym[j..]
+        let w = m + 1;
+        let mut lcs = vec![0u32; (n + 1) * w];
+        for i in (0..n).rev() {
+            for j in (0..m).rev() {
+                lcs[i * w + j] = if semantic_eq(&xm[i], &ym[j]) {
+                    lcs[(i + 1) * w + j + 1] + 1
+                } else {
+                    lcs[(i + 1) * w + j].max(lcs[i * w + j + 1])
+                };
+            }
+        }
+        let (mut i, mut j) = (0, 0);
+        while i < n || j < m {
+            if i < n && j < m && semantic_eq(&xm[i], &ym[j]) {
+                steps.push(Step::Same);
+                i += 1;
+                j += 1;
+            } else if j >= m || (i < n && lcs[(i + 1) * w + j] >= lcs[i * w + j + 1]) {
+                steps.push(Step::Removed(prefix + i));
+                i += 1;
+            } else {
+                steps.push(Step::Added(prefix + j));
+                j += 1;
+            }
+        }
+    }
+    steps.extend(std::iter::repeat_n(Step::Same, suffix));
+    steps
+}
+
 /// Lists of different lengths: items that match in order (longest common subsequence) are left alone. Between two
 /// matches, mappings and lists are compared pairwise (so a changed policy statement shows its
 /// changed field) and everything else is reported as removed (at its old index) or added (at its
 /// new index).
 fn diff_lists(path: &str, x: &[Value], y: &[Value], out: &mut Vec<Change>) {
-    let (n, m) = (x.len(), y.len());
-    // lcs[i][j] = length of the LCS of x[i..] and y[j..]
-    let mut lcs = vec![vec![0usize; m + 1]; n + 1];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            lcs[i][j] =
-                if semantic_eq(&x[i], &y[j]) { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
-        }
-    }
-    let (mut i, mut j) = (0, 0);
     let (mut gap_x, mut gap_y) = (Vec::new(), Vec::new());
     let flush = |gx: &mut Vec<usize>, gy: &mut Vec<usize>, out: &mut Vec<Change>| {
         let composite = |v: &Value| matches!(v, Value::Map(_) | Value::List(_));
@@ -209,17 +256,11 @@ fn diff_lists(path: &str, x: &[Value], y: &[Value], out: &mut Vec<Change>) {
         gx.clear();
         gy.clear();
     };
-    while i < n || j < m {
-        if i < n && j < m && semantic_eq(&x[i], &y[j]) {
-            flush(&mut gap_x, &mut gap_y, out);
-            i += 1;
-            j += 1;
-        } else if j >= m || (i < n && lcs[i + 1][j] >= lcs[i][j + 1]) {
-            gap_x.push(i);
-            i += 1;
-        } else {
-            gap_y.push(j);
-            j += 1;
+    for step in align(x, y) {
+        match step {
+            Step::Same => flush(&mut gap_x, &mut gap_y, out),
+            Step::Removed(i) => gap_x.push(i),
+            Step::Added(j) => gap_y.push(j),
         }
     }
     flush(&mut gap_x, &mut gap_y, out);
@@ -271,6 +312,24 @@ mod tests {
             out,
             vec![Change { path: "L/1".into(), kind: ChangeKind::Added, old: None, new: Some(Value::str("x")) }]
         );
+    }
+
+    #[test]
+    fn long_unequal_lists_diff_in_bounded_memory() {
+        // 20,000 against 19,999 items: a full table would be 400 million cells.
+        let x: Vec<Value> = (0..20_000).map(|i| Value::str(format!("item{i}"))).collect();
+        let mut y = x.clone();
+        y.remove(12_345);
+        let mut out = Vec::new();
+        diff_values("L", &Value::List(x.clone()), &Value::List(y), &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!((out[0].path.as_str(), out[0].kind), ("L/12345", ChangeKind::Removed));
+        // Entirely different long lists: one gap, every item accounted for.
+        let z: Vec<Value> = (0..19_999).map(|i| Value::str(format!("other{i}"))).collect();
+        let mut out = Vec::new();
+        diff_values("L", &Value::List(x), &Value::List(z), &mut out);
+        assert_eq!(out.iter().filter(|c| c.kind == ChangeKind::Removed).count(), 20_000);
+        assert_eq!(out.iter().filter(|c| c.kind == ChangeKind::Added).count(), 19_999);
     }
 
     #[test]

@@ -89,6 +89,14 @@ pub enum ReadErrorKind {
     ComplexKey,
     #[error("unknown alias")]
     UnknownAlias,
+    #[error("nested more than {MAX_DEPTH} levels deep")]
+    TooDeep,
+    #[error("{0}")]
+    AliasLimit(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("{0} is not allowed in YAML or JSON text (control characters other than tab and line breaks are not)")]
+    ControlCharacter(String),
     #[error("{0}")]
     Intrinsic(IntrinsicError),
     #[error("{0}")]
@@ -123,6 +131,57 @@ pub fn read_template(text: &str, source_name: &str, format: Format) -> Result<Pa
     Ok(Parsed { template, source_map })
 }
 
+/// The largest text read: CloudFormation takes template bodies up to 1 MB, so 8 MiB leaves room
+/// for any formatting of a valid template while keeping memory bounded.
+pub const MAX_INPUT_BYTES: usize = 8 * 1024 * 1024;
+/// The deepest nesting of lists and maps read (serde_json's own limit for JSON is 128).
+pub const MAX_DEPTH: usize = 100;
+/// At most this many aliases (`*name`) in one document.
+pub const MAX_ALIASES: usize = 10_000;
+/// At most this much text (in bytes, plus a fixed cost per node) that aliases add by copying
+/// their anchors: a small file must not expand into gigabytes (an "alias bomb").
+pub const MAX_ALIAS_EXPANSION: usize = 16 * 1024 * 1024;
+/// Fixed cost of one node in the expansion budget.
+const NODE_COST: usize = 16;
+
+/// Where the first character that YAML and JSON forbid in a text is, if any: control characters
+/// other than tab, line feed and carriage return (NUL and ESC among them), DEL, the C1 controls
+/// but NEL, and the non-characters U+FFFE and U+FFFF.
+/// See: https://yaml.org/spec/1.2.2/#51-character-set
+pub fn forbidden_character(text: &str) -> Option<(Location, char)> {
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r' | '\u{85}')
+            || (' '..='~').contains(&c)
+            || ('\u{a0}'..='\u{fffd}').contains(&c)
+            || c >= '\u{10000}'
+    };
+    let (byte, bad) = text.char_indices().find(|(_, c)| !allowed(*c))?;
+    let before = &text[..byte];
+    let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+    let location =
+        Location { line: before.matches('\n').count() + 1, column: before[line_start..].chars().count() + 1 };
+    Some((location, bad))
+}
+
+/// `s` quoted for a message, cut to its first 60 characters when longer (a 20 MB value is not
+/// echoed whole).
+pub fn excerpt(s: &str) -> String {
+    const SHOWN: usize = 60;
+    match s.char_indices().nth(SHOWN) {
+        None => format!("{s:?}"),
+        Some((cut, _)) => format!("{:?}… ({} characters)", &s[..cut], s.chars().count()),
+    }
+}
+
+/// How a forbidden character is named in a message.
+fn character_name(c: char) -> String {
+    match c {
+        '\0' => "a NUL byte (U+0000)".into(),
+        '\u{1b}' => "an ESC character (U+001B)".into(),
+        c => format!("the character U+{:04X}", c as u32),
+    }
+}
+
 /// Reads any value (a whole template or a fragment) with its source map.
 pub fn read_value(text: &str, source_name: &str, format: Format) -> Result<(Value, SourceMap), ReadError> {
     let fail = |location: Option<Location>, kind| ReadError {
@@ -131,6 +190,21 @@ pub fn read_value(text: &str, source_name: &str, format: Format) -> Result<(Valu
         pointer: None,
         kind: Box::new(kind),
     };
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(fail(
+            None,
+            ReadErrorKind::TooLarge(format!(
+                "{} bytes is more than sds reads ({} MiB; CloudFormation takes templates up to 1 MB)",
+                text.len(),
+                MAX_INPUT_BYTES >> 20
+            )),
+        ));
+    }
+    // Windows editors start files with a byte order mark; CloudFormation and YAML readers skip it.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some((location, c)) = forbidden_character(text) {
+        return Err(fail(Some(location), ReadErrorKind::ControlCharacter(character_name(c))));
+    }
     if format == Format::Json {
         // The YAML parser takes JSON too and keeps positions; serde_json first gives JSON's own
         // syntax errors (trailing commas, comments) that YAML would accept.
@@ -147,7 +221,11 @@ pub fn read_value(text: &str, source_name: &str, format: Format) -> Result<(Valu
         anchors: HashMap::new(),
         map: SourceMap::default(),
         peeked: None,
-        ascii: text.is_ascii(),
+        char_bytes: CharBytes::new(text),
+        depth: 0,
+        aliases: 0,
+        expanded: 0,
+        produced: 0,
     };
     b.read_document().map_err(|(location, pointer, kind)| ReadError {
         source_name: source_name.to_string(),
@@ -163,24 +241,54 @@ fn at(m: &Marker) -> Location {
     Location { line: m.line(), column: m.col() + 1 }
 }
 
+/// The parser counts characters; slicing the text needs bytes. For ASCII text they are the same;
+/// otherwise a table maps each character index to its byte offset, so every look-up is O(1) and
+/// reading stays linear whatever the text holds.
+enum CharBytes {
+    Ascii,
+    Table(Vec<u32>),
+}
+
+impl CharBytes {
+    fn new(text: &str) -> CharBytes {
+        if text.is_ascii() {
+            return CharBytes::Ascii;
+        }
+        // Texts are at most MAX_INPUT_BYTES long, so offsets fit in u32.
+        CharBytes::Table(text.char_indices().map(|(b, _)| b as u32).collect())
+    }
+
+    /// The byte offset of char index `i` (the text's length past its end).
+    fn byte(&self, text: &str, i: usize) -> usize {
+        match self {
+            CharBytes::Ascii => i.min(text.len()),
+            CharBytes::Table(t) => t.get(i).map_or(text.len(), |b| *b as usize),
+        }
+    }
+}
+
 struct Builder<'a> {
     parser: Parser<std::str::Chars<'a>>,
     text: &'a str,
-    anchors: HashMap<usize, Value>,
+    /// Anchored values with their expansion cost.
+    anchors: HashMap<usize, (Value, usize)>,
     map: SourceMap,
     peeked: Option<(Event, Marker)>,
-    /// Char indexes are byte indexes.
-    ascii: bool,
+    char_bytes: CharBytes,
+    /// Lists and maps open around the node being read.
+    depth: usize,
+    /// Aliases read so far, and what copying their anchors has cost.
+    aliases: usize,
+    expanded: usize,
+    /// What the values built so far cost (text plus a fixed cost per node, alias copies
+    /// included): an anchor's cost is the difference across its node.
+    produced: usize,
 }
 
 impl<'a> Builder<'a> {
     /// The character at char index `i` (the parser's marker index).
     fn char_at(&self, i: usize) -> Option<char> {
-        if self.ascii {
-            self.text.as_bytes().get(i).map(|b| *b as char)
-        } else {
-            self.text.chars().nth(i)
-        }
+        self.text.get(self.char_bytes.byte(self.text, i)..)?.chars().next()
     }
 
     fn next(&mut self) -> Result<(Event, Marker), Failure> {
@@ -224,16 +332,36 @@ impl<'a> Builder<'a> {
     fn node(&mut self, ev: Event, m: Marker, pointer: String) -> Result<Value, Failure> {
         let loc = at(&m);
         self.map.places.insert(pointer.clone(), loc);
+        let produced_before = self.produced;
+        self.produced += NODE_COST;
+        if matches!(ev, Event::SequenceStart(..) | Event::MappingStart(..)) {
+            self.depth += 1;
+            if self.depth > MAX_DEPTH {
+                return Err((Some(loc), Some(pointer), ReadErrorKind::TooDeep));
+            }
+        }
         let (value, anchor) = match ev {
             Event::Alias(id) => {
-                let v = self.anchors.get(&id).cloned().ok_or((
-                    Some(loc),
-                    Some(pointer.clone()),
-                    ReadErrorKind::UnknownAlias,
-                ))?;
-                (v, 0)
+                let fail = |kind| (Some(loc), Some(pointer.clone()), kind);
+                let (v, cost) = self.anchors.get(&id).ok_or_else(|| fail(ReadErrorKind::UnknownAlias))?;
+                self.aliases += 1;
+                self.expanded += cost;
+                self.produced += cost;
+                if self.aliases > MAX_ALIASES {
+                    let why = format!("more than {MAX_ALIASES} aliases in one document");
+                    return Err(fail(ReadErrorKind::AliasLimit(why)));
+                }
+                if self.expanded > MAX_ALIAS_EXPANSION {
+                    let why = format!(
+                        "aliases expand the document by more than {} MiB (an alias of an alias of ...: an alias bomb?)",
+                        MAX_ALIAS_EXPANSION >> 20
+                    );
+                    return Err(fail(ReadErrorKind::AliasLimit(why)));
+                }
+                (v.clone(), 0)
             }
             Event::Scalar(text, style, anchor, tag) => {
+                self.produced += text.len();
                 let v = match tag {
                     None => resolve_plain(text, style),
                     Some(tag) => {
@@ -255,6 +383,7 @@ impl<'a> Builder<'a> {
                     let p = format!("{pointer}/{}", items.len());
                     items.push(self.node(ev, m, p)?);
                 }
+                self.depth -= 1;
                 let v = Value::List(items);
                 let v = match tag {
                     None => v,
@@ -268,7 +397,10 @@ impl<'a> Builder<'a> {
                     let (ev, km) = self.next()?;
                     let key = match ev {
                         Event::MappingEnd => break,
-                        Event::Scalar(k, _, _, None) => k,
+                        Event::Scalar(k, _, _, None) => {
+                            self.produced += NODE_COST + k.len();
+                            k
+                        }
                         _ => return Err((Some(at(&km)), Some(pointer.clone()), ReadErrorKind::ComplexKey)),
                     };
                     let p = format!("{pointer}/{}", pointer_segment(&key));
@@ -277,7 +409,7 @@ impl<'a> Builder<'a> {
                         self.map.places.insert(pointer.clone(), at(&km));
                     }
                     if entries.contains_key(&key) {
-                        return Err((Some(at(&km)), Some(p), ReadErrorKind::DuplicateKey(key)));
+                        return Err((Some(at(&km)), Some(p), ReadErrorKind::DuplicateKey(excerpt(&key))));
                     }
                     let (ev, vm) = self.next()?;
                     let v = self.node(ev, vm, p.clone())?;
@@ -285,6 +417,7 @@ impl<'a> Builder<'a> {
                     self.map.places.insert(p, at(&km));
                     entries.insert(key, v);
                 }
+                self.depth -= 1;
                 let v = match tag {
                     Some(tag) => self.tagged(&tag, Value::Map(entries), &m, &pointer)?,
                     None => long_form(entries)
@@ -295,7 +428,8 @@ impl<'a> Builder<'a> {
             _ => return Err((Some(loc), Some(pointer), ReadErrorKind::Yaml("unexpected event".into()))),
         };
         if anchor != 0 {
-            self.anchors.insert(anchor, value.clone());
+            let cost = self.produced - produced_before;
+            self.anchors.insert(anchor, (value.clone(), cost));
         }
         Ok(value)
     }
@@ -303,7 +437,7 @@ impl<'a> Builder<'a> {
     /// `!Base64 !Sub x` reaches the parser as an empty tagged scalar followed by a syntax error at
     /// the second tag. Name the real mistake instead of the parser's.
     fn check_tag_in_tag(&mut self, outer: &Tag, m: &Marker, pointer: &str) -> Result<(), Failure> {
-        let rest = self.text.get(m.index()..).unwrap_or("");
+        let rest = self.text.get(self.char_bytes.byte(self.text, m.index())..).unwrap_or("");
         let rest = rest.trim_start_matches([' ', '\t']);
         if !rest.starts_with('!') {
             return Ok(());
@@ -314,7 +448,7 @@ impl<'a> Builder<'a> {
                 Ok(())
             }
             Err(_) => {
-                let inner: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
+                let inner: String = rest.chars().take_while(|c| !c.is_whitespace()).take(60).collect();
                 let outer_name = format!("{}{}", outer.handle, outer.suffix);
                 let long = long_name_of_tag(&outer.suffix).unwrap_or(&outer.suffix).to_string();
                 Err((
@@ -329,7 +463,7 @@ impl<'a> Builder<'a> {
     /// Where the tag of the node at `m` starts: the parser marks the node after its tag.
     fn tag_location(&self, m: &Marker, tag: &Tag) -> Location {
         let spelled = format!("{}{}", if tag.handle == "!" { "!" } else { &tag.handle }, tag.suffix);
-        let node_byte = self.text.char_indices().nth(m.index()).map_or(self.text.len(), |(b, _)| b);
+        let node_byte = self.char_bytes.byte(self.text, m.index());
         let end = self.text[..node_byte].trim_end().len();
         if !self.text[..end].ends_with(spelled.as_str()) {
             return at(m);
@@ -488,7 +622,7 @@ mod tests {
         let e = yaml_err("a: 1\na: 2\n");
         assert_eq!(
             (e.location, *e.kind),
-            (Some(Location { line: 2, column: 1 }), ReadErrorKind::DuplicateKey("a".into()))
+            (Some(Location { line: 2, column: 1 }), ReadErrorKind::DuplicateKey("\"a\"".into()))
         );
         let e = yaml_err("a: !Foo x\n");
         assert_eq!(*e.kind, ReadErrorKind::UnknownTag("!Foo".into()));
@@ -512,6 +646,91 @@ mod tests {
         assert_eq!(map.locate("/A/B"), Some(Location { line: 2, column: 3 }));
         assert_eq!(map.locate("/A/B/1"), Some(Location { line: 4, column: 7 }));
         assert_eq!(map.locate("/A/B/1/deeper"), Some(Location { line: 4, column: 7 }));
+    }
+
+    #[test]
+    fn deep_block_nesting_is_a_located_error_not_a_stack_overflow() {
+        // 7,000 block lists in 14 KB.
+        let e = yaml_err(&format!("a:\n{}x\n", "- ".repeat(7000)));
+        assert_eq!(*e.kind, ReadErrorKind::TooDeep, "{e}");
+        assert!(e.location.is_some());
+        let maps: String = (0..MAX_DEPTH + 1).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+        assert_eq!(*yaml_err(&maps).kind, ReadErrorKind::TooDeep);
+        // Exactly at the limit still reads.
+        let ok: String = (0..MAX_DEPTH).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+        assert!(read_value(&format!("{ok}{}x\n", " ".repeat(MAX_DEPTH)), "t", Format::Yaml).is_ok());
+    }
+
+    #[test]
+    fn alias_bombs_stop_at_the_expansion_budget() {
+        let mut bomb =
+            String::from("a: &a [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]\n");
+        for (prev, name) in
+            ["a", "b", "c", "d", "e", "f", "g", "h"].iter().zip(["b", "c", "d", "e", "f", "g", "h", "i"])
+        {
+            let refs = vec![format!("*{prev}"); 9].join(", ");
+            bomb.push_str(&format!("{name}: &{name} [{refs}]\n"));
+        }
+        let e = yaml_err(&bomb);
+        assert!(matches!(*e.kind, ReadErrorKind::AliasLimit(_)), "{e}");
+        assert!(e.to_string().contains("alias bomb"), "{e}");
+        // A long string copied many times is caught too.
+        let big = format!("a: &a {}\nb: [{}]\n", "x".repeat(1 << 20), vec!["*a"; 20].join(", "));
+        assert!(matches!(*yaml_err(&big).kind, ReadErrorKind::AliasLimit(_)));
+        let many = format!("a: &a 1\nb: [{}]\n", vec!["*a"; MAX_ALIASES + 1].join(", "));
+        assert!(yaml_err(&many).to_string().contains("aliases in one document"));
+    }
+
+    #[test]
+    fn control_characters_are_rejected_where_they_are() {
+        let e = yaml_err("Resources:\n  A:\n    Type: T\0\n  B:\n    Type: T\n");
+        assert_eq!(e.location, Some(Location { line: 3, column: 12 }));
+        assert!(e.to_string().contains("NUL"), "{e}");
+        let e = yaml_err("\0Resources: {}\n");
+        assert!(e.to_string().contains("NUL"), "{e}");
+        let e = yaml_err("Resources:\n  A\u{1b}[31m:\n    Type: T\n");
+        assert_eq!(e.location, Some(Location { line: 2, column: 4 }));
+        assert!(e.to_string().contains("ESC"), "{e}");
+        let e = read_value("{\"a\": \"\u{7f}\"}", "t.json", Format::Json).unwrap_err();
+        assert!(matches!(*e.kind, ReadErrorKind::ControlCharacter(_)), "{e}");
+        // Tabs, CRLF line ends and non-ASCII text are fine.
+        assert!(read_value("a: \"x\ty\"\r\nb: \"é\u{2028}\"\r\n", "t", Format::Yaml).is_ok());
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        assert_eq!(yaml("\u{feff}a: 1\n"), yaml("a: 1\n"));
+        let (v, _) = read_value("\u{feff}{\"a\": 1}", "t.json", Format::Json).unwrap();
+        assert_eq!(v, yaml("a: 1\n"));
+    }
+
+    #[test]
+    fn oversized_text_is_refused_before_parsing() {
+        let text = format!("a: {}\n", "x".repeat(MAX_INPUT_BYTES));
+        assert!(matches!(*yaml_err(&text).kind, ReadErrorKind::TooLarge(_)));
+    }
+
+    #[test]
+    fn non_ascii_text_keeps_locations_right() {
+        let text = "Description: \"é😀\"\nA:\n  B: {x: 1}\n  C:\n    d: !Base64 !Sub x\n";
+        let e = yaml_err(text);
+        assert!(matches!(*e.kind, ReadErrorKind::TagInTag { .. }), "{e}");
+        assert_eq!(e.location.map(|l| l.line), Some(5));
+        let (_, map) = read_value("D: é😀\nA:\n  B:\n    - x\n", "t", Format::Yaml).unwrap();
+        assert_eq!(map.locate("/A/B"), Some(Location { line: 3, column: 3 }));
+        let e = yaml_err("D: é\nA: !Foo x\n");
+        assert_eq!(e.location, Some(Location { line: 2, column: 4 }));
+    }
+
+    #[test]
+    fn long_values_are_cut_in_messages() {
+        assert_eq!(excerpt("short"), "\"short\"");
+        let long = "é".repeat(100_000);
+        let shown = excerpt(&long);
+        assert!(shown.len() < 200 && shown.ends_with("(100000 characters)"), "{shown}");
+        let key = "k".repeat(1 << 20);
+        let e = yaml_err(&format!("{key}: 1\n{key}: 2\n"));
+        assert!(e.to_string().len() < 300, "{}", e.to_string().len());
     }
 
     #[test]
