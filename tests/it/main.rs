@@ -4,6 +4,7 @@
 mod assets;
 mod diff;
 mod fmt;
+mod fuzz;
 mod moto;
 mod publish;
 mod safety;

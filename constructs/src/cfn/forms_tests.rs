@@ -326,3 +326,11 @@ proptest! {
         prop_assert_eq!(changes.is_empty(), semantic_eq(&a, &b));
     }
 }
+
+#[test]
+fn an_empty_template_writes_as_an_empty_mapping_that_reads_back() {
+    let t = read_template("Resources:\n", "t.yaml", Format::Yaml).unwrap().template;
+    assert_eq!(super::to_yaml(&t), "{}\n");
+    let back = read_template(&super::to_yaml(&t), "back.yaml", Format::Yaml).unwrap().template;
+    assert!(super::templates_equal(&t, &back));
+}

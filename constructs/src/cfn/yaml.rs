@@ -21,6 +21,10 @@ pub fn to_yaml(t: &Template) -> String {
     let Value::Map(top) = t.to_value() else {
         return w;
     };
+    if top.is_empty() {
+        // An empty document would read back as no template at all.
+        return "{}\n".to_string();
+    }
     for (i, (section, v)) in top.iter().enumerate() {
         if i > 0 {
             w.push('\n');
@@ -161,13 +165,14 @@ fn fits(v: &Value, col: usize) -> Option<String> {
 }
 
 /// The short tag to write `f` with, if YAML allows it here: a tag may not stand directly on
-/// another tag, and `!GetAtt` with a computed attribute has no dotted form.
+/// another tag, `!GetAtt` with a computed attribute has no dotted form, and a tag on `null`,
+/// `true` or `443` would read back as text.
 /// See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference.html
 fn short_form(f: &Intrinsic) -> Option<&'static str> {
     let tag = f.short_tag()?;
     match f {
         Intrinsic::GetAtt { attribute, .. } if !matches!(attribute, Value::String(_)) => None,
-        _ if matches!(f.argument(), Value::Fn(_)) => None,
+        _ if matches!(f.argument(), Value::Fn(_) | Value::Null | Value::Bool(_) | Value::Number(_)) => None,
         _ => Some(tag),
     }
 }
@@ -179,10 +184,13 @@ fn long_form(f: &Intrinsic) -> Value {
 }
 
 impl Intrinsic {
-    /// The argument as the short form writes it: `!GetAtt A.B` dotted.
+    /// The argument as the short form writes it: `!GetAtt A.B` dotted, unless the resource name
+    /// has a dot itself (only the first dot separates, so the list form is the unambiguous one).
     fn argument_for_yaml(&self) -> Value {
         match self {
-            Intrinsic::GetAtt { resource, attribute: Value::String(a) } => Value::String(format!("{resource}.{a}")),
+            Intrinsic::GetAtt { resource, attribute: Value::String(a) } if !resource.contains('.') => {
+                Value::String(format!("{resource}.{a}"))
+            }
             _ => self.argument(),
         }
     }
@@ -395,6 +403,7 @@ mod tests {
     fn short_forms() {
         assert_eq!(one(ref_("AWS::StackId")), "K: !Ref AWS::StackId\n");
         assert_eq!(one(get_att("Child", "Outputs.X")), "K: !GetAtt Child.Outputs.X\n");
+        assert_eq!(one(get_att("A.B", "Arn")), "K: !GetAtt [A.B, Arn]\n");
         assert_eq!(one(sub("ds-${X}")), "K: !Sub 'ds-${X}'\n");
         let eq = Intrinsic::Equals(ref_("Mode"), Value::Bool(true));
         assert_eq!(one(eq.into()), "K: !Equals [!Ref Mode, true]\n");
