@@ -1,18 +1,20 @@
-//! `sds validate`: checks templates before any upload: resource schemas, references, the app's
-//! imports/exports and nested stacks, CloudFormation and IAM limits, and the platform's security
-//! rules. `sds synth` runs it on what it is about to write.
+//! `sds validate`: checks templates before any upload: the template's structure, resource
+//! schemas, intrinsic function arguments, references, the app's imports/exports and nested stacks,
+//! CloudFormation and IAM limits, and the platform's security rules. `sds synth` runs it on what it is about to write.
 //!
 //! Depends on the model (and the constructs' reference walker) only; the rules are in `rules`.
 
 mod app;
 pub mod command;
 mod eval;
+mod functions;
 mod limits;
 mod refs;
 pub mod report;
 pub mod rules;
 mod schema;
 mod security;
+mod structure;
 
 use std::collections::BTreeMap;
 
@@ -149,8 +151,8 @@ pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
     let mut catalog = security::Catalog::default();
     let mut sink = Sink::default();
     let parents = parents(inputs);
-    for (i, input) in inputs.iter().enumerate() {
-        let ctx = context(i, inputs, &parents, 0);
+    let contexts: Vec<Ctx> = (0..inputs.len()).map(|i| context(i, inputs, &parents, 0)).collect();
+    for (input, ctx) in inputs.iter().zip(&contexts) {
         let (name, t) = (input.name.as_str(), &input.template);
         let types: BTreeMap<String, String> = t.resources.iter().map(|(id, r)| (id.clone(), r.type_.clone())).collect();
         for (id, r) in &t.resources {
@@ -166,7 +168,7 @@ pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
                 );
                 continue;
             }
-            for v in schemas.check(r, &ctx, &types) {
+            for v in schemas.check(r, ctx, &types) {
                 let pointer = format!("/Resources/{id}/Properties{}", v.pointer);
                 let name_rule = matches!(v.keyword.as_str(), "maxLength" | "minLength" | "lazyPattern");
                 match v.evaluated {
@@ -181,11 +183,13 @@ pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
                 }
             }
         }
+        structure::check(name, t, ctx, &mut sink);
+        functions::check(name, t, ctx, &mut sink);
         refs::check(name, t, &mut schemas, &mut sink);
-        limits::check(input, &ctx, &mut schemas, &mut sink);
+        limits::check(input, ctx, &mut schemas, &mut sink);
         security::check(name, t, &mut catalog, &mut sink);
     }
-    app::check(inputs, &mut sink);
+    app::check(inputs, &contexts, &mut sink);
 
     let mut report = Report { templates: inputs.iter().map(|i| i.name.clone()).collect(), ..Report::default() };
     for mut f in sink.findings {
