@@ -18,6 +18,7 @@ mod structure;
 
 use std::collections::BTreeMap;
 
+use sds_constructs::cfn::value::is_function_key;
 use sds_constructs::cfn::{Location, Map, SourceMap, Template, Value};
 use sds_constructs::config::Suppression;
 
@@ -145,6 +146,21 @@ fn context<'a>(i: usize, inputs: &'a [Input], parents: &BTreeMap<&str, (usize, &
     Ctx { template, parent }
 }
 
+/// Where the value at `pointer` starts in the source. Findings name function arguments in long
+/// form (`.../Fn::Select/0`); written in short form (`!Select [...]`) the source has no such key,
+/// so a function segment the source map does not know is skipped (`.../0`).
+fn locate(map: &SourceMap, pointer: &str) -> Option<Location> {
+    let mut known = String::new();
+    for segment in pointer.split('/').skip(1) {
+        let candidate = format!("{known}/{segment}");
+        if is_function_key(segment) && map.locate(&candidate) == map.locate(&known) {
+            continue;
+        }
+        known = candidate;
+    }
+    map.locate(&known)
+}
+
 /// Validates `inputs` as one app.
 pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
     let mut schemas = Schemas::default();
@@ -194,7 +210,7 @@ pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
     let mut report = Report { templates: inputs.iter().map(|i| i.name.clone()).collect(), ..Report::default() };
     for mut f in sink.findings {
         if let Some(input) = inputs.iter().find(|i| i.name == f.template) {
-            f.location = input.source_map.as_ref().and_then(|m| m.locate(&f.pointer));
+            f.location = input.source_map.as_ref().and_then(|m| locate(m, &f.pointer));
             f.template = input.display.clone();
         }
         let matched = suppressions.iter().find(|s| {

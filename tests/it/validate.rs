@@ -390,3 +390,13 @@ Outputs:
         doc["findings"].as_array().unwrap().iter().filter(|f| f["severity"] == "error").collect();
     assert_eq!((code, errors.len()), (0, 0), "{doc:#}");
 }
+
+#[test]
+fn function_findings_point_at_the_argument_in_short_and_long_form() {
+    for (fixture, line, column) in [("fn__select-index.yaml", 5, 27), ("fn__select-index.negative.yaml", 6, 22)] {
+        let (_, doc) = findings(&[&format!("tests/fixtures/validate/{fixture}")]);
+        let f = &doc["findings"][0];
+        assert_eq!(f["pointer"], "/Resources/Topic/Properties/TopicName/Fn::Select/0", "{fixture}");
+        assert_eq!((f["line"].as_u64(), f["column"].as_u64()), (Some(line), Some(column)), "{fixture}");
+    }
+}
