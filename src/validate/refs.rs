@@ -175,13 +175,13 @@ fn condition_cycles(name: &str, t: &Template, sink: &mut Sink) {
         graph.insert(c.as_str(), uses);
     }
     for cycle in find_cycles(&graph) {
-        let members = &cycle[..cycle.len() - 1];
-        sink.push(
-            "ref/condition-cycle",
-            name,
-            &format!("/Conditions/{}", pointer_segment(&cycle[0])),
-            format!("conditions {} refer to each other in a cycle: {}", members.join(", "), cycle.join(" → ")),
-        );
+        let message = match &cycle[..cycle.len() - 1] {
+            [one] => format!("condition {one} refers to itself"),
+            members => {
+                format!("conditions {} refer to each other in a cycle: {}", members.join(", "), cycle.join(" → "))
+            }
+        };
+        sink.push("ref/condition-cycle", name, &format!("/Conditions/{}", pointer_segment(&cycle[0])), message);
     }
 }
 

@@ -278,7 +278,7 @@ fn condition_cycles_are_reported_once_with_their_members() {
         [
             "conditions PairA, PairB refer to each other in a cycle: PairA → PairB → PairA",
             "conditions RingA, RingB, RingC refer to each other in a cycle: RingA → RingB → RingC → RingA",
-            "conditions Self refer to each other in a cycle: Self → Self",
+            "condition Self refers to itself",
         ],
         "{doc:#}"
     );
