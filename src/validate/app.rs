@@ -215,8 +215,8 @@ fn nested(input: &Input, by_name: &BTreeMap<&str, &Input>, sink: &mut Sink) {
     }
 }
 
-/// Templates whose nested stacks lead back to themselves, each ring once, reported at the
-/// `TemplateURL` of its first template that starts it.
+/// Templates whose nested stacks lead back to themselves: each ring once, reported at the
+/// `TemplateURL` by which its first template nests the next.
 fn nested_cycles(inputs: &[Input], by_name: &BTreeMap<&str, &Input>, sink: &mut Sink) {
     // template → (child template → the stack resource that nests it)
     let mut edges: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();

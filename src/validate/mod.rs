@@ -1,6 +1,7 @@
 //! `sds validate`: checks templates before any upload: the template's structure, resource
 //! schemas, intrinsic function arguments, references, the app's imports/exports and nested stacks,
-//! CloudFormation and IAM limits, and the platform's security rules. `sds synth` runs it on what it is about to write.
+//! CloudFormation and IAM limits, and the platform's security rules. `sds synth` runs it on what
+//! it is about to write.
 //!
 //! Depends on the model (and the constructs' reference walker) only; the rules are in `rules`.
 
