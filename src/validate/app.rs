@@ -2,14 +2,21 @@
 //! by some template and no name twice; nested stacks pass the parameters their child declares and
 //! read only outputs it has; Service Catalog products point at templates of the app.
 //!
+//! Nested stacks must not include each other in a cycle.
+//!
 //! Export names are compared with every `${Parameter}` as a wildcard, since parameters take their
-//! values at deploy time (`ds-vpc-${SharedServiceStackSetName}` matches `ds-vpc-${StackSetName}`).
+//! values at deploy time (`ds-vpc-${SharedServiceStackSetName}` matches `ds-vpc-${StackSetName}`),
+//! and, for duplicate exports, also as evaluated with default values (`!Sub ${Prefix}-x` and the
+//! literal `dev-x` collide when Prefix defaults to dev).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use sds_constructs::cfn::template::pointer_segment;
 use sds_constructs::cfn::{Intrinsic, Template, Value};
 use sds_constructs::stack::{sub_variables, visit};
 
+use super::eval::Ctx;
+use super::refs::find_cycles;
 use super::{value_places, Input, Sink};
 
 /// An export name as a pattern: literal text with `*` for each parameter, or `None` when it cannot
@@ -41,30 +48,49 @@ fn file_of(url: &Value) -> Option<&str> {
     url.as_str().map(|u| u.rsplit('/').next().unwrap_or(u))
 }
 
-pub fn check(inputs: &[Input], sink: &mut Sink) {
+/// `contexts[i]` evaluates `inputs[i]`.
+pub fn check(inputs: &[Input], contexts: &[Ctx], sink: &mut Sink) {
     let by_name: BTreeMap<&str, &Input> = inputs.iter().map(|i| (i.name.as_str(), i)).collect();
-    exports_and_imports(inputs, sink);
+    exports_and_imports(inputs, contexts, sink);
     for input in inputs {
         nested(input, &by_name, sink);
     }
+    nested_cycles(inputs, &by_name, sink);
 }
 
-fn exports_and_imports(inputs: &[Input], sink: &mut Sink) {
-    // pattern → first exporter (template, output id)
+fn exports_and_imports(inputs: &[Input], contexts: &[Ctx], sink: &mut Sink) {
+    // pattern, and name evaluated with default values → first exporter (template, output id)
     let mut exports: BTreeMap<String, (String, String)> = BTreeMap::new();
-    for i in inputs {
+    let mut evaluated: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for (i, ctx) in inputs.iter().zip(contexts) {
         for (id, o) in &i.template.outputs {
-            let Some(p) = o.export_name.as_ref().and_then(|e| name_pattern(e, &i.template)) else { continue };
-            match exports.get(&p) {
-                Some((other, other_id)) => sink.push(
+            let Some(e) = o.export_name.as_ref() else { continue };
+            let pointer = format!("/Outputs/{}/Export/Name", pointer_segment(id));
+            let value = ctx.eval(e);
+            let pattern = name_pattern(e, &i.template);
+            if let Some((other, other_id)) = pattern.as_ref().and_then(|p| exports.get(p)) {
+                let p = pattern.as_deref().unwrap_or_default();
+                sink.push(
                     "app/duplicate-export",
                     &i.name,
-                    &format!("/Outputs/{id}/Export/Name"),
+                    &pointer,
                     format!("export name {p} is also exported by {other} (output {other_id})"),
-                ),
-                None => {
-                    exports.insert(p, (i.name.clone(), id.clone()));
-                }
+                );
+            } else if let Some((other, other_id)) = value.as_ref().and_then(|v| evaluated.get(v)) {
+                let v = value.as_deref().unwrap_or_default();
+                sink.push(
+                    "app/duplicate-export",
+                    &i.name,
+                    &pointer,
+                    format!("export name evaluates to {v} with default values, which {other} (output {other_id}) also exports"),
+                );
+            }
+            let first = (i.name.clone(), id.clone());
+            if let Some(p) = pattern {
+                exports.entry(p).or_insert_with(|| first.clone());
+            }
+            if let Some(v) = value {
+                evaluated.entry(v).or_insert(first);
             }
         }
     }
@@ -186,5 +212,32 @@ fn nested(input: &Input, by_name: &BTreeMap<&str, &Input>, sink: &mut Sink) {
                 );
             }
         }
+    }
+}
+
+/// Templates whose nested stacks lead back to themselves: each ring once, reported at the
+/// `TemplateURL` by which its first template nests the next.
+fn nested_cycles(inputs: &[Input], by_name: &BTreeMap<&str, &Input>, sink: &mut Sink) {
+    // template → (child template → the stack resource that nests it)
+    let mut edges: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
+    for input in inputs {
+        let children = edges.entry(input.name.as_str()).or_default();
+        for (id, r) in input.template.resources.iter().filter(|(_, r)| r.type_ == "AWS::CloudFormation::Stack") {
+            if let Some(child) = r.properties.get("TemplateURL").and_then(file_of).filter(|f| by_name.contains_key(f)) {
+                children.entry(child).or_insert(id.as_str());
+            }
+        }
+    }
+    let graph: BTreeMap<&str, BTreeSet<String>> =
+        edges.iter().map(|(t, children)| (*t, children.keys().map(|c| c.to_string()).collect())).collect();
+    for cycle in find_cycles(&graph) {
+        let (first, next) = (cycle[0].as_str(), cycle[1].as_str());
+        let id = edges.get(first).and_then(|c| c.get(next)).copied().unwrap_or_default();
+        sink.push(
+            "app/nested-cycle",
+            first,
+            &format!("/Resources/{}/Properties/TemplateURL", pointer_segment(id)),
+            format!("nested stacks include each other in a cycle: {}", cycle.join(" → ")),
+        );
     }
 }

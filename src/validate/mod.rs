@@ -1,21 +1,25 @@
-//! `sds validate`: checks templates before any upload: resource schemas, references, the app's
-//! imports/exports and nested stacks, CloudFormation and IAM limits, and the platform's security
-//! rules. `sds synth` runs it on what it is about to write.
+//! `sds validate`: checks templates before any upload: the template's structure, resource
+//! schemas, intrinsic function arguments, references, the app's imports/exports and nested stacks,
+//! CloudFormation and IAM limits, and the platform's security rules. `sds synth` runs it on what
+//! it is about to write.
 //!
 //! Depends on the model (and the constructs' reference walker) only; the rules are in `rules`.
 
 mod app;
 pub mod command;
 mod eval;
+mod functions;
 mod limits;
 mod refs;
 pub mod report;
 pub mod rules;
 mod schema;
 mod security;
+mod structure;
 
 use std::collections::BTreeMap;
 
+use sds_constructs::cfn::value::is_function_key;
 use sds_constructs::cfn::{Location, Map, SourceMap, Template, Value};
 use sds_constructs::config::Suppression;
 
@@ -161,14 +165,29 @@ fn context<'a>(i: usize, inputs: &'a [Input], parents: &BTreeMap<&str, (usize, &
     Ctx { template, parent }
 }
 
+/// Where the value at `pointer` starts in the source. Findings name function arguments in long
+/// form (`.../Fn::Select/0`); written in short form (`!Select [...]`) the source has no such key,
+/// so a function segment the source map does not know is skipped (`.../0`).
+fn locate(map: &SourceMap, pointer: &str) -> Option<Location> {
+    let mut known = String::new();
+    for segment in pointer.split('/').skip(1) {
+        let candidate = format!("{known}/{segment}");
+        if is_function_key(segment) && map.locate(&candidate) == map.locate(&known) {
+            continue;
+        }
+        known = candidate;
+    }
+    map.locate(&known)
+}
+
 /// Validates `inputs` as one app.
 pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
     let mut schemas = Schemas::default();
     let mut catalog = security::Catalog::default();
     let mut sink = Sink::default();
     let parents = parents(inputs);
-    for (i, input) in inputs.iter().enumerate() {
-        let ctx = context(i, inputs, &parents, 0);
+    let contexts: Vec<Ctx> = (0..inputs.len()).map(|i| context(i, inputs, &parents, 0)).collect();
+    for (input, ctx) in inputs.iter().zip(&contexts) {
         let (name, t) = (input.name.as_str(), &input.template);
         let types: BTreeMap<String, String> = t.resources.iter().map(|(id, r)| (id.clone(), r.type_.clone())).collect();
         for (id, r) in &t.resources {
@@ -184,7 +203,7 @@ pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
                 );
                 continue;
             }
-            for v in schemas.check(r, &ctx, &types) {
+            for v in schemas.check(r, ctx, &types) {
                 let pointer = format!("/Resources/{id}/Properties{}", v.pointer);
                 let name_rule = matches!(v.keyword.as_str(), "maxLength" | "minLength" | "lazyPattern");
                 match v.evaluated {
@@ -199,16 +218,18 @@ pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
                 }
             }
         }
+        structure::check(name, t, ctx, &mut sink);
+        functions::check(name, t, ctx, &mut sink);
         refs::check(name, t, &mut schemas, &mut sink);
-        limits::check(input, &ctx, &mut schemas, &mut sink);
+        limits::check(input, ctx, &mut schemas, &mut sink);
         security::check(name, t, &mut catalog, &mut sink);
     }
-    app::check(inputs, &mut sink);
+    app::check(inputs, &contexts, &mut sink);
 
     let mut report = Report { templates: inputs.iter().map(|i| i.name.clone()).collect(), ..Report::default() };
     for mut f in sink.findings {
         if let Some(input) = inputs.iter().find(|i| i.name == f.template) {
-            f.location = input.source_map.as_ref().and_then(|m| m.locate(&f.pointer));
+            f.location = input.source_map.as_ref().and_then(|m| locate(m, &f.pointer));
             f.template = input.display.clone();
         }
         let matched = suppressions.iter().find(|s| {

@@ -1,8 +1,10 @@
 //! Checks inside one template: every reference resolves, `Fn::GetAtt` names an attribute the
-//! type has, resources do not depend on each other in a cycle, and every parameter is used.
+//! type has, resources do not depend on each other in a cycle, nor conditions, and every parameter
+//! is used.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use sds_constructs::cfn::template::pointer_segment;
 use sds_constructs::cfn::{Intrinsic, Template, Value};
 use sds_constructs::stack::{check_references, sub_variables, visit};
 
@@ -22,6 +24,7 @@ pub fn check(name: &str, t: &Template, schemas: &mut Schemas, sink: &mut Sink) {
     }
     attributes(name, t, schemas, sink);
     cycles(name, t, sink);
+    condition_cycles(name, t, sink);
     unused_parameters(name, t, sink);
 }
 
@@ -97,26 +100,25 @@ pub fn dependencies(t: &Template) -> BTreeMap<&str, BTreeSet<String>> {
     deps
 }
 
-fn cycles(name: &str, t: &Template, sink: &mut Sink) {
-    let deps = dependencies(t);
+/// Every cycle of a graph (node → nodes it points at), each once whatever node it is entered
+/// from: the path from its first node back to it (`[A, B, A]`; a self-reference is `[A, A]`).
+pub fn find_cycles(graph: &BTreeMap<&str, BTreeSet<String>>) -> Vec<Vec<String>> {
     // 0 = unvisited, 1 = on the stack, 2 = done
-    let mut state: BTreeMap<&str, u8> = BTreeMap::new();
-    let mut reported = BTreeSet::new();
     fn dfs<'a>(
         n: &'a str,
-        deps: &'a BTreeMap<&str, BTreeSet<String>>,
+        graph: &'a BTreeMap<&str, BTreeSet<String>>,
         state: &mut BTreeMap<&'a str, u8>,
         path: &mut Vec<&'a str>,
         found: &mut Vec<Vec<String>>,
     ) {
         state.insert(n, 1);
         path.push(n);
-        for d in deps.get(n).into_iter().flatten() {
+        for d in graph.get(n).into_iter().flatten() {
             let d = d.as_str();
             match state.get(d).copied().unwrap_or(0) {
                 0 => {
-                    if let Some((k, _)) = deps.get_key_value(d) {
-                        dfs(k, deps, state, path, found);
+                    if let Some((k, _)) = graph.get_key_value(d) {
+                        dfs(k, graph, state, path, found);
                     }
                 }
                 1 => {
@@ -131,23 +133,55 @@ fn cycles(name: &str, t: &Template, sink: &mut Sink) {
         path.pop();
         state.insert(n, 2);
     }
+    let mut state: BTreeMap<&str, u8> = BTreeMap::new();
     let mut found = Vec::new();
-    for n in deps.keys() {
+    for n in graph.keys() {
         if state.get(n).copied().unwrap_or(0) == 0 {
-            dfs(n, &deps, &mut state, &mut Vec::new(), &mut found);
+            dfs(n, graph, &mut state, &mut Vec::new(), &mut found);
         }
     }
-    for cycle in found {
+    let mut reported = BTreeSet::new();
+    found.retain(|cycle| {
         let mut key: Vec<String> = cycle[..cycle.len() - 1].to_vec();
         key.sort();
-        if reported.insert(key) {
-            sink.push(
-                "ref/cycle",
-                name,
-                &format!("/Resources/{}", cycle[0]),
-                format!("circular dependency: {}", cycle.join(" → ")),
-            );
-        }
+        reported.insert(key)
+    });
+    found
+}
+
+fn cycles(name: &str, t: &Template, sink: &mut Sink) {
+    for cycle in find_cycles(&dependencies(t)) {
+        sink.push(
+            "ref/cycle",
+            name,
+            &format!("/Resources/{}", cycle[0]),
+            format!("circular dependency: {}", cycle.join(" → ")),
+        );
+    }
+}
+
+/// Conditions that name each other through `Condition` (inside `Fn::And`, `Fn::Or`, `Fn::Not`)
+/// or `Fn::If`: CloudFormation cannot evaluate them.
+fn condition_cycles(name: &str, t: &Template, sink: &mut Sink) {
+    let mut graph: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for (c, v) in &t.conditions {
+        let mut uses = BTreeSet::new();
+        visit(v, &mut |f| match f {
+            Intrinsic::Condition(n) | Intrinsic::If { condition: n, .. } if t.conditions.contains_key(n) => {
+                uses.insert(n.clone());
+            }
+            _ => {}
+        });
+        graph.insert(c.as_str(), uses);
+    }
+    for cycle in find_cycles(&graph) {
+        let message = match &cycle[..cycle.len() - 1] {
+            [one] => format!("condition {one} refers to itself"),
+            members => {
+                format!("conditions {} refer to each other in a cycle: {}", members.join(", "), cycle.join(" → "))
+            }
+        };
+        sink.push("ref/condition-cycle", name, &format!("/Conditions/{}", pointer_segment(&cycle[0])), message);
     }
 }
 

@@ -33,26 +33,46 @@ const fn rule(id: &'static str, severity: Severity, title: &'static str, rationa
 use Severity::{Error as E, Warning as W};
 
 pub const RULES: &[Rule] = &[
+    rule("template/format-version", E, "AWSTemplateFormatVersion other than 2010-09-09",
+        "The only template format version is the string 2010-09-09; CloudFormation rejects any other value."),
+    rule("template/resources-required", E, "Template without resources",
+        "CloudFormation requires a Resources section with at least one resource; a missing, null or empty one is rejected."),
+    rule("template/parameter-type", E, "Unknown parameter type",
+        "A parameter type must be String, Number, List<Number>, CommaDelimitedList, an AWS-specific type (AWS::EC2::VPC::Id, List<AWS::EC2::Subnet::Id>, ...) or an SSM type (AWS::SSM::Parameter::Name, AWS::SSM::Parameter::Value<...>); names are case-sensitive."),
+    rule("template/resource-policy", E, "Unknown DeletionPolicy or UpdateReplacePolicy",
+        "DeletionPolicy is one of Delete, Retain, RetainExceptOnCreate, Snapshot; UpdateReplacePolicy one of Delete, Retain, Snapshot. (Whether the type supports Snapshot is not checked.)"),
     rule("schema/unknown-type", E, "Unknown resource type",
         "CloudFormation rejects a template with a resource type it does not know. Custom resources (Custom::*) are not checked."),
     rule("schema/property", E, "Property does not match the resource schema",
         "Properties are checked against the resource provider schema of their type (required properties, types, enums, patterns, lengths, unknown properties); CloudFormation would fail the deployment."),
+    rule("fn/select-index", E, "Fn::Select index not in its list",
+        "The index must be a whole number from 0 to the list's length - 1 (checked for literal lists and lists split from values known with defaults), and the list not empty."),
+    rule("fn/join-list", E, "Fn::Join of something that is not a list",
+        "The second argument of Fn::Join must be a list or a function that returns one (Fn::Split, Fn::GetAZs, Ref to a list parameter, ...), not a string, mapping or string function."),
+    rule("fn/find-in-map", E, "Fn::FindInMap of a mapping or key that does not exist",
+        "The mapping must be declared in Mappings; literal top-level and second-level keys must exist in it (unless a DefaultValue is given)."),
+    rule("fn/sub-syntax", E, "Fn::Sub string with an unclosed or empty ${}",
+        "Every ${ must be closed by } around a variable name; write ${!Literal} for the text ${Literal}."),
     rule("ref/undefined", E, "Reference to something not declared",
         "Ref, Fn::GetAtt, Fn::Sub variables, DependsOn and conditions must name a parameter, resource, pseudo parameter or condition of the template."),
     rule("ref/attribute", E, "Fn::GetAtt of an attribute the resource type does not have",
         "The attribute must be one of the type's read-only properties in its schema."),
     rule("ref/cycle", E, "Circular dependency between resources",
         "DependsOn, Ref and Fn::GetAtt form the dependency graph; CloudFormation cannot order a cycle."),
+    rule("ref/condition-cycle", E, "Conditions that refer to each other in a cycle",
+        "A condition naming itself, or conditions naming each other through Condition or Fn::If, cannot be evaluated."),
     rule("ref/unused-parameter", W, "Parameter not used",
         "A parameter nothing refers to asks users for a value that has no effect."),
     rule("app/import-unresolved", E, "Fn::ImportValue of a name no template of the app exports",
         "Stacks import by export name; a name nobody exports fails at deploy time (checked when several templates are validated together)."),
-    rule("app/duplicate-export", E, "Two templates export the same name",
-        "Export names are unique per account and region: the second stack would fail to create."),
+    rule("app/duplicate-export", E, "Two outputs export the same name",
+        "Export names are unique per account and region: the second stack would fail to create. Names are compared with each ${Parameter} as a wildcard and as evaluated with default values (and the values parent stacks pass), within a template and across the app."),
     rule("app/nested-parameter", E, "Nested stack parameters do not match the child template",
         "A nested stack must pass only parameters the child declares and every parameter without a default."),
     rule("app/nested-output", E, "Reference to an output the nested template does not declare",
         "Fn::GetAtt Stack.Outputs.Name fails unless the child template has output Name."),
+    rule("app/nested-cycle", E, "Nested stacks that include each other",
+        "A template whose nested stacks lead back to itself (A nests B, B nests A) would nest without end; CloudFormation fails it."),
     rule("app/product-template", W, "Service Catalog product template not part of the app",
         "LoadTemplateFromURL should point at one of the app's templates, so that it is published with them."),
     rule("limit/template-body", E, "Template larger than 1 MB",
@@ -102,7 +122,11 @@ mod tests {
     fn ids_are_unique_and_namespaced() {
         for (i, r) in RULES.iter().enumerate() {
             assert!(RULES[..i].iter().all(|o| o.id != r.id), "{} twice", r.id);
-            assert!(["schema/", "ref/", "app/", "limit/", "sec/"].iter().any(|p| r.id.starts_with(p)), "{}", r.id);
+            assert!(
+                ["template/", "schema/", "fn/", "ref/", "app/", "limit/", "sec/"].iter().any(|p| r.id.starts_with(p)),
+                "{}",
+                r.id
+            );
         }
     }
 }

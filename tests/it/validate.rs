@@ -21,20 +21,75 @@ fn rules_of(doc: &serde_json::Value) -> Vec<String> {
     r
 }
 
+/// The severity each rule is meant to have, written here and not read from the code under test,
+/// so that a rule whose severity changes (or a fixture that fails for another reason) fails.
+const EXPECTED_SEVERITY: &[(&str, &str)] = &[
+    ("template/format-version", "error"),
+    ("template/resources-required", "error"),
+    ("template/parameter-type", "error"),
+    ("template/resource-policy", "error"),
+    ("schema/unknown-type", "error"),
+    ("schema/property", "error"),
+    ("fn/select-index", "error"),
+    ("fn/join-list", "error"),
+    ("fn/find-in-map", "error"),
+    ("fn/sub-syntax", "error"),
+    ("ref/undefined", "error"),
+    ("ref/attribute", "error"),
+    ("ref/cycle", "error"),
+    ("ref/condition-cycle", "error"),
+    ("ref/unused-parameter", "warning"),
+    ("app/import-unresolved", "error"),
+    ("app/duplicate-export", "error"),
+    ("app/nested-parameter", "error"),
+    ("app/nested-output", "error"),
+    ("app/nested-cycle", "error"),
+    ("app/product-template", "warning"),
+    ("limit/logical-id", "error"),
+    ("limit/name", "error"),
+    ("limit/unbounded-parameter", "warning"),
+    ("sec/s3-encryption", "error"),
+    ("sec/s3-public-access", "error"),
+    ("sec/kms-rotation", "error"),
+    ("sec/internet-egress", "error"),
+    ("sec/studio-vpc-only", "error"),
+    ("sec/lambda-runtime-blocked", "error"),
+    ("sec/lambda-runtime-deprecated", "warning"),
+    ("sec/iam-wildcard", "error"),
+    ("sec/iam-unknown-action", "warning"),
+];
+
+/// Each fixture `<area>__<rule>[.<variant>].yaml` (or a directory, for app rules) breaks exactly
+/// its rule: only that rule fires, with the severity above, and the exit code follows from it.
 #[test]
 fn every_broken_template_is_flagged_by_its_rule() {
     let mut entries: Vec<_> = fs::read_dir("tests/fixtures/validate").unwrap().map(|e| e.unwrap().path()).collect();
     entries.sort();
-    assert!(entries.len() >= 20);
+    assert!(entries.len() >= 40);
+    let mut failures = Vec::new();
     for path in entries {
-        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-        let expected = stem.replacen("__", "/", 1);
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let expected = file.split('.').next().unwrap().replacen("__", "/", 1);
+        let Some(&(_, severity)) = EXPECTED_SEVERITY.iter().find(|(r, _)| *r == expected) else {
+            failures.push(format!("{file}: no expected severity for {expected}"));
+            continue;
+        };
         let (code, doc) = findings(&[path.to_str().unwrap()]);
         let rules = rules_of(&doc);
-        assert!(rules.contains(&expected), "{}: expected {expected}, found {rules:?}", path.display());
-        let is_error = doc["findings"].as_array().unwrap().iter().any(|f| f["severity"] == "error");
-        assert_eq!(code, if is_error { 1 } else { 0 }, "{}", path.display());
+        if rules != [expected.clone()] {
+            failures.push(format!("{file}: expected only {expected}, found {rules:?}"));
+        }
+        for f in doc["findings"].as_array().unwrap() {
+            if f["severity"] != severity || f["line"].as_u64().is_none() {
+                failures.push(format!("{file}: expected a located {severity}, found {f}"));
+            }
+        }
+        let expected_code = if severity == "error" { 1 } else { 0 };
+        if code != expected_code {
+            failures.push(format!("{file}: exit code {code}, expected {expected_code}"));
+        }
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 fn generated(name: &str, text: &str) -> (tempfile::TempDir, String) {
@@ -139,7 +194,17 @@ fn sarif_and_json_reports() {
 fn rules_are_listed() {
     let o = sds().args(["validate", "--list-rules"]).output().unwrap();
     assert_eq!(o.status.code(), Some(0));
-    for id in ["schema/property", "ref/cycle", "app/import-unresolved", "limit/name", "sec/iam-wildcard"] {
+    for id in [
+        "schema/property",
+        "ref/cycle",
+        "app/import-unresolved",
+        "limit/name",
+        "sec/iam-wildcard",
+        "template/parameter-type",
+        "fn/select-index",
+        "ref/condition-cycle",
+        "app/nested-cycle",
+    ] {
         assert!(stdout(&o).contains(id), "{id}");
     }
 }
@@ -189,4 +254,153 @@ fn suppressions_need_known_rules_and_are_reported() {
         "{}",
         stderr(&o)
     );
+}
+
+/// The findings of `rule` as (pointer, message).
+fn findings_of(doc: &serde_json::Value, rule: &str) -> Vec<(String, String)> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .map(|f| (f["pointer"].as_str().unwrap().to_string(), f["message"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn condition_cycles_are_reported_once_with_their_members() {
+    let (_t, p) = generated(
+        "conditions.yaml",
+        "Parameters:\n  Env:\n    Type: String\n    Default: dev\nConditions:\n  Base: !Equals [!Ref Env, prod]\n  Self: !Not [!Condition Self]\n  PairA: !And [!Condition Base, !Condition PairB]\n  PairB: !Or [!Condition PairA, !Condition Base]\n  RingA: !Not [!Condition RingB]\n  RingB: !Not [!Condition RingC]\n  RingC: !Not [!Condition RingA]\n  Fine: !And [!Condition Base, !Condition Base]\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Condition: Fine\n",
+    );
+    let (code, doc) = findings(&[&p]);
+    assert_eq!(code, 1);
+    let found = findings_of(&doc, "ref/condition-cycle");
+    let messages: Vec<&str> = found.iter().map(|(_, m)| m.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "conditions PairA, PairB refer to each other in a cycle: PairA → PairB → PairA",
+            "conditions RingA, RingB, RingC refer to each other in a cycle: RingA → RingB → RingC → RingA",
+            "condition Self refers to itself",
+        ],
+        "{doc:#}"
+    );
+    assert_eq!(found[0].0, "/Conditions/PairA");
+}
+
+#[test]
+fn nested_stacks_in_a_ring_are_reported_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = |child: &str| {
+        format!("Resources:\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: https://bucket.s3.amazonaws.com/{child}\n")
+    };
+    for (name, child) in [("a.yaml", "b.yaml"), ("b.yaml", "c.yaml"), ("c.yaml", "a.yaml"), ("self.yaml", "self.yaml")]
+    {
+        fs::write(tmp.path().join(name), stack(child)).unwrap();
+    }
+    let (code, doc) = findings(&[tmp.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let found: Vec<(String, String, String)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "app/nested-cycle")
+        .map(|f| {
+            let file = f["template"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+            (file, f["pointer"].as_str().unwrap().to_string(), f["message"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "a.yaml".to_string(),
+                "/Resources/Child/Properties/TemplateURL".to_string(),
+                "nested stacks include each other in a cycle: a.yaml → b.yaml → c.yaml → a.yaml".to_string()
+            ),
+            (
+                "self.yaml".to_string(),
+                "/Resources/Child/Properties/TemplateURL".to_string(),
+                "nested stacks include each other in a cycle: self.yaml → self.yaml".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn evaluated_export_names_collide_within_and_across_templates() {
+    let (code, doc) = findings(&["tests/fixtures/validate/app__duplicate-export.evaluated"]);
+    assert_eq!(code, 1);
+    let found: Vec<String> = findings_of(&doc, "app/duplicate-export").into_iter().map(|(p, _)| p).collect();
+    assert_eq!(found, ["/Outputs/TopicName/Export/Name", "/Outputs/QueueArn/Export/Name"], "{doc:#}");
+    // Alone, the second template has nothing to collide with.
+    let (code, doc) = findings(&["tests/fixtures/validate/app__duplicate-export.evaluated/two.yaml"]);
+    assert_eq!((code, rules_of(&doc)), (0, Vec::<String>::new()));
+}
+
+#[test]
+fn what_cloudformation_accepts_is_not_flagged() {
+    let (_t, p) = generated(
+        "accepted.yaml",
+        r#"AWSTemplateFormatVersion: 2010-09-09
+Parameters:
+  Subnets:
+    Type: List<AWS::EC2::Subnet::Id>
+  Names:
+    Type: CommaDelimitedList
+    Default: a,b
+  Image:
+    Type: AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>
+    Default: /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
+  Env:
+    Type: String
+    Default: dev
+Mappings:
+  Regions:
+    us-east-1:
+      Size: '7'
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+  IsDev: !Not [!Condition IsProd]
+  Either: !Or [!Condition IsProd, !Condition IsDev]
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+    Condition: Either
+    DeletionPolicy: RetainExceptOnCreate
+    UpdateReplacePolicy: Snapshot
+    Properties:
+      DisplayName: !Sub 'price in ${!Currency} for ${Env}'
+      TopicName: !Join ['-', [!Select [5, !GetAZs ''], !Select [1, !Ref Names], !Join [',', !Ref Subnets], !Select ['0', !Split [',', !Ref Names]], !Ref Image]]
+      Tags:
+        - Key: size
+          Value: !FindInMap [Regions, !Ref 'AWS::Region', Size]
+        - Key: joined
+          Value: !Join [',', !If [IsProd, [a], !Split [',', 'b,c']]]
+Outputs:
+  One:
+    Value: !Ref Topic
+    Export:
+      Name: !Sub '${Env}-one'
+  Two:
+    Value: !Ref Topic
+    Export:
+      Name: !Sub '${Env}-two'
+"#,
+    );
+    let (code, doc) = findings(&[&p]);
+    let errors: Vec<&serde_json::Value> =
+        doc["findings"].as_array().unwrap().iter().filter(|f| f["severity"] == "error").collect();
+    assert_eq!((code, errors.len()), (0, 0), "{doc:#}");
+}
+
+#[test]
+fn function_findings_point_at_the_argument_in_short_and_long_form() {
+    for (fixture, line, column) in [("fn__select-index.yaml", 5, 27), ("fn__select-index.negative.yaml", 6, 22)] {
+        let (_, doc) = findings(&[&format!("tests/fixtures/validate/{fixture}")]);
+        let f = &doc["findings"][0];
+        assert_eq!(f["pointer"], "/Resources/Topic/Properties/TopicName/Fn::Select/0", "{fixture}");
+        assert_eq!((f["line"].as_u64(), f["column"].as_u64()), (Some(line), Some(column)), "{fixture}");
+    }
 }

@@ -1,0 +1,153 @@
+//! Checks of a template's own structure that CloudFormation rejects before it looks at a single
+//! resource: the format version, at least one resource, parameter types, and the words allowed
+//! in `DeletionPolicy` and `UpdateReplacePolicy`.
+//!
+//! Depends on the model and the evaluator (for policies given as `Ref` to a parameter) only.
+
+use sds_constructs::cfn::template::pointer_segment;
+use sds_constructs::cfn::{Template, Value};
+
+use super::eval::Ctx;
+use super::Sink;
+
+/// The only template format version there is.
+/// See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/format-version-structure.html
+const FORMAT_VERSION: &str = "2010-09-09";
+
+/// See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
+const DELETION_POLICIES: &[&str] = &["Delete", "Retain", "RetainExceptOnCreate", "Snapshot"];
+/// See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-updatereplacepolicy.html
+const UPDATE_REPLACE_POLICIES: &[&str] = &["Delete", "Retain", "Snapshot"];
+
+/// Parameter types that are neither lists nor SSM types.
+/// See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html
+const PLAIN_TYPES: &[&str] = &["String", "Number", "List<Number>", "CommaDelimitedList"];
+
+/// The AWS-specific parameter types; each but the key pair name also exists as `List<...>`.
+/// See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-supplied-parameter-types.html
+const AWS_TYPES: &[&str] = &[
+    "AWS::EC2::AvailabilityZone::Name",
+    "AWS::EC2::Image::Id",
+    "AWS::EC2::Instance::Id",
+    "AWS::EC2::KeyPair::KeyName",
+    "AWS::EC2::SecurityGroup::GroupName",
+    "AWS::EC2::SecurityGroup::Id",
+    "AWS::EC2::Subnet::Id",
+    "AWS::EC2::Volume::Id",
+    "AWS::EC2::VPC::Id",
+    "AWS::Route53::HostedZone::Id",
+];
+
+fn is_aws_type(t: &str) -> bool {
+    AWS_TYPES.contains(&t)
+}
+
+fn is_aws_list_type(t: &str) -> bool {
+    t.strip_prefix("List<")
+        .and_then(|r| r.strip_suffix('>'))
+        .is_some_and(|inner| is_aws_type(inner) && inner != "AWS::EC2::KeyPair::KeyName")
+}
+
+/// Whether CloudFormation knows parameter type `t` (names are case-sensitive).
+pub fn is_parameter_type(t: &str) -> bool {
+    if PLAIN_TYPES.contains(&t) || is_aws_type(t) || is_aws_list_type(t) || t == "AWS::SSM::Parameter::Name" {
+        return true;
+    }
+    // See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-supplied-parameter-types.html#systems-manager-parameter-types-supported
+    t.strip_prefix("AWS::SSM::Parameter::Value<").and_then(|r| r.strip_suffix('>')).is_some_and(|inner| {
+        matches!(inner, "String" | "List<String>" | "CommaDelimitedList")
+            || is_aws_type(inner)
+            || is_aws_list_type(inner)
+    })
+}
+
+pub fn check(name: &str, t: &Template, ctx: &Ctx, sink: &mut Sink) {
+    if let Some(v) = t.format_version.as_deref().filter(|v| *v != FORMAT_VERSION) {
+        sink.push(
+            "template/format-version",
+            name,
+            "/AWSTemplateFormatVersion",
+            format!("AWSTemplateFormatVersion is {v:?}; the only version is the string \"{FORMAT_VERSION}\""),
+        );
+    }
+    if t.resources.is_empty() {
+        sink.push(
+            "template/resources-required",
+            name,
+            "/Resources",
+            "the template declares no resources (Resources is missing, null or empty); CloudFormation needs at least one"
+                .to_string(),
+        );
+    }
+    for (id, p) in &t.parameters {
+        if !is_parameter_type(&p.type_) {
+            sink.push(
+                "template/parameter-type",
+                name,
+                &format!("/Parameters/{}/Type", pointer_segment(id)),
+                format!("parameter {id} has type {:?}, which CloudFormation does not know", p.type_),
+            );
+        }
+    }
+    for (id, r) in &t.resources {
+        for (attribute, allowed) in
+            [("DeletionPolicy", DELETION_POLICIES), ("UpdateReplacePolicy", UPDATE_REPLACE_POLICIES)]
+        {
+            let Some(v) = r.attributes.get(attribute) else { continue };
+            let (word, evaluated) = match v {
+                Value::String(s) => (s.clone(), false),
+                Value::Fn(_) => match ctx.eval(v) {
+                    Some(s) => (s, true),
+                    None => continue,
+                },
+                other => (sds_constructs::cfn::yaml::inline(other), false),
+            };
+            if !allowed.contains(&word.as_str()) {
+                let how = if evaluated { " evaluates to" } else { " is" };
+                sink.push(
+                    "template/resource-policy",
+                    name,
+                    &format!("/Resources/{}/{attribute}", pointer_segment(id)),
+                    format!("{attribute} of {id}{how} {word}, not one of {}", allowed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameter_types() {
+        for t in [
+            "String",
+            "Number",
+            "List<Number>",
+            "CommaDelimitedList",
+            "AWS::EC2::VPC::Id",
+            "List<AWS::EC2::Subnet::Id>",
+            "AWS::SSM::Parameter::Name",
+            "AWS::SSM::Parameter::Value<String>",
+            "AWS::SSM::Parameter::Value<List<String>>",
+            "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
+            "AWS::SSM::Parameter::Value<List<AWS::EC2::Image::Id>>",
+        ] {
+            assert!(is_parameter_type(t), "{t}");
+        }
+        for t in [
+            "string",
+            "Boolean",
+            "List<String>",
+            "List<AWS::EC2::KeyPair::KeyName>",
+            "AWS::EC2::VPC::ID",
+            "AWS::S3::Bucket::Name",
+            "AWS::SSM::Parameter::Value<Number>",
+            "List<AWS::SSM::Parameter::Value<String>>",
+            "",
+        ] {
+            assert!(!is_parameter_type(t), "{t}");
+        }
+    }
+}
