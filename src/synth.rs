@@ -37,13 +37,13 @@ pub fn render(app: &App) -> Vec<(String, String)> {
 
 pub fn run(args: &SynthArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let config = load_config(args.config.as_deref())?;
+    crate::validate::refuse_unknown_suppressions(&config.suppressions)?;
     let app = build(&config)?;
     let rendered = render(&app);
     if args.check {
         return check(&args.out, &rendered, out);
     }
     if !args.no_validate {
-        crate::validate::refuse_unknown_suppressions(&config.suppressions)?;
         let inputs = crate::validate::command::inputs_from_rendered(&rendered, &app);
         let report = crate::validate::validate(&inputs, &config.suppressions);
         if report.has_errors() {

@@ -46,6 +46,18 @@ pub fn reference_copy(into: &Path) -> PathBuf {
     dir
 }
 
+/// The names of the templates (`.yaml`, `.json`) directly in `dir`, sorted; other files (the
+/// output manifest) are left out.
+pub fn template_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("directory readable")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yaml") || n.ends_with(".json"))
+        .collect();
+    names.sort();
+    names
+}
+
 pub fn stdout(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::support::{reference_dir, root, sds, stderr, stdout};
+use crate::support::{reference_dir, root, sds, stderr, stdout, template_names};
 
 fn synth_into(dir: &Path, config: Option<&str>) {
     let mut cmd = sds();
@@ -63,10 +63,9 @@ fn output_is_byte_stable_and_snapshotted() {
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     synth_into(&a, None);
     synth_into(&b, None);
-    let mut names: Vec<_> =
-        fs::read_dir(&a).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    names.sort();
+    let names = template_names(&a);
     assert_eq!(names.len(), 13);
+    assert_eq!(fs::read(a.join(".sds-manifest")).unwrap(), fs::read(b.join(".sds-manifest")).unwrap());
     for name in names {
         let text = fs::read_to_string(a.join(&name)).unwrap();
         assert_eq!(text, fs::read_to_string(b.join(&name)).unwrap(), "{name} is not byte-stable");
@@ -88,9 +87,14 @@ fn check_reports_changed_missing_and_extra_files() {
     for needle in ["ds_shared_ecr.yaml: differs", "ds_environment.yaml: missing", "leftover.yaml: not produced"] {
         assert!(text.contains(needle), "{needle} not in {text}");
     }
-    // Writing replaces the directory as a whole: the leftover goes, the rest is current again.
+    // Writing replaces the directory as a whole, so a file sds did not write stops it and stays.
+    let o = sds().args(["synth", "--out"]).arg(&out).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("(leftover.yaml)"), "{}", stderr(&o));
+    assert_eq!(fs::read_to_string(out.join("leftover.yaml")).unwrap(), "Resources: {}\n");
+    // Without it, the templates sds wrote (changed or not) are replaced, and current again.
+    fs::remove_file(out.join("leftover.yaml")).unwrap();
     synth_into(&out, None);
-    assert!(!out.join("leftover.yaml").exists());
     let o = sds().args(["synth", "--check", "--out"]).arg(&out).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }

@@ -226,7 +226,10 @@ fn synth_refuses_to_write_templates_with_errors() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(fs::read_dir(&out).unwrap().count(), 13);
+    let templates =
+        fs::read_dir(&out).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "yaml"));
+    assert_eq!(templates.count(), 13);
+    assert!(out.join(".sds-manifest").is_file());
 }
 
 #[test]
