@@ -99,8 +99,12 @@ pub fn load(path: &Path) -> anyhow::Result<Loaded> {
 
 /// Reads every file; fails with all their errors if any fails.
 pub fn load_all(paths: &[PathBuf]) -> anyhow::Result<Vec<Loaded>> {
+    load_each(paths, Vec::new())
+}
+
+/// Reads every file; fails with all their errors, after `errors` met before, if there are any.
+fn load_each(paths: &[PathBuf], mut errors: Vec<String>) -> anyhow::Result<Vec<Loaded>> {
     let mut loaded = Vec::new();
-    let mut errors = Vec::new();
     for p in paths {
         match load(p) {
             Ok(l) => loaded.push(l),
@@ -133,19 +137,8 @@ pub fn gather(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
 
 /// Reads every template that `paths` name (see [`gather`]); fails with all the errors if any.
 pub fn load_paths(paths: &[PathBuf]) -> anyhow::Result<Vec<Loaded>> {
-    let (found, mut errors) = gather(paths);
-    let mut loaded = Vec::new();
-    for p in &found {
-        match load(p) {
-            Ok(l) => loaded.push(l),
-            Err(e) => errors.push(format!("{e:#}")),
-        }
-    }
-    if errors.is_empty() {
-        Ok(loaded)
-    } else {
-        Err(Errors(errors).into())
-    }
+    let (found, errors) = gather(paths);
+    load_each(&found, errors)
 }
 
 /// The template files directly inside `dir`, sorted by name. No templates is an error.
