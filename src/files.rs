@@ -337,8 +337,11 @@ pub fn write_files_atomically(dir: &Path, files: &[(String, String)]) -> anyhow:
     Ok(())
 }
 
-/// Replaces one file's contents through a temporary file in the same directory.
+/// Replaces one file's contents through a temporary file in the same directory. A symbolic link
+/// stays a link: the file it points to is the one replaced.
 pub fn replace_file_atomically(path: &Path, contents: &str) -> anyhow::Result<()> {
+    let resolved = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let path = resolved.as_path();
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

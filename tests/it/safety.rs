@@ -126,6 +126,17 @@ fn fmt_out_never_writes_over_an_input() {
 }
 
 #[test]
+fn fmt_in_place_keeps_a_symbolic_link_a_link() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("real.yaml"), "Resources:\n  Topic: {Type: AWS::SNS::Topic}\n").unwrap();
+    std::os::unix::fs::symlink("real.yaml", tmp.path().join("link.yaml")).unwrap();
+    let o = run(&["fmt", "link.yaml"], tmp.path());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(fs::symlink_metadata(tmp.path().join("link.yaml")).unwrap().file_type().is_symlink());
+    assert!(fs::read_to_string(tmp.path().join("real.yaml")).unwrap().contains("  Topic:\n    Type: AWS::SNS::Topic"));
+}
+
+#[test]
 fn package_only_keeps_what_it_did_not_write() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("pkg");
