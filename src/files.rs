@@ -218,8 +218,8 @@ fn manifest_text<'a>(names: impl IntoIterator<Item = &'a String>) -> Vec<u8> {
     text.into_bytes()
 }
 
-/// Every file under `dir` (relative, '/'-separated; symbolic links and other non-files too, as
-/// they are not sds's), sorted.
+/// Every file and directory under `dir` (relative, '/'-separated; symbolic links and other
+/// non-files too, as they are not sds's), sorted.
 fn entries_under(dir: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
     let mut out = Vec::new();
     let mut todo = vec![(String::new(), dir.to_path_buf())];
@@ -230,6 +230,7 @@ fn entries_under(dir: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
             let rel = if rel.is_empty() { name } else { format!("{rel}/{name}") };
             let kind = entry.file_type().with_context(|| format!("cannot read {}", entry.path().display()))?;
             if kind.is_dir() {
+                out.push((format!("{rel}/"), entry.path()));
                 todo.push((rel, entry.path()));
             } else {
                 out.push((rel, entry.path()));
@@ -285,7 +286,10 @@ pub fn check_output_dir(dir: &Path, inputs: &[PathBuf], names: &[String], whole:
     let foreign: Vec<String> = if whole {
         entries_under(dir)?
             .into_iter()
-            .filter(|(rel, path)| rel != MANIFEST && !owned.contains(rel) && !legacy_output(path))
+            .filter(|(rel, path)| {
+                let sds_dir = rel.ends_with('/') && owned.iter().any(|o| o.starts_with(rel.as_str()));
+                rel != MANIFEST && !sds_dir && !owned.contains(rel) && !legacy_output(path)
+            })
             .map(|(rel, _)| rel)
             .collect()
     } else {

@@ -150,6 +150,12 @@ fn package_only_keeps_what_it_did_not_write() {
         assert_eq!(code(&o), 0, "{}", stderr(&o));
     }
     assert!(fresh.join("sds/ds_administration.yaml").is_file());
+    // An empty directory of the user's among them is not sds's either.
+    fs::create_dir_all(fresh.join("sds/mine")).unwrap();
+    let o = run(&["publish", "--package-only", fresh.to_str().unwrap()], tmp.path());
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("sds/mine/"), "{}", stderr(&o));
+    fs::remove_dir(fresh.join("sds/mine")).unwrap();
     let manifest = fs::read_to_string(fresh.join(".sds-manifest")).unwrap();
     assert!(manifest.lines().any(|l| l == "sds/ds_administration.yaml"), "{manifest}");
 }
