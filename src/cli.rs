@@ -63,7 +63,7 @@ pub struct FmtArgs {
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,
     /// Rewrite in place even when the file has comments, which formatting cannot keep.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["out", "check"])]
     pub drop_comments: bool,
 }
 
@@ -76,9 +76,9 @@ pub struct DiffArgs {
     /// Output for people or for machines.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     pub format: ReportFormat,
-    /// Colour the human output (auto: on a terminal, unless NO_COLOR is set).
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    /// Colour the human output [default: auto: on a terminal, unless NO_COLOR is set].
+    #[arg(long, value_enum)]
+    pub color: Option<ColorChoice>,
 }
 
 #[derive(Debug, Args)]
@@ -93,7 +93,7 @@ pub struct SynthArgs {
     #[arg(long)]
     pub check: bool,
     /// Write even when validation finds errors.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "check")]
     pub no_validate: bool,
 }
 
@@ -114,7 +114,7 @@ pub struct ValidateArgs {
     #[arg(long, value_enum, default_value_t = ValidateFormat::Human)]
     pub format: ValidateFormat,
     /// List the rules with their ids, severity and rationale.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["paths", "config", "format"])]
     pub list_rules: bool,
 }
 

@@ -13,7 +13,7 @@ use sds_constructs::cfn::yaml::inline;
 use sds_constructs::cfn::{diff_templates, ChangeKind, EntryDiff, Value};
 use serde_json::json;
 
-use crate::cli::{DiffArgs, ReportFormat};
+use crate::cli::{ColorChoice, DiffArgs, ReportFormat};
 use crate::files::{self, Loaded};
 use crate::style::Paint;
 
@@ -97,9 +97,12 @@ pub fn compare(old: &Path, new: &Path) -> anyhow::Result<Vec<TemplateReport>> {
 }
 
 pub fn run(args: &DiffArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    if args.format == ReportFormat::Json && args.color.is_some() {
+        anyhow::bail!("--color applies to the human output; --format json is never coloured");
+    }
     let reports = compare(&args.old, &args.new)?;
     match args.format {
-        ReportFormat::Human => write_human(&reports, Paint::for_stdout(args.color), out)?,
+        ReportFormat::Human => write_human(&reports, Paint::for_stdout(args.color.unwrap_or(ColorChoice::Auto)), out)?,
         ReportFormat::Json => write_json(&reports, out)?,
     }
     let same = reports.iter().all(|r| r.status == Status::Equal);

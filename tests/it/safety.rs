@@ -288,3 +288,25 @@ fn non_ascii_text_before_a_tag_in_a_tag_keeps_the_location() {
         stderr(&o)
     );
 }
+
+/// A flag that would do nothing in a combination is refused, not ignored.
+#[test]
+fn flags_that_would_do_nothing_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("t.yaml"), "Resources:\n  Topic: {Type: AWS::SNS::Topic}\n").unwrap();
+    for (args, says) in [
+        (vec!["fmt", "--drop-comments", "--check", "t.yaml"], "--drop-comments"),
+        (vec!["fmt", "--drop-comments", "--out", "o", "t.yaml"], "--drop-comments"),
+        (vec!["synth", "--check", "--no-validate"], "--no-validate"),
+        (vec!["validate", "--list-rules", "t.yaml"], "--list-rules"),
+        (vec!["validate", "--list-rules", "--format", "json"], "--list-rules"),
+        (vec!["validate", "--list-rules", "--config", "c.yaml"], "--list-rules"),
+        (vec!["diff", "--format", "json", "--color", "never", "t.yaml", "t.yaml"], "--color"),
+    ] {
+        let o = run(&args, tmp.path());
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+    }
+    assert!(!tmp.path().join("o").exists());
+    assert_eq!(code(&run(&["diff", "--color", "never", "t.yaml", "t.yaml"], tmp.path())), 0);
+}
