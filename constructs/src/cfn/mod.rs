@@ -7,6 +7,7 @@ pub mod compare;
 pub mod json;
 pub mod read;
 pub mod template;
+pub mod text;
 pub mod value;
 pub mod yaml;
 
