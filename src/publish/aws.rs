@@ -1,8 +1,8 @@
 //! AWS clients from the standard chain (environment, profiles, SSO, IMDS; `AWS_ENDPOINT_URL`
 //! honoured, with path-style S3 addressing then, so LocalStack and moto work), and an optional
 //! request log: with `SDS_REQUEST_LOG=FILE`, every S3 and CloudFormation request is appended to
-//! FILE as a JSON line (service, method, URI, `x-amz-expected-bucket-owner`), to check what was
-//! sent where a local server does not enforce it.
+//! FILE as a JSON line (service, method, URI, `x-amz-expected-bucket-owner`, `If-None-Match`,
+//! `If-Match`), to check what was sent where a local server does not enforce it.
 //!
 //! Every call has connect, read, per-attempt and overall timeouts (`Timeouts`; all scaled from
 //! `SDS_AWS_TIMEOUT_MS` for tests), and errors are described with the endpoint they came from.
@@ -70,6 +70,8 @@ impl Intercept for RequestLog {
             "uri": r.uri(),
             "expected_bucket_owner": r.headers().get("x-amz-expected-bucket-owner"),
             "target": r.headers().get("x-amz-target"),
+            "if_none_match": r.headers().get("if-none-match"),
+            "if_match": r.headers().get("if-match"),
         });
         let mut f = self.file.lock().map_err(|_| "request log lock poisoned")?;
         writeln!(f, "{line}")?;

@@ -245,9 +245,9 @@ pub async fn deploy(
 
 /// A wait limit in words.
 fn minutes(d: Duration) -> String {
-    match d.as_secs() {
-        s if s % 60 == 0 && s > 0 => format!("{} min", s / 60),
-        s if s > 0 => format!("{s} s"),
+    match (d.as_secs(), d.subsec_millis()) {
+        (s, 0) if s % 60 == 0 && s > 0 => format!("{} min", s / 60),
+        (s, 0) if s > 0 => format!("{s} s"),
         _ => format!("{} ms", d.as_millis()),
     }
 }

@@ -6,6 +6,8 @@ mod diff;
 mod fmt;
 mod moto;
 mod publish;
+mod publish_safety;
+mod stand_in;
 mod support;
 mod synth;
 mod validate;
