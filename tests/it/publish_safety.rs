@@ -301,7 +301,7 @@ fn a_rollback_reported_by_stack_events_exits_1_with_the_reason() {
 }
 
 #[test]
-fn outputs_and_change_set_deletion_failures_are_not_swallowed() {
+fn outputs_are_printed_and_failures_to_read_them_or_delete_a_change_set_are_not_swallowed() {
     let moto = Moto::start();
     let app = small_app(moto.dir.path(), "dev", "");
     let (port, _) = stand_in::cloudformation(Script::OutputsFail);
@@ -309,6 +309,12 @@ fn outputs_and_change_set_deletion_failures_are_not_swallowed() {
     assert_eq!(code, 0, "deployed: {out}\n{err}");
     assert!(out.contains("stack standin UPDATE_COMPLETE"), "{out}");
     assert!(err.contains("warning: stack standin is deployed but its outputs cannot be read: Throttling"), "{err}");
+    assert!(!out.contains("outputs:"), "{out}");
+
+    let (port, _) = stand_in::cloudformation(Script::Complete);
+    let (code, out, err, _) = Running::spawn(with_stand_in(&moto, port, &app)).finish(Duration::from_secs(30));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("stack standin UPDATE_COMPLETE\noutputs:\n  Answer: 42\n"), "{out}");
 
     let (port, calls) = stand_in::cloudformation(Script::EmptyDeleteFails);
     let (code, out, err, _) = Running::spawn(with_stand_in(&moto, port, &app)).finish(Duration::from_secs(30));
@@ -388,4 +394,59 @@ fn options_that_would_be_ignored_are_refused() {
     let (code, _, err) = run(crate::support::sds().args(["publish", "--package-only", dir, "--config"]).arg(&config));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("suppresses an unknown rule: NO-SUCH-RULE"), "{err}");
+}
+
+#[test]
+fn parameters_prefix_profile_and_region_reach_aws() {
+    let moto = Moto::start();
+    let app = small_app(moto.dir.path(), "dev", "");
+    let config = moto.dir.path().join("aws-config");
+    std::fs::write(&config, "[profile team]\nregion = eu-west-1\n").unwrap();
+    let (code, out, err) = run(moto
+        .sds()
+        .env("AWS_CONFIG_FILE", &config)
+        .env_remove("AWS_REGION")
+        .args(["publish", "--yes", "--profile", "team", "--prefix", "/team/x/", "--parameter", "Env=qa"])
+        .arg("--templates")
+        .arg(&app)
+        .args(["--root", "root.yaml", "--stack-name", "params"]));
+    assert_eq!(code, 0, "{out}\n{err}");
+    // The profile's region: the bucket, the keys under the prefix, the stack, its parameter and outputs.
+    let bucket = "sds-staging-123456789012-eu-west-1";
+    assert!(out.contains(&format!("2 of 2 objects uploaded to s3://{bucket}/")), "{out}");
+    // (moto does not return the outputs of a stack created by a change set: see the stand-in test.)
+    let keys = block_on(async {
+        let list = moto.s3().list_objects_v2().bucket(bucket).send().await.unwrap();
+        list.contents().iter().map(|o| o.key().unwrap().to_string()).collect::<Vec<_>>()
+    });
+    assert!(keys.iter().all(|k| k.starts_with("team/x/")) && keys.contains(&"team/x/root.yaml".into()), "{keys:?}");
+    let creds = aws_sdk_cloudformation::config::Credentials::new("testing", "testing", None, None, "tests");
+    let cfn = aws_sdk_cloudformation::Client::from_conf(
+        aws_sdk_cloudformation::config::Builder::new()
+            .behavior_version_latest()
+            .region(aws_sdk_cloudformation::config::Region::new("eu-west-1"))
+            .endpoint_url(moto.endpoint())
+            .credentials_provider(creds)
+            .build(),
+    );
+    let params = block_on(async {
+        let s = cfn.describe_stacks().stack_name("params").send().await.unwrap();
+        s.stacks()[0]
+            .parameters()
+            .iter()
+            .map(|p| (p.parameter_key().unwrap().to_string(), p.parameter_value().unwrap().to_string()))
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(params, vec![("Env".to_string(), "qa".to_string())]);
+
+    // --region wins over the profile's.
+    let (code, out, err) = run(moto
+        .sds()
+        .env("AWS_CONFIG_FILE", &config)
+        .env_remove("AWS_REGION")
+        .args(["publish", "--no-deploy", "--profile", "team", "--region", "us-west-2", "--templates"])
+        .arg(&app)
+        .args(["--root", "root.yaml"]));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("s3://sds-staging-123456789012-us-west-2/") && out.contains("--region us-west-2"), "{out}");
 }

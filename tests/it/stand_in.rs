@@ -73,6 +73,8 @@ pub enum Script {
     InProgress,
     /// The stack rolls back; its events hold the failed resource and the reason.
     Rollback,
+    /// The stack completes (with an output).
+    Complete,
     /// The stack completes, then DescribeStacks fails (reading the outputs).
     OutputsFail,
     /// The change set has no changes and DeleteChangeSet fails.
@@ -137,6 +139,7 @@ pub fn cloudformation(script: Script) -> (u16, Arc<Mutex<Vec<String>>>) {
             "DescribeStacks" => match script {
                 Script::InProgress => ok("DescribeStacks", &stacks("UPDATE_IN_PROGRESS")),
                 Script::Rollback => ok("DescribeStacks", &stacks("UPDATE_ROLLBACK_COMPLETE")),
+                Script::Complete => ok("DescribeStacks", &stacks("UPDATE_COMPLETE")),
                 Script::OutputsFail if described_after <= 1 => ok("DescribeStacks", &stacks("UPDATE_COMPLETE")),
                 _ => error("Throttling", "the stand-in refuses to describe the stack"),
             },
