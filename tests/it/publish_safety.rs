@@ -104,6 +104,7 @@ fn an_endpoint_that_never_answers_times_out_naming_it() {
     let started = Instant::now();
     let (code, _, err) = run(against(&format!("http://127.0.0.1:{port}"))
         .env("SDS_AWS_TIMEOUT_MS", "300")
+        .timeout(Duration::from_secs(60))
         .args(["publish", "--no-deploy"]));
     let took = started.elapsed();
     assert_eq!(code, 2, "{err}");
