@@ -451,3 +451,40 @@ fn parameters_prefix_profile_and_region_reach_aws() {
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("s3://sds-staging-123456789012-us-west-2/") && out.contains("--region us-west-2"), "{out}");
 }
+
+#[test]
+fn on_a_terminal_the_change_set_waits_for_an_answer() {
+    // util-linux `script` gives sds a terminal; the answer goes through it.
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: no `script` (util-linux) to give sds a terminal");
+        return;
+    }
+    let moto = Moto::start();
+    let app = small_app(moto.dir.path(), "dev", "");
+    let answer = |stack: &str, text: &str| {
+        let line = format!(
+            "{} publish --templates {} --root root.yaml --stack-name {stack}",
+            env!("CARGO_BIN_EXE_sds"),
+            app.display()
+        );
+        let mut c = Command::new("script");
+        c.args(["-qec", &line, "/dev/null"]).envs(moto.env()).env_remove("AWS_PROFILE");
+        c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        let mut input = child.stdin.take().unwrap();
+        // The terminal keeps what is typed before the question; wait anyway, as a user would.
+        std::thread::sleep(Duration::from_secs(3));
+        std::io::Write::write_all(&mut input, text.as_bytes()).unwrap();
+        drop(input);
+        let o = child.wait_with_output().unwrap();
+        (o.status.code().unwrap_or(-1), stdout(&o))
+    };
+    // (A separate stack each: moto leaves a stack whose first change set was not executed in
+    // REVIEW_IN_PROGRESS even after a second one is.)
+    let (code, out) = answer("tty-no", "n\n");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("to stack tty-no? [y/N]") && out.contains("not deployed; the change set"), "{out}");
+    let (code, out) = answer("tty-yes", "y\n");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("to stack tty-yes? [y/N]") && out.contains("stack tty-yes CREATE_COMPLETE"), "{out}");
+}
