@@ -226,6 +226,8 @@ pub async fn deploy(
         writeln!(out, "deployment of stack {} failed: executing change set {name}: {reason}", d.stack)?;
         return Ok(ExitCode::from(1));
     }
+    // A fresh live status: the previous one was finished before the summary and the question.
+    let progress = super::progress::for_stderr();
     match tokio::time::timeout_at(deadline, follow(cfn, d, started, progress.clone(), out)).await {
         Ok(done) => done,
         Err(_) => {
