@@ -124,13 +124,14 @@ pub struct PublishArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Publish the templates of this directory instead of synthesizing the platform.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "config")]
     pub templates: Option<PathBuf>,
     /// File name of the root template.
     #[arg(long, value_name = "FILE", default_value = "ds_administration.yaml")]
     pub root: String,
-    #[arg(long, value_name = "NAME", default_value = "secure-ds-shared-service")]
-    pub stack_name: String,
+    /// Stack to deploy [default: secure-ds-shared-service].
+    #[arg(long, value_name = "NAME")]
+    pub stack_name: Option<String>,
     /// A stack parameter, KEY=VALUE (repeatable).
     #[arg(long, value_name = "KEY=VALUE")]
     pub parameter: Vec<String>,
@@ -153,7 +154,15 @@ pub struct PublishArgs {
     /// Upload, then print the root template's URL and the create-stack command.
     #[arg(long, conflicts_with_all = ["no_execute", "yes"])]
     pub no_deploy: bool,
+    /// How long to follow the stack operation before giving up waiting (it goes on server-side;
+    /// exit 2).
+    #[arg(long, value_name = "MINUTES", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    pub wait_timeout: u64,
     /// Write the packaged templates and zips to DIR, without any network access.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["no_execute", "yes", "no_deploy"])]
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with_all = ["no_execute", "yes", "no_deploy", "parameter", "profile", "stack_name", "wait_timeout"]
+    )]
     pub package_only: Option<PathBuf>,
 }

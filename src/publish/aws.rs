@@ -1,20 +1,28 @@
 //! AWS clients from the standard chain (environment, profiles, SSO, IMDS; `AWS_ENDPOINT_URL`
 //! honoured, with path-style S3 addressing then, so LocalStack and moto work), and an optional
 //! request log: with `SDS_REQUEST_LOG=FILE`, every S3 and CloudFormation request is appended to
-//! FILE as a JSON line (service, method, URI, `x-amz-expected-bucket-owner`), to check what was
-//! sent where a local server does not enforce it.
+//! FILE as a JSON line (service, method, URI, `x-amz-expected-bucket-owner`, `If-None-Match`,
+//! `If-Match`), to check what was sent where a local server does not enforce it.
+//!
+//! Every call has connect, read, per-attempt and overall timeouts (`Timeouts`; all scaled from
+//! `SDS_AWS_TIMEOUT_MS` for tests), and errors are described with the endpoint they came from.
 
 use std::fs::OpenOptions;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use anyhow::{anyhow, Context};
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 /// The clients publishing needs, and where they point.
 #[derive(Clone)]
@@ -62,6 +70,8 @@ impl Intercept for RequestLog {
             "uri": r.uri(),
             "expected_bucket_owner": r.headers().get("x-amz-expected-bucket-owner"),
             "target": r.headers().get("x-amz-target"),
+            "if_none_match": r.headers().get("if-none-match"),
+            "if_match": r.headers().get("if-match"),
         });
         let mut f = self.file.lock().map_err(|_| "request log lock poisoned")?;
         writeln!(f, "{line}")?;
@@ -69,9 +79,137 @@ impl Intercept for RequestLog {
     }
 }
 
+/// How long any AWS call may take: to connect, to receive data once connected, per attempt, and in
+/// all (retries included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub read: Duration,
+    pub attempt: Duration,
+    pub operation: Duration,
+}
+
+impl Timeouts {
+    /// 10 s to connect, 60 s without data, 2 min per attempt, 5 min in all; with
+    /// `SDS_AWS_TIMEOUT_MS=T` (tests): T to connect, to read and per attempt, 3 T in all.
+    pub fn from_env() -> Timeouts {
+        match std::env::var("SDS_AWS_TIMEOUT_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
+            Some(ms) => {
+                let t = Duration::from_millis(ms.max(1));
+                Timeouts { connect: t, read: t, attempt: t, operation: t * 3 }
+            }
+            None => Timeouts {
+                connect: Duration::from_secs(10),
+                read: Duration::from_secs(60),
+                attempt: Duration::from_secs(120),
+                operation: Duration::from_secs(300),
+            },
+        }
+    }
+
+    fn config(&self) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(self.connect)
+            .read_timeout(self.read)
+            .operation_attempt_timeout(self.attempt)
+            .operation_timeout(self.operation)
+            .build()
+    }
+}
+
+/// Where requests go and with which timeouts, for error messages (set once by `connect`).
+#[derive(Debug)]
+struct Transport {
+    endpoint: Option<String>,
+    region: String,
+    timeouts: Timeouts,
+}
+
+static TRANSPORT: OnceLock<Transport> = OnceLock::new();
+
+/// The endpoint a service's requests go to.
+pub fn endpoint_of(service: &str) -> String {
+    match TRANSPORT.get() {
+        Some(Transport { endpoint: Some(e), .. }) => e.clone(),
+        Some(t) => format!("https://{service}.{}.amazonaws.com", t.region),
+        None => format!("the {service} endpoint"),
+    }
+}
+
+fn secs(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{} ms", d.as_millis())
+    }
+}
+
+/// A short account of an AWS error: a timeout or an unreachable endpoint named with the endpoint
+/// and the limit, the service's code and message when it sent one, the HTTP status and the endpoint
+/// when the answer is not an AWS error (a web server's HTML page), else the error chain.
+pub fn describe<E>(service: &str, e: &SdkError<E, HttpResponse>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let endpoint = endpoint_of(service);
+    let t = TRANSPORT.get().map(|t| t.timeouts).unwrap_or_else(Timeouts::from_env);
+    match e {
+        SdkError::TimeoutError(_) => {
+            return format!(
+                "{endpoint} did not answer in time (timeouts: {} per attempt, {} in all): {}",
+                secs(t.attempt),
+                secs(t.operation),
+                error_chain(e)
+            )
+        }
+        SdkError::DispatchFailure(d) if d.is_timeout() => {
+            return format!(
+                "{endpoint} timed out (connect timeout {}, read timeout {}): {}",
+                secs(t.connect),
+                secs(t.read),
+                error_chain(e)
+            )
+        }
+        SdkError::DispatchFailure(d) if d.is_io() => return format!("cannot reach {endpoint}: {}", error_chain(e)),
+        SdkError::ResponseError(r) => {
+            return format!(
+                "unreadable answer from {endpoint} (HTTP {}): {}",
+                r.raw().status().as_u16(),
+                error_chain(e)
+            )
+        }
+        _ => {}
+    }
+    match (e.code(), e.message(), e.raw_response()) {
+        (Some(code), Some(message), _) => format!("{code}: {message}"),
+        (Some(code), None, Some(r)) => format!("{code} (HTTP {})", r.status().as_u16()),
+        (Some(code), None, None) => code.to_string(),
+        (None, _, Some(r)) if r.status().is_success() => {
+            format!("unreadable answer from {endpoint} (HTTP {}): {}", r.status().as_u16(), error_chain(e))
+        }
+        (None, _, Some(r)) => {
+            let status = r.status().as_u16();
+            let kind = r.headers().get("content-type").map(|c| format!(", {c}")).unwrap_or_default();
+            let reason = match status {
+                403 => " (access denied)",
+                404 => " (not found: is this an AWS endpoint?)",
+                _ => "",
+            };
+            format!("HTTP {status}{reason} from {endpoint} without an AWS error{kind}")
+        }
+        _ => error_chain(e),
+    }
+}
+
+/// True when the error is the transport's (timeout, unreachable endpoint), not the service's answer.
+pub fn is_transport<E, R>(e: &SdkError<E, R>) -> bool {
+    matches!(e, SdkError::TimeoutError(_) | SdkError::DispatchFailure(_))
+}
+
 /// Loads the configuration and builds the clients.
 pub async fn connect(region: Option<&str>, profile: Option<&str>) -> anyhow::Result<Aws> {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let timeouts = Timeouts::from_env();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts.config());
     if let Some(r) = region {
         loader = loader.region(Region::new(r.to_string()));
     }
@@ -84,6 +222,7 @@ pub async fn connect(region: Option<&str>, profile: Option<&str>) -> anyhow::Res
         .map(|r| r.to_string())
         .ok_or_else(|| anyhow!("no AWS region: pass --region, or set AWS_REGION or a region in your profile"))?;
     let endpoint = conf.endpoint_url().map(str::to_string);
+    let _ = TRANSPORT.set(Transport { endpoint: endpoint.clone(), region: region.clone(), timeouts });
     let log = match std::env::var_os("SDS_REQUEST_LOG") {
         Some(path) => {
             let f = OpenOptions::new()
@@ -127,7 +266,7 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 /// The account the credentials belong to.
 pub async fn account(aws: &Aws) -> anyhow::Result<String> {
     let who = aws.sts.get_caller_identity().send().await.map_err(|e| {
-        let text = error_chain(&e);
+        let text = describe("sts", &e);
         let hint = if text.contains("no credentials") {
             " (configure credentials: environment variables, --profile, SSO or an instance role)"
         } else if text.contains("Connection refused") || text.contains("dns error") {

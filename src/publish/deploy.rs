@@ -1,7 +1,7 @@
 //! Deploying the root template through a change set: create (CREATE or UPDATE), summarize,
 //! confirm, execute, then follow the stack's events (root and nested) until it settles. An empty
-//! change set means "up to date" and is deleted. Interrupting while waiting never cancels the
-//! stack operation.
+//! change set means "up to date" and is deleted. Waiting is bounded (`Deploy::wait`); giving up
+//! waiting, like Ctrl-C (handled by the caller, at any moment), never cancels the stack operation.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, Write};
@@ -15,6 +15,7 @@ use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, 
 use aws_sdk_cloudformation::Client;
 
 use super::progress::Progress;
+use super::{Phase, Tracker};
 
 pub struct Deploy {
     pub stack: String,
@@ -26,16 +27,22 @@ pub struct Deploy {
     pub yes: bool,
     /// How often to poll.
     pub poll: Duration,
+    /// How long to wait for the change set and the stack operation, in all.
+    pub wait: Duration,
 }
 
-/// A short account of a CloudFormation error: the service's code and message when it sent one.
-fn brief<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug + 'static>(
-    e: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
-) -> String {
-    match (e.code(), e.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        _ => super::aws::error_chain(e),
+impl Deploy {
+    /// How to follow the stack operation from elsewhere.
+    pub fn follow_hint(&self) -> String {
+        format!("follow it with: aws cloudformation describe-stack-events --stack-name {}", self.stack)
     }
+}
+
+/// A short account of a CloudFormation error (see `aws::describe`).
+fn brief<E: ProvideErrorMetadata + std::error::Error + 'static>(
+    e: &aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
+) -> String {
+    super::aws::describe("cloudformation", e)
 }
 
 /// Statuses a stack settles in after an operation, and whether that means success.
@@ -57,7 +64,7 @@ fn settled(status: &StackStatus) -> Option<bool> {
 }
 
 /// The stack's status, or `None` when it does not exist.
-async fn stack_status(cfn: &Client, stack: &str) -> anyhow::Result<Option<StackStatus>> {
+pub async fn stack_status(cfn: &Client, stack: &str) -> anyhow::Result<Option<StackStatus>> {
     match cfn.describe_stacks().stack_name(stack).send().await {
         Ok(out) => Ok(out.stacks().first().and_then(|s| s.stack_status().cloned())),
         Err(e) if e.message().is_some_and(|m| m.contains("does not exist")) => Ok(None),
@@ -68,9 +75,11 @@ async fn stack_status(cfn: &Client, stack: &str) -> anyhow::Result<Option<StackS
 pub async fn deploy(
     cfn: &Client,
     d: &Deploy,
+    tracker: &Tracker,
     progress: Arc<dyn Progress>,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
+    let deadline = tokio::time::Instant::now() + d.wait;
     let existing = stack_status(cfn, &d.stack).await?;
     let kind = match &existing {
         None | Some(StackStatus::ReviewInProgress) => ChangeSetType::Create,
@@ -88,6 +97,7 @@ pub async fn deploy(
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|t| t.as_millis()).unwrap_or(0)
     );
     progress.status(&format!("creating change set {name} ({})", kind.as_str()));
+    tracker.set(Phase::ChangeSet { stack: d.stack.clone(), name: name.clone() });
     let parameters: Vec<Parameter> =
         d.parameters.iter().map(|(k, v)| Parameter::builder().parameter_key(k).parameter_value(v).build()).collect();
     cfn.create_change_set()
@@ -104,28 +114,49 @@ pub async fn deploy(
         .map_err(|e| anyhow!("cannot create a change set for stack {}: {}", d.stack, brief(&e)))?;
 
     // Wait for the change set.
-    let described = loop {
-        let cs = cfn
-            .describe_change_set()
-            .stack_name(&d.stack)
-            .change_set_name(&name)
-            .send()
-            .await
-            .map_err(|e| anyhow!("cannot describe change set {name}: {}", brief(&e)))?;
-        match cs.status() {
-            Some(ChangeSetStatus::CreateComplete) => break cs,
-            Some(ChangeSetStatus::Failed) => {
-                let reason = cs.status_reason().unwrap_or_default().to_string();
-                if reason.contains("didn't contain changes") || reason.contains("No updates are to be performed") {
-                    let _ = cfn.delete_change_set().stack_name(&d.stack).change_set_name(&name).send().await;
+    let waiting = async {
+        loop {
+            let cs = cfn
+                .describe_change_set()
+                .stack_name(&d.stack)
+                .change_set_name(&name)
+                .send()
+                .await
+                .map_err(|e| anyhow!("cannot describe change set {name}: {}", brief(&e)))?;
+            match cs.status() {
+                Some(ChangeSetStatus::CreateComplete) => return anyhow::Ok(Some(cs)),
+                Some(ChangeSetStatus::Failed) => {
+                    let reason = cs.status_reason().unwrap_or_default().to_string();
+                    if reason.contains("didn't contain changes") || reason.contains("No updates are to be performed") {
+                        return Ok(None);
+                    }
                     progress.finish();
-                    writeln!(out, "stack {} is up to date: nothing to deploy", d.stack)?;
-                    return Ok(ExitCode::SUCCESS);
+                    bail!("change set {name} failed: {reason}");
                 }
-                progress.finish();
-                bail!("change set {name} failed: {reason}");
+                _ => tokio::time::sleep(d.poll).await,
             }
-            _ => tokio::time::sleep(d.poll).await,
+        }
+    };
+    let described = match tokio::time::timeout_at(deadline, waiting).await {
+        Ok(Ok(Some(cs))) => cs,
+        Ok(Ok(None)) => {
+            let deleted = cfn.delete_change_set().stack_name(&d.stack).change_set_name(&name).send().await;
+            progress.finish();
+            if let Err(e) = deleted {
+                eprintln!("warning: cannot delete the empty change set {name} of stack {}: {}", d.stack, brief(&e));
+            }
+            writeln!(out, "stack {} is up to date: nothing to deploy", d.stack)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Ok(Err(e)) => return Err(e),
+        Err(_) => {
+            progress.finish();
+            bail!(
+                "gave up waiting for change set {name} of stack {} after {} (--wait-timeout); it is not executed: review it in the console or delete it with\n  aws cloudformation delete-change-set --stack-name {} --change-set-name {name}",
+                d.stack,
+                minutes(d.wait),
+                d.stack
+            );
         }
     };
 
@@ -167,21 +198,60 @@ pub async fn deploy(
         writeln!(out, "  aws cloudformation execute-change-set --stack-name {} --change-set-name {name}", d.stack)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if !d.yes && !confirm(&format!("Deploy change set {name} to stack {}?", d.stack))? {
+    let question = format!("Deploy change set {name} to stack {}?", d.stack);
+    let confirmed = d.yes
+        || tokio::task::spawn_blocking(move || confirm(&question))
+            .await
+            .map_err(|e| anyhow!("the confirmation prompt failed: {e}"))??;
+    if !confirmed {
         writeln!(out, "not deployed; the change set {name} is left for review")?;
         return Ok(ExitCode::SUCCESS);
     }
     out.flush()?;
 
     let started = aws_smithy_types::DateTime::from(std::time::SystemTime::now() - Duration::from_secs(5));
+    tracker.set(Phase::Deploying { stack: d.stack.clone(), cfn: cfn.clone() });
     if let Err(e) = cfn.execute_change_set().stack_name(&d.stack).change_set_name(&name).send().await {
+        if super::aws::is_transport(&e) {
+            bail!(
+                "cannot execute change set {name} of stack {}: {}; it may have started: {}",
+                d.stack,
+                brief(&e),
+                d.follow_hint()
+            );
+        }
         // Some servers (moto) create the resources during this call and report a failure here
         // instead of in stack events.
         let reason = brief(&e);
         writeln!(out, "deployment of stack {} failed: executing change set {name}: {reason}", d.stack)?;
         return Ok(ExitCode::from(1));
     }
-    follow(cfn, d, started, progress, out).await
+    // A fresh live status: the previous one was finished before the summary and the question.
+    let progress = super::progress::for_stderr();
+    match tokio::time::timeout_at(deadline, follow(cfn, d, started, progress.clone(), out)).await {
+        Ok(done) => done,
+        Err(_) => {
+            progress.finish();
+            let now = tokio::time::timeout(Duration::from_secs(10), stack_status(cfn, &d.stack)).await;
+            let now = now.ok().and_then(Result::ok).flatten();
+            bail!(
+                "gave up waiting for stack {} after {} (--wait-timeout): the stack operation goes on server-side (status {}); {}",
+                d.stack,
+                minutes(d.wait),
+                now.as_ref().map(|s| s.as_str()).unwrap_or("unknown"),
+                d.follow_hint()
+            );
+        }
+    }
+}
+
+/// A wait limit in words.
+fn minutes(d: Duration) -> String {
+    match (d.as_secs(), d.subsec_millis()) {
+        (s, 0) if s % 60 == 0 && s > 0 => format!("{} min", s / 60),
+        (s, 0) if s > 0 => format!("{s} s"),
+        _ => format!("{} ms", d.as_millis()),
+    }
 }
 
 /// Asks on the terminal; never called without one (checked before anything is uploaded).
@@ -210,8 +280,9 @@ async fn follow(
             // Events of the root and of every nested stack seen so far, oldest first.
             let mut events = Vec::new();
             for s in stacks.clone() {
-                if let Ok(page) = cfn.describe_stack_events().stack_name(&s).send().await {
-                    events.extend(page.stack_events().iter().cloned());
+                match cfn.describe_stack_events().stack_name(&s).send().await {
+                    Ok(page) => events.extend(page.stack_events().iter().cloned()),
+                    Err(e) => progress.step(&format!("warning: cannot read the events of stack {s}: {}", brief(&e))),
                 }
             }
             events.sort_by_key(|e| e.timestamp().map(|t| (t.secs(), t.subsec_nanos())));
@@ -243,16 +314,7 @@ async fn follow(
             let status = stack_status(cfn, &d.stack).await?;
             anyhow::Ok(status)
         };
-        let status = tokio::select! {
-            s = poll => s?,
-            _ = tokio::signal::ctrl_c() => {
-                progress.finish();
-                let now = stack_status(cfn, &d.stack).await.ok().flatten();
-                writeln!(out, "interrupted: the stack operation goes on (status {})", now.as_ref().map(|s| s.as_str()).unwrap_or("unknown"))?;
-                writeln!(out, "follow it with: aws cloudformation describe-stack-events --stack-name {}", d.stack)?;
-                return Ok(ExitCode::from(130));
-            }
-        };
+        let status = poll.await?;
         let Some(status) = status else { bail!("stack {} disappeared while deploying", d.stack) };
         progress.status(&format!("{} {}", d.stack, status.as_str()));
         if let Some(ok) = settled(&status) {
@@ -265,7 +327,20 @@ async fn follow(
                 return Ok(ExitCode::from(1));
             }
             writeln!(out, "stack {} {}", d.stack, status.as_str())?;
-            let described = cfn.describe_stacks().stack_name(&d.stack).send().await.ok();
+            // The deployment succeeded whatever happens here: a failure to read the outputs is a
+            // warning, not a failed publish (which CI would retry).
+            let described = match cfn.describe_stacks().stack_name(&d.stack).send().await {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    eprintln!(
+                        "warning: stack {} is deployed but its outputs cannot be read: {}; see them with: aws cloudformation describe-stacks --stack-name {}",
+                        d.stack,
+                        brief(&e),
+                        d.stack
+                    );
+                    None
+                }
+            };
             let outputs: Vec<_> = described.iter().flat_map(|s| s.stacks()).flat_map(|s| s.outputs()).collect();
             if !outputs.is_empty() {
                 writeln!(out, "outputs:")?;

@@ -1,9 +1,14 @@
 //! `sds publish`: synthesizes (or reads) the templates, builds the asset zips, packages and
 //! uploads them to the staging bucket, and deploys the root through a change set. Replaces the
 //! bash publish script. The only async code: clients and the progress sink are passed down.
+//!
+//! Ctrl-C is honoured at any moment of the network part (one `select!` around all of it): the run
+//! stops, says what goes on server-side and how to follow it, releases the lock, exits 130.
 
 pub mod aws;
+pub mod bucket;
 pub mod deploy;
+pub mod lock;
 pub mod package;
 pub mod progress;
 pub mod s3;
@@ -12,6 +17,7 @@ pub mod zip;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail};
@@ -23,6 +29,61 @@ use package::{package, Staging};
 
 /// The stack name the reference flow used.
 pub const DEFAULT_STACK: &str = "secure-ds-shared-service";
+
+/// What the network part of a run is doing, for the message on Ctrl-C.
+#[derive(Debug, Clone, Default)]
+pub enum Phase {
+    /// Resolving the account, checking the bucket, taking the lock: nothing sent that matters.
+    #[default]
+    Preparing,
+    Uploading {
+        bucket: String,
+    },
+    /// Creating or waiting for a change set, or asking to execute it.
+    ChangeSet {
+        stack: String,
+        name: String,
+    },
+    /// The change set was executed (or is being); the client asks the stack's status on Ctrl-C.
+    Deploying {
+        stack: String,
+        cfn: aws_sdk_cloudformation::Client,
+    },
+}
+
+/// The phase and the lock of a run, shared between the run and its Ctrl-C handler.
+#[derive(Debug, Default)]
+pub struct Tracker {
+    phase: Mutex<Phase>,
+    lock: Mutex<Option<lock::Lock>>,
+}
+
+impl Tracker {
+    pub fn set(&self, phase: Phase) {
+        if let Ok(mut p) = self.phase.lock() {
+            *p = phase;
+        }
+    }
+
+    fn phase(&self) -> Phase {
+        self.phase.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    fn hold(&self, lock: lock::Lock) {
+        if let Ok(mut l) = self.lock.lock() {
+            *l = Some(lock);
+        }
+    }
+
+    fn take_lock(&self) -> Option<lock::Lock> {
+        self.lock.lock().ok().and_then(|mut l| l.take())
+    }
+}
+
+/// A duration in milliseconds from an environment variable (test hooks).
+fn env_ms(name: &str) -> Option<Duration> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).map(Duration::from_millis)
+}
 
 /// `K=V` pairs.
 fn parameters(args: &PublishArgs) -> anyhow::Result<Vec<(String, String)>> {
@@ -46,6 +107,9 @@ fn templates(args: &PublishArgs) -> anyhow::Result<(Templates, Option<Validation
         return Ok((loaded.into_iter().map(|l| (files::file_name(&l.path), l.parsed.template)).collect(), None));
     }
     let config = crate::synth::load_config(args.config.as_deref())?;
+    if let Some(s) = crate::validate::unknown_suppressions(&config.suppressions).first() {
+        bail!("the configuration suppresses an unknown rule: {}", s.rule);
+    }
     let app = crate::synth::build(&config)?;
     let inputs = crate::validate::command::inputs_from_rendered(&crate::synth::render(&app), &app);
     Ok((app.templates, Some(Validation { inputs, suppressions: config.suppressions })))
@@ -116,8 +180,80 @@ pub fn run(args: &PublishArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> 
     package(&templates, &root, &assets, &dry)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    runtime.block_on(async {
+    let tracker = Tracker::default();
+    let stack = args.stack_name.clone().unwrap_or_else(|| DEFAULT_STACK.to_string());
+    let net = Network { args, params, templates, validation, root, assets, prefix, deploying, stack };
+    let result = runtime.block_on(async {
         let progress = progress::for_stderr();
+        let interrupt = tokio::signal::ctrl_c();
+        let outcome = tokio::select! {
+            r = net.run(&tracker, progress.clone(), out) => Some(r),
+            _ = interrupt => None,
+        };
+        let outcome = match outcome {
+            Some(r) => r,
+            None => {
+                progress.finish();
+                interrupted(&tracker, out).await
+            }
+        };
+        if let Some(lock) = tracker.take_lock() {
+            lock.release().await;
+        }
+        outcome
+    });
+    // A confirmation prompt may still wait for a line of input: do not wait for it.
+    runtime.shutdown_background();
+    result
+}
+
+/// Says what goes on after Ctrl-C and how to follow it; exit 130.
+async fn interrupted(tracker: &Tracker, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    match tracker.phase() {
+        Phase::Preparing => writeln!(out, "interrupted: nothing was uploaded or deployed")?,
+        Phase::Uploading { bucket } => writeln!(
+            out,
+            "interrupted during the upload: nothing was deployed; what was uploaded stays in s3://{bucket}/ and the next run skips it"
+        )?,
+        Phase::ChangeSet { stack, name } => {
+            writeln!(out, "interrupted: change set {name} of stack {stack} is not executed (it may exist: review it, or delete it with")?;
+            writeln!(out, "  aws cloudformation delete-change-set --stack-name {stack} --change-set-name {name})")?;
+        }
+        Phase::Deploying { stack, cfn } => {
+            let now = tokio::time::timeout(Duration::from_secs(5), deploy::stack_status(&cfn, &stack)).await;
+            let now = now.ok().and_then(Result::ok).flatten();
+            writeln!(
+                out,
+                "interrupted: the stack operation goes on server-side (status {}); Ctrl-C does not cancel it",
+                now.as_ref().map(|s| s.as_str()).unwrap_or("unknown")
+            )?;
+            writeln!(out, "follow it with: aws cloudformation describe-stack-events --stack-name {stack}")?;
+        }
+    }
+    Ok(ExitCode::from(130))
+}
+
+/// The network part of a run.
+struct Network<'a> {
+    args: &'a PublishArgs,
+    params: Vec<(String, String)>,
+    templates: Templates,
+    validation: Option<Validation>,
+    root: String,
+    assets: Vec<(String, Vec<u8>)>,
+    prefix: String,
+    deploying: bool,
+    stack: String,
+}
+
+impl Network<'_> {
+    async fn run(
+        self,
+        tracker: &Tracker,
+        progress: std::sync::Arc<dyn progress::Progress>,
+        out: &mut dyn Write,
+    ) -> anyhow::Result<ExitCode> {
+        let Network { args, params, templates, validation, root, assets, prefix, deploying, stack } = self;
         let checking = validation.map(|v| tokio::task::spawn_blocking(move || v.run()));
         let aws = aws::connect(args.region.as_deref(), args.profile.as_deref()).await?;
         let account = aws::account(&aws).await?;
@@ -127,7 +263,15 @@ pub fn run(args: &PublishArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> 
         let bucket = args.bucket.clone().unwrap_or_else(|| s3::default_bucket(&account, &aws.region));
         progress.status(&format!("staging bucket {bucket}"));
         let plain_http = aws.endpoint.as_deref().is_some_and(|e| e.starts_with("http://"));
-        let created = s3::ensure_bucket(&aws.s3, &bucket, &account, &aws.region, plain_http, progress.as_ref()).await?;
+        let created =
+            bucket::ensure_bucket(&aws.s3, &bucket, &account, &aws.region, plain_http, progress.as_ref()).await?;
+        let wait = env_ms("SDS_WAIT_TIMEOUT_MS").unwrap_or(Duration::from_secs(args.wait_timeout * 60));
+        // The lock outlives the longest wait by a margin, unless a test shortens it.
+        let ttl = env_ms("SDS_LOCK_TTL_MS").unwrap_or(wait + Duration::from_secs(30 * 60));
+        let key = lock::key(&prefix, &stack);
+        let held = lock::acquire(&aws.s3, &bucket, &account, &key, &stack, ttl, progress.as_ref()).await?;
+        tracker.hold(held);
+        tracker.set(Phase::Uploading { bucket: bucket.clone() });
         let staging = Staging { bucket: bucket.clone(), prefix, endpoint: aws.s3_url() };
         let packaged = package(&templates, &root, &assets, &staging)?;
         let total = packaged.objects.len();
@@ -141,22 +285,20 @@ pub fn run(args: &PublishArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> 
             let params = if params.is_empty() { String::new() } else { format!(" \\\n    --parameters{params}") };
             writeln!(
                 out,
-                "  aws cloudformation create-stack --stack-name {} --template-url {} \\\n    --capabilities CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND --region {}{params}",
-                args.stack_name, packaged.root_url, aws.region
+                "  aws cloudformation create-stack --stack-name {stack} --template-url {} \\\n    --capabilities CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND --region {}{params}",
+                packaged.root_url, aws.region
             )?;
             return Ok(ExitCode::SUCCESS);
         }
-        let poll = std::env::var("SDS_POLL_MS").ok().and_then(|v| v.parse().ok()).map_or(Duration::from_secs(3), Duration::from_millis);
         let d = deploy::Deploy {
-            stack: args.stack_name.clone(),
+            stack,
             template_url: packaged.root_url.clone(),
             parameters: params,
             no_execute: args.no_execute,
             yes: args.yes,
-            poll,
+            poll: env_ms("SDS_POLL_MS").unwrap_or(Duration::from_secs(3)),
+            wait,
         };
-        let progress = progress::for_stderr();
-        deploy::deploy(&aws.cfn, &d, progress, out).await
-    })
-    .map_err(|e: anyhow::Error| anyhow!(e))
+        deploy::deploy(&aws.cfn, &d, tracker, progress::for_stderr(), out).await
+    }
 }

@@ -41,19 +41,34 @@ impl Moto {
         self.dir.path().join("requests.jsonl")
     }
 
-    /// `sds` pointed at this server with test credentials and nothing from the user's AWS files.
+    /// The environment that points `sds` at this server with test credentials and nothing from
+    /// the user's AWS files.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        let path = |p: PathBuf| p.display().to_string();
+        vec![
+            ("AWS_ENDPOINT_URL", self.endpoint()),
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_CONFIG_FILE", path(self.dir.path().join("no-config"))),
+            ("AWS_SHARED_CREDENTIALS_FILE", path(self.dir.path().join("no-credentials"))),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+            ("SDS_POLL_MS", "200".into()),
+            ("SDS_REQUEST_LOG", path(self.request_log())),
+        ]
+    }
+
+    /// `sds` pointed at this server.
     pub fn sds(&self) -> Cmd {
         let mut c = crate::support::sds();
-        c.env("AWS_ENDPOINT_URL", self.endpoint())
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_CONFIG_FILE", self.dir.path().join("no-config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", self.dir.path().join("no-credentials"))
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("SDS_POLL_MS", "200")
-            .env("SDS_REQUEST_LOG", self.request_log())
-            .env_remove("AWS_PROFILE");
+        c.envs(self.env()).env_remove("AWS_PROFILE");
+        c
+    }
+
+    /// The same as a plain process, to spawn and signal.
+    pub fn process(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_sds"));
+        c.current_dir(crate::support::root()).env("NO_COLOR", "1").envs(self.env()).env_remove("AWS_PROFILE");
         c
     }
 
