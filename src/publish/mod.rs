@@ -107,9 +107,7 @@ fn templates(args: &PublishArgs) -> anyhow::Result<(Templates, Option<Validation
         return Ok((loaded.into_iter().map(|l| (files::file_name(&l.path), l.parsed.template)).collect(), None));
     }
     let config = crate::synth::load_config(args.config.as_deref())?;
-    if let Some(s) = crate::validate::unknown_suppressions(&config.suppressions).first() {
-        bail!("the configuration suppresses an unknown rule: {}", s.rule);
-    }
+    crate::validate::refuse_unknown_suppressions(&config.suppressions)?;
     let app = crate::synth::build(&config)?;
     let inputs = crate::validate::command::inputs_from_rendered(&crate::synth::render(&app), &app);
     Ok((app.templates, Some(Validation { inputs, suppressions: config.suppressions })))

@@ -394,7 +394,7 @@ fn options_that_would_be_ignored_are_refused() {
     std::fs::write(&config, "validation:\n  suppress:\n    - rule: NO-SUCH-RULE\n      reason: testing\n").unwrap();
     let (code, _, err) = run(crate::support::sds().args(["publish", "--package-only", dir, "--config"]).arg(&config));
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("suppresses an unknown rule: NO-SUCH-RULE"), "{err}");
+    assert!(err.contains("c.yaml:3:7: the configuration suppresses an unknown rule NO-SUCH-RULE"), "{err}");
 }
 
 #[test]
