@@ -4,7 +4,12 @@
 //! (DeleteObject with `If-Match` on its ETag, so a lock taken over meanwhile is left alone). A run
 //! killed with SIGKILL leaves it behind: once expired, the next run takes it over with a
 //! conditional write on its ETag (`If-Match`), so two runs cannot both take over the same lock.
+//!
+//! The expiry is short (minutes) and a live run keeps pushing it forward ([`Lock::keep_alive`],
+//! every third of it, again conditional on the ETag), so a waiting prompt or a long deployment
+//! keeps its lock while a killed run blocks the stack only until its last expiry.
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use anyhow::{anyhow, bail};
@@ -32,7 +37,12 @@ pub struct Lock {
     bucket: String,
     account: String,
     key: String,
-    etag: String,
+    /// What the object says (its expiry moves forward as it is renewed).
+    holder: Holder,
+    /// The ETag of our latest write: every renewal and the release are conditional on it.
+    etag: Arc<Mutex<String>>,
+    /// The task renewing the lock, stopped on release.
+    renewing: Arc<Mutex<Option<tokio::task::AbortHandle>>>,
 }
 
 /// What a lock object says.
@@ -112,7 +122,11 @@ pub async fn acquire(
             bucket: bucket.to_string(),
             account: account.to_string(),
             key: key.to_string(),
-            etag: etag.ok_or_else(|| anyhow!("S3 returned no ETag for the lock s3://{bucket}/{key}"))?.to_string(),
+            holder: me.clone(),
+            etag: Arc::new(Mutex::new(
+                etag.ok_or_else(|| anyhow!("S3 returned no ETag for the lock s3://{bucket}/{key}"))?.to_string(),
+            )),
+            renewing: Arc::default(),
         })
     };
     let put = || {
@@ -170,17 +184,80 @@ pub async fn acquire(
 }
 
 impl Lock {
-    /// Deletes the lock if it is still ours; a failure is a warning (the lock then expires).
-    pub async fn release(&self) {
-        let deleted = self
+    fn etag(&self) -> String {
+        self.etag.lock().map(|e| e.clone()).unwrap_or_default()
+    }
+
+    /// Pushes the expiry to `ttl` from now, if the lock is still ours.
+    async fn renew(&self, ttl: Duration) -> Result<(), String> {
+        let mut holder = self.holder.clone();
+        holder.expires = DateTime::from(SystemTime::now() + ttl);
+        let written = self
             .s3
-            .delete_object()
+            .put_object()
             .bucket(&self.bucket)
             .key(&self.key)
             .expected_bucket_owner(&self.account)
-            .if_match(&self.etag)
+            .content_type("application/json")
+            .if_match(self.etag())
+            .body(ByteStream::from(holder.to_json().into_bytes()))
             .send()
             .await;
+        match written {
+            Ok(out) => {
+                if let (Some(tag), Ok(mut etag)) = (out.e_tag(), self.etag.lock()) {
+                    *etag = tag.to_string();
+                }
+                Ok(())
+            }
+            Err(e) if matches!(status(&e), Some(412 | 404)) => {
+                Err("it was taken over by another run after it expired".into())
+            }
+            Err(e) => Err(describe(&e)),
+        }
+    }
+
+    /// Renews the lock every third of `ttl` until it is released; a failed renewal is a warning
+    /// (the next one may succeed before the expiry), a lock taken over ends the renewals.
+    pub fn keep_alive(&self, ttl: Duration) {
+        let lock = self.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(ttl / 3).await;
+                if let Err(why) = lock.renew(ttl).await {
+                    eprintln!("warning: cannot renew the publish lock s3://{}/{}: {why}", lock.bucket, lock.key);
+                    if why.contains("taken over") {
+                        return;
+                    }
+                }
+            }
+        });
+        if let Ok(mut r) = self.renewing.lock() {
+            *r = Some(task.abort_handle());
+        }
+    }
+
+    /// Deletes the lock if it is still ours; a failure is a warning (the lock then expires).
+    pub async fn release(&self) {
+        if let Some(task) = self.renewing.lock().ok().and_then(|mut r| r.take()) {
+            task.abort();
+        }
+        let delete = |etag: String| {
+            self.s3
+                .delete_object()
+                .bucket(&self.bucket)
+                .key(&self.key)
+                .expected_bucket_owner(&self.account)
+                .if_match(etag)
+                .send()
+        };
+        let mut deleted = delete(self.etag()).await.map(|_| ());
+        if deleted.as_ref().err().and_then(status) == Some(412) {
+            // A renewal may have landed just before it was stopped: delete it if it is ours.
+            if let Some(etag) = self.current_if_ours().await {
+                deleted = delete(etag).await.map(|_| ());
+            }
+        }
         if let Err(e) = deleted {
             let why = if status(&e) == Some(412) {
                 "it was taken over by another run after it expired".to_string()
@@ -189,6 +266,18 @@ impl Lock {
             };
             eprintln!("warning: cannot release the publish lock s3://{}/{}: {why}", self.bucket, self.key);
         }
+    }
+
+    /// The lock object's ETag when it still names this run.
+    async fn current_if_ours(&self) -> Option<String> {
+        let o = self.s3.get_object().bucket(&self.bucket).key(&self.key).expected_bucket_owner(&self.account);
+        let o = o.send().await.ok()?;
+        let etag = o.e_tag()?.to_string();
+        let body = o.body.collect().await.ok()?.into_bytes();
+        let holder = Holder::from_json(&String::from_utf8_lossy(&body))?;
+        let mine = (&holder.host, holder.pid, holder.started.secs())
+            == (&self.holder.host, self.holder.pid, self.holder.started.secs());
+        mine.then_some(etag)
     }
 }
 

@@ -264,10 +264,11 @@ impl Network<'_> {
         let created =
             bucket::ensure_bucket(&aws.s3, &bucket, &account, &aws.region, plain_http, progress.as_ref()).await?;
         let wait = env_ms("SDS_WAIT_TIMEOUT_MS").unwrap_or(Duration::from_secs(args.wait_timeout * 60));
-        // The lock outlives the longest wait by a margin, unless a test shortens it.
-        let ttl = env_ms("SDS_LOCK_TTL_MS").unwrap_or(wait + Duration::from_secs(30 * 60));
+        // A live run renews its lock; a killed one blocks the stack until this runs out.
+        let ttl = env_ms("SDS_LOCK_TTL_MS").unwrap_or(Duration::from_secs(10 * 60));
         let key = lock::key(&prefix, &stack);
         let held = lock::acquire(&aws.s3, &bucket, &account, &key, &stack, ttl, progress.as_ref()).await?;
+        held.keep_alive(ttl);
         tracker.hold(held);
         tracker.set(Phase::Uploading { bucket: bucket.clone() });
         let staging = Staging { bucket: bucket.clone(), prefix, endpoint: aws.s3_url() };
