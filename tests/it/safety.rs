@@ -207,12 +207,15 @@ fn deep_nesting_and_alias_bombs_are_located_errors() {
     }
     fs::write(tmp.path().join("bomb.yaml"), &bomb).unwrap();
     fs::write(tmp.path().join("bomb-config.yaml"), bomb.replace("Resources:", "stack_set_name: x\nz:")).unwrap();
+    fs::write(tmp.path().join("deep-config.yaml"), format!("network:\n  subnet_cidrs:\n    {}x\n", "- ".repeat(7000)))
+        .unwrap();
     for (args, expected) in [
         (vec!["validate", "deep.yaml"], "deep.yaml:6:"),
         (vec!["fmt", "--check", "deep.yaml"], "nested more than 100 levels"),
         (vec!["diff", "deep.yaml", "deep.yaml"], "nested more than 100 levels"),
         (vec!["validate", "bomb.yaml"], "alias bomb"),
         (vec!["synth", "--check", "--config", "bomb-config.yaml"], "alias bomb"),
+        (vec!["synth", "--check", "--config", "deep-config.yaml"], "deep-config.yaml:3:"),
     ] {
         let o = run(&args, tmp.path());
         assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
