@@ -4,6 +4,8 @@
 //! last UUID group gives the 12-character name suffix). Anything that depends on deployment
 //! (resource ids, attributes, imports, unknown parameters) evaluates to `None`.
 
+use std::collections::HashSet;
+
 use sds_constructs::cfn::{Intrinsic, Map, Template, Value};
 
 /// A representative stack id: `Select 4 (Split - (Select 2 (Split / StackId)))` gives `a1b2c3d4e5f6`.
@@ -135,15 +137,15 @@ fn scalar(v: &Value) -> Option<String> {
 /// order, once each. Names inside `Fn::ImportValue` and map keys of `Fn::FindInMap` only select
 /// a value, so they do not count.
 pub fn parameters_in(v: &Value, t: &Template) -> Vec<String> {
-    fn walk(v: &Value, t: &Template, out: &mut Vec<String>) {
+    fn walk(v: &Value, t: &Template, out: &mut Vec<String>, seen: &mut HashSet<String>) {
         let mut add = |n: &str| {
-            if t.parameters.contains_key(n) && !out.iter().any(|o| o == n) {
+            if t.parameters.contains_key(n) && seen.insert(n.to_string()) {
                 out.push(n.to_string());
             }
         };
         match v {
-            Value::List(items) => items.iter().for_each(|i| walk(i, t, out)),
-            Value::Map(m) => m.values().for_each(|i| walk(i, t, out)),
+            Value::List(items) => items.iter().for_each(|i| walk(i, t, out, seen)),
+            Value::Map(m) => m.values().for_each(|i| walk(i, t, out, seen)),
             Value::Fn(f) => match &**f {
                 Intrinsic::Ref(n) => add(n),
                 Intrinsic::Sub { template, variables } => {
@@ -152,16 +154,16 @@ pub fn parameters_in(v: &Value, t: &Template) -> Vec<String> {
                             add(&var);
                         }
                     }
-                    variables.iter().flat_map(|vs| vs.values()).for_each(|i| walk(i, t, out));
+                    variables.iter().flat_map(|vs| vs.values()).for_each(|i| walk(i, t, out, seen));
                 }
                 Intrinsic::ImportValue(_) | Intrinsic::FindInMap { .. } | Intrinsic::GetAtt { .. } => {}
-                other => walk(&other.argument(), t, out),
+                other => walk(&other.argument(), t, out, seen),
             },
             _ => {}
         }
     }
     let mut out = Vec::new();
-    walk(v, t, &mut out);
+    walk(v, t, &mut out, &mut HashSet::new());
     out
 }
 
