@@ -81,6 +81,9 @@ impl Report {
     }
 }
 
+/// Messages are cut to about this many bytes.
+const MAX_MESSAGE: usize = 4096;
+
 /// Collects findings, each once.
 #[derive(Default)]
 pub struct Sink {
@@ -91,7 +94,17 @@ pub struct Sink {
 }
 
 impl Sink {
-    pub fn push(&mut self, rule: &'static str, template: &str, pointer: &str, message: String) {
+    pub fn push(&mut self, rule: &'static str, template: &str, pointer: &str, mut message: String) {
+        if message.len() > MAX_MESSAGE {
+            // A message quotes values; a value can be megabytes long.
+            let mut end = MAX_MESSAGE - 100;
+            while !message.is_char_boundary(end) {
+                end -= 1;
+            }
+            let more = message.len() - end;
+            message.truncate(end);
+            message.push_str(&format!("… ({more} more bytes)"));
+        }
         if !self.seen.insert((rule, template.to_string(), pointer.to_string(), message.clone())) {
             return;
         }
@@ -165,7 +178,7 @@ fn context<'a>(i: usize, inputs: &'a [Input], parents: &BTreeMap<&str, (usize, &
         Some(&(p, params)) if depth < 8 && p != i => Some((Box::new(context(p, inputs, parents, depth + 1)), params)),
         _ => None,
     };
-    Ctx { template, parent }
+    Ctx::new(template, parent)
 }
 
 /// Where the value at `pointer` starts in the source. Findings name function arguments in long
