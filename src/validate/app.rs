@@ -57,6 +57,10 @@ fn name_pattern(v: &Value, t: &Template) -> Option<String> {
     }
 }
 
+/// Parameters a nested stack does not pass that are reported one by one; more are reported
+/// together.
+const MAX_NEEDED: usize = 20;
+
 /// The file name a `TemplateURL` or `LoadTemplateFromURL` names (its last path segment).
 fn file_of(url: &Value) -> Option<&str> {
     url.as_str().map(|u| u.rsplit('/').next().unwrap_or(u))
@@ -166,14 +170,29 @@ fn nested(input: &Input, by_name: &BTreeMap<&str, &Input>, sink: &mut Sink) {
                         format!("{} has no parameter {p}", child.name),
                     );
                 }
-                for (p, decl) in &child.template.parameters {
-                    if !passed.contains_key(p) && !decl.attributes.contains_key("Default") {
-                        sink.push(
-                            "app/nested-parameter",
-                            &input.name,
-                            &format!("{place}/Properties/Parameters"),
-                            format!("{} needs parameter {p}, which has no default and is not passed", child.name),
-                        );
+                let needed: Vec<&str> = child
+                    .template
+                    .parameters
+                    .iter()
+                    .filter(|(p, decl)| !passed.contains_key(*p) && !decl.attributes.contains_key("Default"))
+                    .map(|(p, _)| p.as_str())
+                    .collect();
+                let at = format!("{place}/Properties/Parameters");
+                // One finding a parameter, or, past MAX_NEEDED, one for all: every stack of a
+                // template nesting one child many times would otherwise repeat them all.
+                if needed.len() > MAX_NEEDED {
+                    let message = format!(
+                        "{} needs {} parameters which have no default and are not passed: {}",
+                        child.name,
+                        needed.len(),
+                        shown(&needed, ", ")
+                    );
+                    sink.push("app/nested-parameter", &input.name, &at, message);
+                } else {
+                    for p in needed {
+                        let message =
+                            format!("{} needs parameter {p}, which has no default and is not passed", child.name);
+                        sink.push("app/nested-parameter", &input.name, &at, message);
                     }
                 }
             }

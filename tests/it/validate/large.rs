@@ -262,3 +262,36 @@ fn nested_stacks_multiplying_a_parameter_are_evaluated_once_per_template() {
 fn topic_named(sub: &str) -> serde_json::Value {
     serde_json::json!({"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Fn::Sub": sub}}})
 }
+
+#[test]
+fn five_thousand_stacks_of_a_child_missing_1000_parameters_give_one_finding_each() {
+    let parameters: serde_json::Map<String, serde_json::Value> =
+        (0..1000).map(|i| (format!("P{i}"), serde_json::json!({"Type": "String"}))).collect();
+    let refs: Vec<serde_json::Value> = (0..1000).map(|i| serde_json::json!({"Ref": format!("P{i}")})).collect();
+    let child = serde_json::json!({"Parameters": parameters, "Resources": {"A": {"Type": "AWS::SNS::Topic",
+        "Properties": {"TopicName": {"Fn::Join": ["", refs]}}}}});
+    let stacks: serde_json::Map<String, serde_json::Value> = (0..5000)
+        .map(|i| {
+            let url = "https://bucket.s3.amazonaws.com/child.json";
+            (
+                format!("S{i}"),
+                serde_json::json!({"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": url}}),
+            )
+        })
+        .collect();
+    let files =
+        [("child.json".to_string(), child), ("parent.json".to_string(), serde_json::json!({"Resources": stacks}))];
+    let (code, doc) = validate_generated(&files);
+    assert_eq!(code, 1);
+    let needed = findings_of(&doc, "app/nested-parameter");
+    assert_eq!(needed.len(), 5000);
+    assert_eq!(
+        needed[0],
+        (
+            "/Resources/S0/Properties/Parameters".to_string(),
+            "child.json needs 1000 parameters which have no default and are not passed: P0, P1, P2, P3, P4, P5, \
+             P6, P7, P8, P9, … 980 more …, P990, P991, P992, P993, P994, P995, P996, P997, P998, P999"
+                .to_string()
+        )
+    );
+}
