@@ -81,8 +81,22 @@ impl Report {
     }
 }
 
-/// Messages are cut to about this many bytes.
-const MAX_MESSAGE: usize = 4096;
+/// Messages longer than this many bytes lose their middle: they quote values, and a value can be
+/// megabytes long (and repeated in every finding about a parameter that flows into it).
+const MAX_MESSAGE: usize = 1024;
+
+/// `message` without its middle: its first and last few hundred bytes around how much is left out.
+fn elided(message: &str) -> String {
+    let mut head = MAX_MESSAGE / 2;
+    while !message.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = message.len() - MAX_MESSAGE / 4;
+    while !message.is_char_boundary(tail) {
+        tail += 1;
+    }
+    format!("{} … {} bytes left out … {}", &message[..head], tail - head, &message[tail..])
+}
 
 /// Collects findings, each once.
 #[derive(Default)]
@@ -96,14 +110,7 @@ pub struct Sink {
 impl Sink {
     pub fn push(&mut self, rule: &'static str, template: &str, pointer: &str, mut message: String) {
         if message.len() > MAX_MESSAGE {
-            // A message quotes values; a value can be megabytes long.
-            let mut end = MAX_MESSAGE - 100;
-            while !message.is_char_boundary(end) {
-                end -= 1;
-            }
-            let more = message.len() - end;
-            message.truncate(end);
-            message.push_str(&format!("… ({more} more bytes)"));
+            message = elided(&message);
         }
         if !self.seen.insert((rule, template.to_string(), pointer.to_string(), message.clone())) {
             return;
