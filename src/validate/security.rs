@@ -22,6 +22,8 @@ struct Service {
 #[derive(Default)]
 pub struct Catalog {
     services: HashMap<String, Option<Service>>,
+    /// The list's line of each service prefix, indexed on first use.
+    lines: Option<HashMap<&'static str, &'static str>>,
     verdicts: HashMap<String, Option<String>>,
     /// Lambda runtime lifecycle, parsed on first use.
     runtimes: Option<serde_json::Value>,
@@ -33,7 +35,12 @@ impl Catalog {
         self.services
             .entry(prefix.to_string())
             .or_insert_with(|| {
-                let line = IAM_ACTIONS.lines().find(|l| l.split(' ').next() == Some(prefix))?;
+                let line = self
+                    .lines
+                    .get_or_insert_with(|| {
+                        IAM_ACTIONS.lines().filter_map(|l| Some((l.split(' ').next()?, l))).collect()
+                    })
+                    .get(prefix)?;
                 let actions: Vec<&'static str> = line.split(' ').skip(1).collect();
                 Some(Service { set: actions.iter().copied().collect(), actions })
             })
