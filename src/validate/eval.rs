@@ -137,7 +137,12 @@ impl<'a> Ctx<'a> {
                 out.push_str(rest);
                 Some(out)
             }
-            Intrinsic::Join { delimiter, values } => Some(self.eval_list(values)?.join(delimiter)),
+            Intrinsic::Join { delimiter, values } => {
+                let items = self.eval_list(values)?;
+                let len = items.iter().map(String::len).sum::<usize>();
+                let delimiters = delimiter.len().checked_mul(items.len().saturating_sub(1))?;
+                (len.saturating_add(delimiters) <= MAX_TEXT).then(|| items.join(delimiter))
+            }
             Intrinsic::Select { index, list } => {
                 let i: usize = self.eval(index)?.parse().ok()?;
                 self.eval_list(list)?.into_iter().nth(i)

@@ -202,7 +202,7 @@ fn repeated_sub(depth: usize) -> serde_json::Value {
 }
 
 #[test]
-fn nested_subs_repeating_a_variable_and_a_mapping_naming_itself_are_evaluated_once() {
+fn expressions_that_expand_or_name_themselves_are_evaluated_once_and_bounded() {
     let topic =
         |name: serde_json::Value| serde_json::json!({"Type": "AWS::SNS::Topic", "Properties": {"TopicName": name}});
     let doc = serde_json::json!({
@@ -214,10 +214,14 @@ fn nested_subs_repeating_a_variable_and_a_mapping_naming_itself_are_evaluated_on
             "Twelve": topic(repeated_sub(12)),
             // CloudFormation allows no functions in mappings: not known either
             "Mapped": topic(serde_json::json!({"Fn::FindInMap": ["M", "a", "b"]})),
+            // 100,000 empty strings joined by 100,000 characters: 10^10 characters, not known
+            "Joined": topic(serde_json::json!({"Fn::Join": ["-".repeat(100_000), vec![""; 100_000]]})),
         }
     });
     let (code, doc) = one("expand.json", doc);
-    assert_eq!((code, rules_of(&doc)), (1, vec!["limit/name".to_string()]), "{doc:#}");
+    // (400 KB: deployable from S3 only)
+    assert_eq!(rules_of(&doc), ["limit/name", "limit/template-body-s3"], "{doc:#}");
+    assert_eq!(code, 1);
     let names = findings_of(&doc, "limit/name");
     assert_eq!(names.len(), 1);
     assert_eq!(names[0].0, "/Resources/Three/Properties/TopicName");
