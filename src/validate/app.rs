@@ -9,14 +9,14 @@
 //! and, for duplicate exports, also as evaluated with default values (`!Sub ${Prefix}-x` and the
 //! literal `dev-x` collide when Prefix defaults to dev).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use sds_constructs::cfn::template::pointer_segment;
 use sds_constructs::cfn::{Intrinsic, Template, Value};
 use sds_constructs::stack::{sub_variables, visit};
 
 use super::eval::Ctx;
-use super::refs::find_cycles;
+use super::refs::{find_cycles, shown};
 use super::{value_places, Input, Sink};
 
 /// An export name as a pattern: literal text with `*` for each parameter, or `None` when it cannot
@@ -26,14 +26,28 @@ fn name_pattern(v: &Value, t: &Template) -> Option<String> {
         Value::String(s) => Some(s.clone()),
         Value::Fn(f) => match &**f {
             Intrinsic::Sub { template, variables: None } => {
-                let mut out = template.clone();
-                for var in sub_variables(template) {
-                    let known = t.parameters.contains_key(&var) || var.starts_with("AWS::");
-                    if !known {
-                        return None;
-                    }
-                    out = out.replace(&format!("${{{var}}}"), "*");
+                let vars: HashSet<String> = sub_variables(template).into_iter().collect();
+                if !vars.iter().all(|var| t.parameters.contains_key(var) || var.starts_with("AWS::")) {
+                    return None;
                 }
+                // Each `${Var}` written exactly so becomes `*`, in one pass over the text.
+                let mut out = String::with_capacity(template.len());
+                let mut rest = template.as_str();
+                while let Some(i) = rest.find("${") {
+                    out.push_str(&rest[..i]);
+                    let after = &rest[i + 2..];
+                    match after.find('}').filter(|j| vars.contains(&after[..*j])) {
+                        Some(j) => {
+                            out.push('*');
+                            rest = &after[j + 1..];
+                        }
+                        None => {
+                            out.push_str("${");
+                            rest = after;
+                        }
+                    }
+                }
+                out.push_str(rest);
                 Some(out)
             }
             Intrinsic::Ref(p) if t.parameters.contains_key(p) => Some("*".into()),
@@ -42,6 +56,10 @@ fn name_pattern(v: &Value, t: &Template) -> Option<String> {
         _ => None,
     }
 }
+
+/// Parameters a nested stack does not pass that are reported one by one; more are reported
+/// together.
+const MAX_NEEDED: usize = 20;
 
 /// The file name a `TemplateURL` or `LoadTemplateFromURL` names (its last path segment).
 fn file_of(url: &Value) -> Option<&str> {
@@ -60,30 +78,30 @@ pub fn check(inputs: &[Input], contexts: &[Ctx], sink: &mut Sink) {
 
 fn exports_and_imports(inputs: &[Input], contexts: &[Ctx], sink: &mut Sink) {
     // pattern, and name evaluated with default values → first exporter (template, output id)
-    let mut exports: BTreeMap<String, (String, String)> = BTreeMap::new();
-    let mut evaluated: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut exports: HashMap<String, (String, String)> = HashMap::new();
+    let mut evaluated: HashMap<String, (String, String)> = HashMap::new();
+    // (template, what the output repeats) → the template's outputs that repeat it (id, pointer),
+    // reported together at the first
+    let mut duplicates: BTreeMap<(&str, String), Vec<(&str, String)>> = BTreeMap::new();
     for (i, ctx) in inputs.iter().zip(contexts) {
         for (id, o) in &i.template.outputs {
             let Some(e) = o.export_name.as_ref() else { continue };
             let pointer = format!("/Outputs/{}/Export/Name", pointer_segment(id));
             let value = ctx.eval(e);
             let pattern = name_pattern(e, &i.template);
-            if let Some((other, other_id)) = pattern.as_ref().and_then(|p| exports.get(p)) {
+            let repeats = if let Some((other, other_id)) = pattern.as_ref().and_then(|p| exports.get(p)) {
                 let p = pattern.as_deref().unwrap_or_default();
-                sink.push(
-                    "app/duplicate-export",
-                    &i.name,
-                    &pointer,
-                    format!("export name {p} is also exported by {other} (output {other_id})"),
-                );
+                Some(format!("export name {p} is also exported by {other} (output {other_id})"))
             } else if let Some((other, other_id)) = value.as_ref().and_then(|v| evaluated.get(v)) {
                 let v = value.as_deref().unwrap_or_default();
-                sink.push(
-                    "app/duplicate-export",
-                    &i.name,
-                    &pointer,
-                    format!("export name evaluates to {v} with default values, which {other} (output {other_id}) also exports"),
-                );
+                Some(format!(
+                    "export name evaluates to {v} with default values, which {other} (output {other_id}) also exports"
+                ))
+            } else {
+                None
+            };
+            if let Some(message) = repeats {
+                duplicates.entry((i.name.as_str(), message)).or_default().push((id.as_str(), pointer));
             }
             let first = (i.name.clone(), id.clone());
             if let Some(p) = pattern {
@@ -93,6 +111,17 @@ fn exports_and_imports(inputs: &[Input], contexts: &[Ctx], sink: &mut Sink) {
                 evaluated.entry(v).or_insert(first);
             }
         }
+    }
+    for ((name, message), outputs) in duplicates {
+        let (_, pointer) = &outputs[0];
+        let message = match &outputs[1..] {
+            [] => message,
+            more => {
+                let ids: Vec<&str> = more.iter().map(|(id, _)| *id).collect();
+                format!("{message}; {} more outputs of {name} export it too: {}", ids.len(), shown(&ids, ", "))
+            }
+        };
+        sink.push("app/duplicate-export", name, pointer, message);
     }
     if inputs.len() < 2 {
         return;
@@ -141,14 +170,29 @@ fn nested(input: &Input, by_name: &BTreeMap<&str, &Input>, sink: &mut Sink) {
                         format!("{} has no parameter {p}", child.name),
                     );
                 }
-                for (p, decl) in &child.template.parameters {
-                    if !passed.contains_key(p) && !decl.attributes.contains_key("Default") {
-                        sink.push(
-                            "app/nested-parameter",
-                            &input.name,
-                            &format!("{place}/Properties/Parameters"),
-                            format!("{} needs parameter {p}, which has no default and is not passed", child.name),
-                        );
+                let needed: Vec<&str> = child
+                    .template
+                    .parameters
+                    .iter()
+                    .filter(|(p, decl)| !passed.contains_key(*p) && !decl.attributes.contains_key("Default"))
+                    .map(|(p, _)| p.as_str())
+                    .collect();
+                let at = format!("{place}/Properties/Parameters");
+                // One finding a parameter, or, past MAX_NEEDED, one for all: every stack of a
+                // template nesting one child many times would otherwise repeat them all.
+                if needed.len() > MAX_NEEDED {
+                    let message = format!(
+                        "{} needs {} parameters which have no default and are not passed: {}",
+                        child.name,
+                        needed.len(),
+                        shown(&needed, ", ")
+                    );
+                    sink.push("app/nested-parameter", &input.name, &at, message);
+                } else {
+                    for p in needed {
+                        let message =
+                            format!("{} needs parameter {p}, which has no default and is not passed", child.name);
+                        sink.push("app/nested-parameter", &input.name, &at, message);
                     }
                 }
             }
@@ -230,14 +274,15 @@ fn nested_cycles(inputs: &[Input], by_name: &BTreeMap<&str, &Input>, sink: &mut 
     }
     let graph: BTreeMap<&str, BTreeSet<String>> =
         edges.iter().map(|(t, children)| (*t, children.keys().map(|c| c.to_string()).collect())).collect();
-    for cycle in find_cycles(&graph) {
-        let (first, next) = (cycle[0].as_str(), cycle[1].as_str());
+    let cycles = find_cycles(&graph);
+    for cycle in &cycles.found {
+        let (first, next) = (cycle[0], cycle[1]);
         let id = edges.get(first).and_then(|c| c.get(next)).copied().unwrap_or_default();
         sink.push(
             "app/nested-cycle",
             first,
             &format!("/Resources/{}/Properties/TemplateURL", pointer_segment(id)),
-            format!("nested stacks include each other in a cycle: {}", cycle.join(" → ")),
+            format!("nested stacks include each other in a cycle: {}", shown(cycle, " → ")),
         );
     }
 }

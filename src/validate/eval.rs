@@ -3,6 +3,15 @@
 //! representative values whose lengths are the real ones (a 12-digit account, a stack id whose
 //! last UUID group gives the 12-character name suffix). Anything that depends on deployment
 //! (resource ids, attributes, imports, unknown parameters) evaluates to `None`.
+//!
+//! Evaluation is linear in the template whatever it holds: each parameter is evaluated once per
+//! context and each `Fn::Sub` variable once per `Fn::Sub`, mapping values are taken as written
+//! (CloudFormation allows no functions there, and one could name itself), and a text longer than
+//! [`MAX_TEXT`], or past [`BUDGET`] for the context, is unknown. (A 600-byte template of nested
+//! `Fn::Sub`s repeating one variable would otherwise evaluate to gigabytes.)
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
 
 use sds_constructs::cfn::{Intrinsic, Map, Template, Value};
 
@@ -10,11 +19,22 @@ use sds_constructs::cfn::{Intrinsic, Map, Template, Value};
 pub const STACK_ID: &str =
     "arn:aws:cloudformation:us-east-1:123456789012:stack/sds-stack/12345678-abcd-ef01-2345-a1b2c3d4e5f6";
 
+/// The longest text an expression may evaluate to (the longest template CloudFormation takes is
+/// 1 MB).
+pub const MAX_TEXT: usize = 1 << 20;
+/// The text all evaluations in one context may produce together (a template evaluates each value
+/// a few times, so this is many times the largest template sds reads).
+pub const BUDGET: usize = 256 << 20;
+
 /// Where a template's parameters come from.
 pub struct Ctx<'a> {
     pub template: &'a Template,
     /// The parent's context and the `Parameters` it passes, for a nested template.
     pub parent: Option<(Box<Ctx<'a>>, &'a Map)>,
+    /// Parameters already evaluated.
+    parameters: RefCell<HashMap<String, Option<String>>>,
+    /// Text produced so far, counted against [`BUDGET`].
+    spent: Cell<usize>,
 }
 
 fn pseudo(name: &str) -> Option<String> {
@@ -32,28 +52,45 @@ fn pseudo(name: &str) -> Option<String> {
 }
 
 impl<'a> Ctx<'a> {
+    pub fn new(template: &'a Template, parent: Option<(Box<Ctx<'a>>, &'a Map)>) -> Ctx<'a> {
+        Ctx { template, parent, parameters: RefCell::default(), spent: Cell::new(0) }
+    }
+
     #[cfg(test)]
     pub fn root(template: &'a Template) -> Ctx<'a> {
-        Ctx { template, parent: None }
+        Ctx::new(template, None)
     }
 
     /// The value of parameter `name`, if it has one before deployment.
     pub fn parameter(&self, name: &str) -> Option<String> {
-        let p = self.template.parameters.get(name)?;
-        if let Some((parent, passed)) = &self.parent {
-            if let Some(v) = passed.get(name) {
-                return parent.eval(v);
-            }
+        if let Some(known) = self.parameters.borrow().get(name) {
+            return known.clone();
         }
-        p.attributes.get("Default").and_then(scalar)
+        let p = self.template.parameters.get(name)?;
+        let passed = self.parent.as_ref().and_then(|(parent, passed)| Some((parent, passed.get(name)?)));
+        let value = match passed {
+            Some((parent, v)) => parent.eval(v),
+            None => p.attributes.get("Default").and_then(scalar),
+        };
+        self.parameters.borrow_mut().insert(name.to_string(), value.clone());
+        value
     }
 
     /// The text `v` evaluates to, if it is known before deployment.
     pub fn eval(&self, v: &Value) -> Option<String> {
-        match v {
+        let text = match v {
             Value::Fn(f) => self.eval_fn(f),
             other => scalar(other),
-        }
+        }?;
+        self.spend(text.len())?;
+        Some(text)
+    }
+
+    /// Counts `n` bytes of text produced: `None` when that is too long or over the budget.
+    fn spend(&self, n: usize) -> Option<()> {
+        let spent = self.spent.get().saturating_add(n);
+        self.spent.set(spent);
+        (n <= MAX_TEXT && spent <= BUDGET).then_some(())
     }
 
     fn eval_ref(&self, name: &str) -> Option<String> {
@@ -69,6 +106,8 @@ impl<'a> Ctx<'a> {
             Intrinsic::Ref(name) => self.eval_ref(name),
             Intrinsic::Sub { template, variables } => {
                 let mut out = String::new();
+                // each variable evaluated once, however often the text repeats it
+                let mut values: HashMap<&str, String> = HashMap::new();
                 let mut rest = template.as_str();
                 while let Some(i) = rest.find("${") {
                     out.push_str(&rest[..i]);
@@ -80,19 +119,30 @@ impl<'a> Ctx<'a> {
                         out.push_str(literal);
                         out.push('}');
                     } else {
-                        let value = match variables.as_ref().and_then(|vs| vs.get(name)) {
-                            Some(v) => self.eval(v)?,
-                            None if name.contains('.') => return None,
-                            None => self.eval_ref(name)?,
-                        };
-                        out.push_str(&value);
+                        if !values.contains_key(name) {
+                            let value = match variables.as_ref().and_then(|vs| vs.get(name)) {
+                                Some(v) => self.eval(v)?,
+                                None if name.contains('.') => return None,
+                                None => self.eval_ref(name)?,
+                            };
+                            values.insert(name, value);
+                        }
+                        out.push_str(values.get(name).map(String::as_str).unwrap_or_default());
+                    }
+                    if out.len() > MAX_TEXT {
+                        return None;
                     }
                     rest = &after[j + 1..];
                 }
                 out.push_str(rest);
                 Some(out)
             }
-            Intrinsic::Join { delimiter, values } => Some(self.eval_list(values)?.join(delimiter)),
+            Intrinsic::Join { delimiter, values } => {
+                let items = self.eval_list(values)?;
+                let len = items.iter().map(String::len).sum::<usize>();
+                let delimiters = delimiter.len().checked_mul(items.len().saturating_sub(1))?;
+                (len.saturating_add(delimiters) <= MAX_TEXT).then(|| items.join(delimiter))
+            }
             Intrinsic::Select { index, list } => {
                 let i: usize = self.eval(index)?.parse().ok()?;
                 self.eval_list(list)?.into_iter().nth(i)
@@ -100,7 +150,7 @@ impl<'a> Ctx<'a> {
             Intrinsic::FindInMap { map, top, second, .. } => {
                 let m = self.template.mappings.get(&self.eval(map)?)?.as_map()?;
                 let inner = m.get(&self.eval(top)?)?.as_map()?;
-                self.eval(inner.get(&self.eval(second)?)?)
+                scalar(inner.get(&self.eval(second)?)?)
             }
             _ => None,
         }
@@ -109,7 +159,19 @@ impl<'a> Ctx<'a> {
     /// A list value: a literal list, `Fn::Split`, `Fn::GetAZs`.
     pub fn eval_list(&self, v: &Value) -> Option<Vec<String>> {
         match v {
-            Value::List(items) => items.iter().map(|i| self.eval(i)).collect(),
+            Value::List(items) => {
+                let mut total = 0;
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    let text = self.eval(i)?;
+                    total += text.len();
+                    if total > MAX_TEXT {
+                        return None;
+                    }
+                    out.push(text);
+                }
+                Some(out)
+            }
             Value::Fn(f) => match &**f {
                 Intrinsic::Split { delimiter, source } => {
                     Some(self.eval(source)?.split(delimiter.as_str()).map(str::to_string).collect())
@@ -135,15 +197,15 @@ fn scalar(v: &Value) -> Option<String> {
 /// order, once each. Names inside `Fn::ImportValue` and map keys of `Fn::FindInMap` only select
 /// a value, so they do not count.
 pub fn parameters_in(v: &Value, t: &Template) -> Vec<String> {
-    fn walk(v: &Value, t: &Template, out: &mut Vec<String>) {
+    fn walk(v: &Value, t: &Template, out: &mut Vec<String>, seen: &mut HashSet<String>) {
         let mut add = |n: &str| {
-            if t.parameters.contains_key(n) && !out.iter().any(|o| o == n) {
+            if t.parameters.contains_key(n) && seen.insert(n.to_string()) {
                 out.push(n.to_string());
             }
         };
         match v {
-            Value::List(items) => items.iter().for_each(|i| walk(i, t, out)),
-            Value::Map(m) => m.values().for_each(|i| walk(i, t, out)),
+            Value::List(items) => items.iter().for_each(|i| walk(i, t, out, seen)),
+            Value::Map(m) => m.values().for_each(|i| walk(i, t, out, seen)),
             Value::Fn(f) => match &**f {
                 Intrinsic::Ref(n) => add(n),
                 Intrinsic::Sub { template, variables } => {
@@ -152,16 +214,16 @@ pub fn parameters_in(v: &Value, t: &Template) -> Vec<String> {
                             add(&var);
                         }
                     }
-                    variables.iter().flat_map(|vs| vs.values()).for_each(|i| walk(i, t, out));
+                    variables.iter().flat_map(|vs| vs.values()).for_each(|i| walk(i, t, out, seen));
                 }
                 Intrinsic::ImportValue(_) | Intrinsic::FindInMap { .. } | Intrinsic::GetAtt { .. } => {}
-                other => walk(&other.argument(), t, out),
+                other => walk(&other.argument(), t, out, seen),
             },
             _ => {}
         }
     }
     let mut out = Vec::new();
-    walk(v, t, &mut out);
+    walk(v, t, &mut out, &mut HashSet::new());
     out
 }
 
@@ -191,7 +253,7 @@ mod tests {
         assert_eq!(Ctx::root(&child).parameter("Name"), None);
         let mut passed = Map::new();
         passed.insert("Name".into(), sds_constructs::cfn::sub("${Root}-x"));
-        let cctx = Ctx { template: &child, parent: Some((Box::new(Ctx::root(&parent)), &passed)) };
+        let cctx = Ctx::new(&child, Some((Box::new(Ctx::root(&parent)), &passed)));
         assert_eq!(cctx.parameter("Name").as_deref(), Some("Shared-x"));
         assert_eq!(cctx.eval(&sds_constructs::cfn::sub("${Thing.Arn}")), None);
     }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use sds_constructs::cfn::{Template, Value};
 
 use super::eval::{parameters_in, Ctx};
+use super::refs::shown;
 use super::schema::{is_custom, Schemas};
 use super::{Input, Sink};
 
@@ -185,11 +186,12 @@ fn unbounded_parameters(name: &str, t: &Template, schemas: &mut Schemas, sink: &
         }
     }
     for (p, (why, targets)) in reaches {
+        let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
         sink.push(
             "limit/unbounded-parameter",
             name,
             &format!("/Parameters/{p}"),
-            format!("parameter {p} {} and flows into {}", why.join(" and "), targets.join(", ")),
+            format!("parameter {p} {} and flows into {}", why.join(" and "), shown(&targets, ", ")),
         );
     }
 }

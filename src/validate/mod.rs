@@ -17,7 +17,7 @@ mod schema;
 mod security;
 mod structure;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sds_constructs::cfn::value::is_function_key;
 use sds_constructs::cfn::{Location, Map, SourceMap, Template, Value};
@@ -81,26 +81,49 @@ impl Report {
     }
 }
 
-/// Collects findings.
+/// Messages longer than this many bytes lose their middle: they quote values, and a value can be
+/// megabytes long (and repeated in every finding about a parameter that flows into it).
+const MAX_MESSAGE: usize = 1024;
+
+/// `message` without its middle: its first and last few hundred bytes around how much is left out.
+fn elided(message: &str) -> String {
+    let mut head = MAX_MESSAGE / 2;
+    while !message.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = message.len() - MAX_MESSAGE / 4;
+    while !message.is_char_boundary(tail) {
+        tail += 1;
+    }
+    format!("{} … {} bytes left out … {}", &message[..head], tail - head, &message[tail..])
+}
+
+/// Collects findings, each once.
 #[derive(Default)]
 pub struct Sink {
     findings: Vec<Finding>,
+    /// (rule, template, pointer, message) of every finding pushed: a finding is as many
+    /// comparisons as there are findings otherwise, and hostile templates give 100,000s.
+    seen: HashSet<(&'static str, String, String, String)>,
 }
 
 impl Sink {
-    pub fn push(&mut self, rule: &'static str, template: &str, pointer: &str, message: String) {
+    pub fn push(&mut self, rule: &'static str, template: &str, pointer: &str, mut message: String) {
+        if message.len() > MAX_MESSAGE {
+            message = elided(&message);
+        }
+        if !self.seen.insert((rule, template.to_string(), pointer.to_string(), message.clone())) {
+            return;
+        }
         let severity = rules::find(rule).map_or(Severity::Error, |r| r.severity);
-        let f = Finding {
+        self.findings.push(Finding {
             rule,
             severity,
             template: template.to_string(),
             pointer: pointer.to_string(),
             location: None,
             message,
-        };
-        if !self.findings.contains(&f) {
-            self.findings.push(f);
-        }
+        });
     }
 }
 
@@ -162,7 +185,7 @@ fn context<'a>(i: usize, inputs: &'a [Input], parents: &BTreeMap<&str, (usize, &
         Some(&(p, params)) if depth < 8 && p != i => Some((Box::new(context(p, inputs, parents, depth + 1)), params)),
         _ => None,
     };
-    Ctx { template, parent }
+    Ctx::new(template, parent)
 }
 
 /// Where the value at `pointer` starts in the source. Findings name function arguments in long
@@ -227,8 +250,9 @@ pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
     app::check(inputs, &contexts, &mut sink);
 
     let mut report = Report { templates: inputs.iter().map(|i| i.name.clone()).collect(), ..Report::default() };
+    let by_name: HashMap<&str, &Input> = inputs.iter().rev().map(|i| (i.name.as_str(), i)).collect();
     for mut f in sink.findings {
-        if let Some(input) = inputs.iter().find(|i| i.name == f.template) {
+        if let Some(input) = by_name.get(f.template.as_str()) {
             f.location = input.source_map.as_ref().and_then(|m| locate(m, &f.pointer));
             f.template = input.display.clone();
         }
@@ -242,8 +266,10 @@ pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
             None => report.findings.push(f),
         }
     }
-    let key = |f: &Finding| (f.template.clone(), f.pointer.clone(), f.rule, f.message.clone());
-    report.findings.sort_by_key(key);
-    report.suppressed.sort_by_key(|(f, _)| key(f));
+    fn key(f: &Finding) -> (&str, &str, &str, &str) {
+        (&f.template, &f.pointer, f.rule, &f.message)
+    }
+    report.findings.sort_by(|a, b| key(a).cmp(&key(b)));
+    report.suppressed.sort_by(|(a, _), (b, _)| key(a).cmp(&key(b)));
     report
 }

@@ -2,7 +2,7 @@
 //! type has, resources do not depend on each other in a cycle, nor conditions, and every parameter
 //! is used.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use sds_constructs::cfn::template::pointer_segment;
 use sds_constructs::cfn::{Intrinsic, Template, Value};
@@ -100,64 +100,117 @@ pub fn dependencies(t: &Template) -> BTreeMap<&str, BTreeSet<String>> {
     deps
 }
 
+/// At most this many cycles of one graph are reported...
+const MAX_CYCLES: usize = 100;
+/// ...and the search stops once the cycles it met have this many nodes in all, so that a graph
+/// with many long cycles costs neither quadratic time nor memory.
+const CYCLE_WORK: usize = 1_000_000;
+/// Cycles and member lists longer than this are shown by their ends.
+const SHOWN: usize = 20;
+
+/// The cycles [`find_cycles`] found, and whether it stopped before looking at every edge.
+pub struct Cycles<'a> {
+    pub found: Vec<Vec<&'a str>>,
+    pub truncated: bool,
+}
+
 /// Every cycle of a graph (node → nodes it points at), each once whatever node it is entered
 /// from: the path from its first node back to it (`[A, B, A]`; a self-reference is `[A, A]`).
-pub fn find_cycles(graph: &BTreeMap<&str, BTreeSet<String>>) -> Vec<Vec<String>> {
-    // 0 = unvisited, 1 = on the stack, 2 = done
-    fn dfs<'a>(
-        n: &'a str,
-        graph: &'a BTreeMap<&str, BTreeSet<String>>,
-        state: &mut BTreeMap<&'a str, u8>,
-        path: &mut Vec<&'a str>,
-        found: &mut Vec<Vec<String>>,
-    ) {
-        state.insert(n, 1);
-        path.push(n);
-        for d in graph.get(n).into_iter().flatten() {
+/// Depth-first with an explicit stack (a chain of 100,000 resources is no deeper for it), and
+/// bounded by [`MAX_CYCLES`] and [`CYCLE_WORK`].
+pub fn find_cycles<'a>(graph: &'a BTreeMap<&'a str, BTreeSet<String>>) -> Cycles<'a> {
+    let mut out = Cycles { found: Vec::new(), truncated: false };
+    // node → its index in `stack` while it is on the current path; nodes fully explored
+    let mut on_path: HashMap<&'a str, usize> = HashMap::new();
+    let mut done: HashSet<&'a str> = HashSet::new();
+    let mut reported: HashSet<Vec<&'a str>> = HashSet::new();
+    let mut work = 0;
+    for (root, deps) in graph {
+        if done.contains(root) {
+            continue;
+        }
+        // the current path: each node with the dependencies it has yet to follow
+        let mut stack: Vec<(&'a str, std::collections::btree_set::Iter<'a, String>)> = vec![(root, deps.iter())];
+        on_path.insert(root, 0);
+        while let Some((n, deps)) = stack.last_mut() {
+            let n = *n;
+            let Some(d) = deps.next() else {
+                on_path.remove(n);
+                done.insert(n);
+                stack.pop();
+                continue;
+            };
             let d = d.as_str();
-            match state.get(d).copied().unwrap_or(0) {
-                0 => {
-                    if let Some((k, _)) = graph.get_key_value(d) {
-                        dfs(k, graph, state, path, found);
+            if let Some(&start) = on_path.get(d) {
+                work += stack.len() - start;
+                if work > CYCLE_WORK {
+                    out.truncated = true;
+                    return out;
+                }
+                let mut cycle: Vec<&'a str> = stack[start..].iter().map(|(p, _)| *p).collect();
+                let mut key = cycle.clone();
+                key.sort_unstable();
+                if reported.insert(key) {
+                    if out.found.len() == MAX_CYCLES {
+                        out.truncated = true;
+                        return out;
                     }
+                    cycle.push(cycle[0]);
+                    out.found.push(cycle);
                 }
-                1 => {
-                    let start = path.iter().position(|p| *p == d).unwrap_or(0);
-                    let mut cycle: Vec<String> = path[start..].iter().map(|s| s.to_string()).collect();
-                    cycle.push(d.to_string());
-                    found.push(cycle);
+            } else if !done.contains(d) {
+                if let Some((k, deps)) = graph.get_key_value(d) {
+                    on_path.insert(k, stack.len());
+                    stack.push((k, deps.iter()));
                 }
-                _ => {}
             }
         }
-        path.pop();
-        state.insert(n, 2);
     }
-    let mut state: BTreeMap<&str, u8> = BTreeMap::new();
-    let mut found = Vec::new();
-    for n in graph.keys() {
-        if state.get(n).copied().unwrap_or(0) == 0 {
-            dfs(n, graph, &mut state, &mut Vec::new(), &mut found);
-        }
+    out
+}
+
+/// `items` joined by `separator`, or, when there are more than [`SHOWN`], the first and last few
+/// around how many are left out.
+pub fn shown(items: &[&str], separator: &str) -> String {
+    if items.len() <= SHOWN {
+        return items.join(separator);
     }
-    let mut reported = BTreeSet::new();
-    found.retain(|cycle| {
-        let mut key: Vec<String> = cycle[..cycle.len() - 1].to_vec();
-        key.sort();
-        reported.insert(key)
-    });
-    found
+    let half = SHOWN / 2;
+    let more = items.len() - 2 * half;
+    format!(
+        "{}{separator}… {more} more …{separator}{}",
+        items[..half].join(separator),
+        items[items.len() - half..].join(separator)
+    )
+}
+
+/// A finding saying the cycle search stopped early, when it did.
+fn more_cycles(cycles: &Cycles, rule: &'static str, name: &str, section: &str, sink: &mut Sink) {
+    if cycles.truncated {
+        sink.push(
+            rule,
+            name,
+            &format!("/{section}"),
+            format!(
+                "there are more cycles than the {} reported (the search stops at {MAX_CYCLES}, or at {CYCLE_WORK} nodes along them)",
+                cycles.found.len()
+            ),
+        );
+    }
 }
 
 fn cycles(name: &str, t: &Template, sink: &mut Sink) {
-    for cycle in find_cycles(&dependencies(t)) {
+    let graph = dependencies(t);
+    let cycles = find_cycles(&graph);
+    for cycle in &cycles.found {
         sink.push(
             "ref/cycle",
             name,
             &format!("/Resources/{}", cycle[0]),
-            format!("circular dependency: {}", cycle.join(" → ")),
+            format!("circular dependency: {}", shown(cycle, " → ")),
         );
     }
+    more_cycles(&cycles, "ref/cycle", name, "Resources", sink);
 }
 
 /// Conditions that name each other through `Condition` (inside `Fn::And`, `Fn::Or`, `Fn::Not`)
@@ -174,15 +227,17 @@ fn condition_cycles(name: &str, t: &Template, sink: &mut Sink) {
         });
         graph.insert(c.as_str(), uses);
     }
-    for cycle in find_cycles(&graph) {
+    let cycles = find_cycles(&graph);
+    for cycle in &cycles.found {
         let message = match &cycle[..cycle.len() - 1] {
             [one] => format!("condition {one} refers to itself"),
             members => {
-                format!("conditions {} refer to each other in a cycle: {}", members.join(", "), cycle.join(" → "))
+                format!("conditions {} refer to each other in a cycle: {}", shown(members, ", "), shown(cycle, " → "))
             }
         };
-        sink.push("ref/condition-cycle", name, &format!("/Conditions/{}", pointer_segment(&cycle[0])), message);
+        sink.push("ref/condition-cycle", name, &format!("/Conditions/{}", pointer_segment(cycle[0])), message);
     }
+    more_cycles(&cycles, "ref/condition-cycle", name, "Conditions", sink);
 }
 
 fn unused_parameters(name: &str, t: &Template, sink: &mut Sink) {

@@ -7,7 +7,7 @@
 //! (string, list). CloudFormation's scalar coercions are honoured (`"443"` for an integer,
 //! `"true"` for a boolean, a number for a string).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
@@ -166,6 +166,7 @@ impl Schemas {
     /// Every violation of `r`'s properties, with each `Fn::If` branch taken in turn.
     pub fn check(&mut self, r: &Resource, ctx: &Ctx, types: &BTreeMap<String, String>) -> Vec<Violation> {
         let mut out: Vec<Violation> = Vec::new();
+        let mut seen: HashSet<(String, String)> = HashSet::new();
         for branch in [true, false] {
             let mut b = Builder {
                 ctx,
@@ -179,6 +180,7 @@ impl Schemas {
             };
             let instance = b.object(&r.properties, "");
             let (stand_ins, evaluated, has_if) = (b.stand_ins, b.evaluated, b.has_if);
+            let stand_ins: HashSet<&str> = stand_ins.iter().map(String::as_str).collect();
             let Some(c) = self.get(&r.type_) else { return out };
             let Some(validator) = &c.validator else { return out };
             for e in validator.iter_errors(&instance) {
@@ -187,7 +189,7 @@ impl Schemas {
                     continue;
                 }
                 let message = e.to_string();
-                if out.iter().any(|v| v.pointer == pointer && v.message == message) {
+                if !seen.insert((pointer.clone(), message.clone())) {
                     continue;
                 }
                 out.push(Violation {
@@ -251,8 +253,10 @@ fn lazy_pattern<'a>(
 }
 
 /// Whether an error is about something CloudFormation would accept or that cannot be known yet.
-fn ignorable(e: &jsonschema::ValidationError, pointer: &str, stand_ins: &[String]) -> bool {
-    let at_stand_in = stand_ins.iter().any(|s| pointer == s || pointer.starts_with(&format!("{s}/")));
+fn ignorable(e: &jsonschema::ValidationError, pointer: &str, stand_ins: &HashSet<&str>) -> bool {
+    // at a stand-in or inside one: the pointer or one of its ancestors is a stand-in
+    let at_stand_in = stand_ins.contains(pointer)
+        || pointer.char_indices().any(|(i, c)| c == '/' && stand_ins.contains(&pointer[..i]));
     let instance = e.instance();
     match e.kind() {
         ValidationErrorKind::Type { kind } => {

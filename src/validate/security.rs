@@ -2,7 +2,7 @@
 //! internet; a VPC-only Studio domain; supported Lambda runtimes; no IAM administrator grants;
 //! no IAM actions that do not exist.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sds_constructs::cfn::{Template, Value};
 
@@ -12,10 +12,18 @@ const IAM_ACTIONS: &str = include_str!("data/iam-actions.txt");
 const LAMBDA_RUNTIMES: &str = include_str!("data/lambda-runtimes.json");
 const SOURCE: &str = include_str!("data/SOURCE.json");
 
+/// The actions of one service, in the list's order and as a set for exact look-ups.
+struct Service {
+    actions: Vec<&'static str>,
+    set: HashSet<&'static str>,
+}
+
 /// IAM actions by service prefix, read from the embedded list as services come up.
 #[derive(Default)]
 pub struct Catalog {
-    services: HashMap<String, Option<Vec<&'static str>>>,
+    services: HashMap<String, Option<Service>>,
+    /// The list's line of each service prefix, indexed on first use.
+    lines: Option<HashMap<&'static str, &'static str>>,
     verdicts: HashMap<String, Option<String>>,
     /// Lambda runtime lifecycle, parsed on first use.
     runtimes: Option<serde_json::Value>,
@@ -23,12 +31,18 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    fn service(&mut self, prefix: &str) -> Option<&Vec<&'static str>> {
+    fn service(&mut self, prefix: &str) -> Option<&Service> {
         self.services
             .entry(prefix.to_string())
             .or_insert_with(|| {
-                let line = IAM_ACTIONS.lines().find(|l| l.split(' ').next() == Some(prefix))?;
-                Some(line.split(' ').skip(1).collect())
+                let line = self
+                    .lines
+                    .get_or_insert_with(|| {
+                        IAM_ACTIONS.lines().filter_map(|l| Some((l.split(' ').next()?, l))).collect()
+                    })
+                    .get(prefix)?;
+                let actions: Vec<&'static str> = line.split(' ').skip(1).collect();
+                Some(Service { set: actions.iter().copied().collect(), actions })
             })
             .as_ref()
     }
@@ -50,13 +64,17 @@ impl Catalog {
         let Some((prefix, name)) = action.split_once(':') else {
             return Some(format!("{action} is not of the form service:Action"));
         };
-        let Some(actions) = self.service(&prefix.to_ascii_lowercase()) else {
+        let Some(service) = self.service(&prefix.to_ascii_lowercase()) else {
             return Some(format!("{action}: no AWS service has the prefix {prefix}"));
         };
         let name = name.to_ascii_lowercase();
-        if actions.iter().any(|a| glob(name.as_bytes(), a.as_bytes())) {
+        let wildcard = name.contains(['*', '?']);
+        if service.set.contains(name.as_str())
+            || wildcard && service.actions.iter().any(|a| glob(name.as_bytes(), a.as_bytes()))
+        {
             return None;
         }
+        let actions = &service.actions;
         let close: Vec<String> = actions
             .iter()
             .filter(|a| a.starts_with(name.as_str()) || name.starts_with(**a))

@@ -1,10 +1,12 @@
 //! `sds validate`: the broken-template corpus (one or more per check), generated limit cases,
 //! the platform and the reference templates, report formats, suppressions, and `sds synth`
-//! refusing to write templates with errors.
+//! refusing to write templates with errors. Large and expanding inputs are in `large`.
 
 use std::fs;
 
 use crate::support::{reference_dir, sds, stderr, stdout};
+
+mod large;
 
 fn findings(args: &[&str]) -> (i32, serde_json::Value) {
     let o = sds().arg("validate").args(args).args(["--format", "json"]).output().unwrap();
