@@ -501,14 +501,14 @@ pub(crate) fn is_core_number(t: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn yaml(s: &str) -> Value {
+    pub(crate) fn yaml(s: &str) -> Value {
         read_value(s, "t.yaml", Format::Yaml).unwrap().0
     }
 
-    fn yaml_err(s: &str) -> ReadError {
+    pub(crate) fn yaml_err(s: &str) -> ReadError {
         read_value(s, "t.yaml", Format::Yaml).unwrap_err()
     }
 

@@ -85,16 +85,8 @@ impl CharBytes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cfn::read::{read_value, Format, ReadError, ReadErrorKind};
-    use crate::cfn::Value;
-
-    fn yaml(s: &str) -> Value {
-        read_value(s, "t.yaml", Format::Yaml).unwrap().0
-    }
-
-    fn yaml_err(s: &str) -> ReadError {
-        read_value(s, "t.yaml", Format::Yaml).unwrap_err()
-    }
+    use crate::cfn::read::tests::{yaml, yaml_err};
+    use crate::cfn::read::{read_value, Format, ReadErrorKind};
 
     #[test]
     fn deep_block_nesting_is_a_located_error_not_a_stack_overflow() {
