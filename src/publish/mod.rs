@@ -254,6 +254,8 @@ impl Network<'_> {
         let Network { args, params, templates, validation, root, assets, prefix, deploying, stack } = self;
         let checking = validation.map(|v| tokio::task::spawn_blocking(move || v.run()));
         let aws = aws::connect(args.region.as_deref(), args.profile.as_deref()).await?;
+        let at = aws.endpoint.clone().unwrap_or_else(|| format!("region {}", aws.region));
+        progress.status(&format!("resolving the account ({at})"));
         let account = aws::account(&aws).await?;
         if let Some(check) = checking {
             check.await.map_err(|e| anyhow!("validation did not finish: {e}"))??;

@@ -328,6 +328,60 @@ fn outputs_are_printed_and_failures_to_read_them_or_delete_a_change_set_are_not_
 }
 
 #[test]
+fn ctrl_c_before_anything_is_sent_says_so() {
+    let (_listener, port) = stand_in::silent();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sds"));
+    c.current_dir(crate::support::root())
+        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/nonexistent/config")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("SDS_AWS_TIMEOUT_MS", "60000")
+        .env_remove("AWS_PROFILE")
+        .args(["publish", "--no-deploy"]);
+    let mut running = Running::spawn(c);
+    running.wait_for("resolving the account");
+    running.signal("-INT");
+    let (code, out, err, took) = running.finish(Duration::from_secs(10));
+    assert_eq!(code, 130, "{out}\n{err}");
+    assert!(out.contains("interrupted: nothing was uploaded or deployed"), "{out}");
+    assert!(took < Duration::from_secs(5), "Ctrl-C took {took:?}");
+}
+
+#[test]
+fn ctrl_c_while_the_change_set_is_created_says_how_to_delete_it() {
+    let moto = Moto::start();
+    let app = small_app(moto.dir.path(), "dev", "");
+    let (port, calls) = stand_in::cloudformation(Script::ChangeSetPending);
+    let mut c = with_stand_in(&moto, port, &app);
+    c.env("SDS_POLL_MS", "60000");
+    let mut running = Running::spawn(c);
+    running.wait_for("creating change set");
+    // The CreateChangeSet request may still be on its way: wait until the stand-in has it.
+    let started = std::time::Instant::now();
+    while !calls.lock().unwrap().iter().any(|c| c == "DescribeChangeSet") {
+        assert!(started.elapsed() < Duration::from_secs(10), "no DescribeChangeSet: {:?}", calls.lock().unwrap());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    running.signal("-INT");
+    let (code, out, err, took) = running.finish(Duration::from_secs(10));
+    assert_eq!(code, 130, "{out}\n{err}");
+    assert!(
+        out.contains("is not executed") && out.contains("aws cloudformation delete-change-set --stack-name standin"),
+        "{out}"
+    );
+    assert!(!calls.lock().unwrap().iter().any(|c| c == "ExecuteChangeSet"), "{:?}", calls.lock().unwrap());
+    assert!(took < Duration::from_secs(5), "Ctrl-C took {took:?}");
+    let left = block_on(async {
+        moto.s3().head_object().bucket(BUCKET).key("sds/.sds-lock/standin.json").send().await.is_ok()
+    });
+    assert!(!left, "the lock was not released on Ctrl-C");
+}
+
+#[test]
 fn ctrl_c_during_the_upload_stops_and_releases_the_lock() {
     let moto = Moto::start();
     let mut c = moto.process();

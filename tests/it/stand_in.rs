@@ -79,6 +79,8 @@ pub enum Script {
     OutputsFail,
     /// The change set has no changes and DeleteChangeSet fails.
     EmptyDeleteFails,
+    /// The change set stays CREATE_PENDING.
+    ChangeSetPending,
 }
 
 const NS: &str = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
@@ -148,6 +150,9 @@ pub fn cloudformation(script: Script) -> (u16, Arc<Mutex<Vec<String>>>) {
                 "DescribeChangeSet",
                 "<Status>FAILED</Status><StatusReason>The submitted information didn't contain changes. Submit different information to create a change set.</StatusReason>",
             ),
+            "DescribeChangeSet" if script == Script::ChangeSetPending => {
+                ok("DescribeChangeSet", "<Status>CREATE_PENDING</Status><ExecutionStatus>UNAVAILABLE</ExecutionStatus>")
+            }
             "DescribeChangeSet" => ok(
                 "DescribeChangeSet",
                 "<Status>CREATE_COMPLETE</Status><ExecutionStatus>AVAILABLE</ExecutionStatus><Changes><member><Type>Resource</Type><ResourceChange><Action>Modify</Action><LogicalResourceId>Topic</LogicalResourceId><ResourceType>AWS::SNS::Topic</ResourceType><Replacement>False</Replacement></ResourceChange></member></Changes>",
