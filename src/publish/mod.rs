@@ -183,7 +183,9 @@ pub fn run(args: &PublishArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> 
     let net = Network { args, params, templates, validation, root, assets, prefix, deploying, stack };
     let result = runtime.block_on(async {
         let progress = progress::for_stderr();
-        let interrupt = tokio::signal::ctrl_c();
+        // Installed before the run prints or sends anything, so no Ctrl-C falls through to the
+        // default handler (`ctrl_c()` would only install it when first polled).
+        let interrupt = interrupt_signal()?;
         let outcome = tokio::select! {
             r = net.run(&tracker, progress.clone(), out) => Some(r),
             _ = interrupt => None,
@@ -203,6 +205,23 @@ pub fn run(args: &PublishArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> 
     // A confirmation prompt may still wait for a line of input: do not wait for it.
     runtime.shutdown_background();
     result
+}
+
+/// A future that completes on Ctrl-C, with the handler already installed.
+#[cfg(unix)]
+fn interrupt_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut sigint = signal(SignalKind::interrupt()).map_err(|e| anyhow!("cannot handle Ctrl-C: {e}"))?;
+    Ok(async move {
+        sigint.recv().await;
+    })
+}
+
+#[cfg(not(unix))]
+fn interrupt_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 /// Says what goes on after Ctrl-C and how to follow it; exit 130.

@@ -250,12 +250,12 @@ fn one_publish_per_stack_and_ctrl_c_between_two_polls() {
     let app = small_app(moto.dir.path(), "dev", "");
     let (port, _) = stand_in::cloudformation(Script::InProgress);
     let mut first = with_stand_in(&moto, port, &app);
-    // A poll a minute apart: Ctrl-C lands between two polls. The lock expires after 0.9 s unless
+    // A poll a minute apart: Ctrl-C lands between two polls. The lock expires after 3 s unless
     // the live run renews it.
-    first.env("SDS_POLL_MS", "60000").env("SDS_LOCK_TTL_MS", "900");
+    first.env("SDS_POLL_MS", "60000").env("SDS_LOCK_TTL_MS", "3000");
     let mut first = Running::spawn(first);
     first.wait_for("standin UPDATE_IN_PROGRESS");
-    std::thread::sleep(Duration::from_millis(2500));
+    std::thread::sleep(Duration::from_millis(7000));
 
     let mut second = with_stand_in(&moto, port, &app);
     let o = second.output().unwrap();
