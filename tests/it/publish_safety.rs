@@ -244,6 +244,14 @@ fn with_stand_in(moto: &Moto, cfn_port: u16, app: &std::path::Path) -> Command {
     c
 }
 
+/// One `sds publish --yes` of `app` against a stand-in playing `script`, to its end:
+/// (exit code, stdout, stderr, the CloudFormation actions the stand-in received).
+fn publish_to_stand_in(moto: &Moto, app: &std::path::Path, script: Script) -> (i32, String, String, stand_in::Calls) {
+    let (port, calls) = stand_in::cloudformation(script);
+    let (code, out, err, _) = Running::spawn(with_stand_in(moto, port, app)).finish(Duration::from_secs(30));
+    (code, out, err, calls)
+}
+
 #[test]
 fn one_publish_per_stack_and_ctrl_c_between_two_polls() {
     let moto = Moto::start();
@@ -296,8 +304,7 @@ fn the_wait_limit_gives_up_and_says_how_to_follow() {
 fn a_rollback_reported_by_stack_events_exits_1_with_the_reason() {
     let moto = Moto::start();
     let app = small_app(moto.dir.path(), "dev", "");
-    let (port, _) = stand_in::cloudformation(Script::Rollback);
-    let (code, out, err, _) = Running::spawn(with_stand_in(&moto, port, &app)).finish(Duration::from_secs(30));
+    let (code, out, err, _) = publish_to_stand_in(&moto, &app, Script::Rollback);
     assert_eq!(code, 1, "{out}\n{err}");
     assert!(out.contains("deployment of stack standin failed: UPDATE_ROLLBACK_COMPLETE"), "{out}");
     assert!(out.contains("Topic AWS::SNS::Topic UPDATE_FAILED: Topic name is already taken by the stand-in"), "{out}");
@@ -307,20 +314,17 @@ fn a_rollback_reported_by_stack_events_exits_1_with_the_reason() {
 fn outputs_are_printed_and_failures_to_read_them_or_delete_a_change_set_are_not_swallowed() {
     let moto = Moto::start();
     let app = small_app(moto.dir.path(), "dev", "");
-    let (port, _) = stand_in::cloudformation(Script::OutputsFail);
-    let (code, out, err, _) = Running::spawn(with_stand_in(&moto, port, &app)).finish(Duration::from_secs(30));
+    let (code, out, err, _) = publish_to_stand_in(&moto, &app, Script::OutputsFail);
     assert_eq!(code, 0, "deployed: {out}\n{err}");
     assert!(out.contains("stack standin UPDATE_COMPLETE"), "{out}");
     assert!(err.contains("warning: stack standin is deployed but its outputs cannot be read: Throttling"), "{err}");
     assert!(!out.contains("outputs:"), "{out}");
 
-    let (port, _) = stand_in::cloudformation(Script::Complete);
-    let (code, out, err, _) = Running::spawn(with_stand_in(&moto, port, &app)).finish(Duration::from_secs(30));
+    let (code, out, err, _) = publish_to_stand_in(&moto, &app, Script::Complete);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("stack standin UPDATE_COMPLETE\noutputs:\n  Answer: 42\n"), "{out}");
 
-    let (port, calls) = stand_in::cloudformation(Script::EmptyDeleteFails);
-    let (code, out, err, _) = Running::spawn(with_stand_in(&moto, port, &app)).finish(Duration::from_secs(30));
+    let (code, out, err, calls) = publish_to_stand_in(&moto, &app, Script::EmptyDeleteFails);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("stack standin is up to date"), "{out}");
     assert!(err.contains("warning: cannot delete the empty change set"), "{err}");

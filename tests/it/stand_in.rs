@@ -125,8 +125,11 @@ fn event(id: &str, logical: &str, kind: &str, status: &str, reason: &str) -> Str
     )
 }
 
+/// The actions a stand-in received, in order.
+pub type Calls = Arc<Mutex<Vec<String>>>;
+
 /// The CloudFormation stand-in; returns its port and the actions it received, in order.
-pub fn cloudformation(script: Script) -> (u16, Arc<Mutex<Vec<String>>>) {
+pub fn cloudformation(script: Script) -> (u16, Calls) {
     let calls = Arc::new(Mutex::new(Vec::new()));
     let seen = calls.clone();
     let port = serve(move |_, body| {
