@@ -1,20 +1,9 @@
-//! The `sds` binary: parses arguments, runs the command, maps the outcome to an exit code
-//! (0 success, 1 differences or findings, 2 error).
+//! The `sds` binary: every command, on the platform the configuration describes.
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use sds_constructs::platform::Platform;
 
 fn main() -> ExitCode {
-    let cli = sds::cli::Cli::parse();
-    match sds::run(cli) {
-        Ok(code) => code,
-        Err(e) => {
-            // One line per problem, each marked, so lists of located errors read well.
-            for line in format!("{e:#}").lines() {
-                eprintln!("error: {line}");
-            }
-            ExitCode::from(2)
-        }
-    }
+    sds::main_with(&Platform::from_config)
 }

@@ -7,8 +7,10 @@ use crate::common::{
     described, exported, inline_policy, pass_role_to_sagemaker, policy_document, sagemaker_access_policy,
     trust_account_and_service, trust_service, with_stack_suffix, Statement,
 };
+use crate::construct::{Construct, Synth};
+use crate::export::Export;
+use crate::map;
 use crate::stack::{ParamRef, Stack};
-use crate::{map, names};
 
 pub const FILE: &str = "ds_admin_principals.yaml";
 
@@ -207,8 +209,26 @@ const LAUNCH_ROLE_ACTIONS: &[&str] = &[
     "sagemaker:UpdateImage",
 ];
 
-/// Builds `ds_admin_principals.yaml`.
-pub fn admin_principals() -> Stack {
+/// The data science administrator role and the Service Catalog launch role.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AdminPrincipals {}
+
+impl AdminPrincipals {
+    /// The administrator role's ARN.
+    pub const ADMIN_ROLE_ARN: Export = Export::new("ds-administrator-role-{}-arn");
+    /// Nested-stack outputs the root reads.
+    pub const ADMIN_NAME_OUTPUT: &'static str = "DSAdministratorName";
+    pub const ADMIN_ARN_OUTPUT: &'static str = "DSAdministratorArn";
+    pub const LAUNCH_ROLE_ARN_OUTPUT: &'static str = "SCLaunchRoleArn";
+}
+
+impl Construct for AdminPrincipals {
+    fn synth(&self, _: &mut Synth) -> Stack {
+        admin_principals()
+    }
+}
+
+fn admin_principals() -> Stack {
     let mut s = Stack::new(FILE, "Creates data science administrator role and service catalog launch role");
     let set = stack_set_parameter(&mut s);
 
@@ -241,9 +261,16 @@ pub fn admin_principals() -> Stack {
         },
     );
 
-    s.output("DSAdministratorName", described(admin.r(), "The name of the DataScienceAdministrator role"));
-    let arn = exported(admin.arn(), "The ARN of the DataScienceAdministrator role", names::admin_role_arn(&set));
-    s.output("DSAdministratorArn", arn);
-    s.output("SCLaunchRoleArn", described(launch.arn(), "The ARN of the Service Catalog launch role"));
+    s.output(AdminPrincipals::ADMIN_NAME_OUTPUT, described(admin.r(), "The name of the DataScienceAdministrator role"));
+    let arn = exported(
+        admin.arn(),
+        "The ARN of the DataScienceAdministrator role",
+        AdminPrincipals::ADMIN_ROLE_ARN.name(&set),
+    );
+    s.output(AdminPrincipals::ADMIN_ARN_OUTPUT, arn);
+    s.output(
+        AdminPrincipals::LAUNCH_ROLE_ARN_OUTPUT,
+        described(launch.arn(), "The ARN of the Service Catalog launch role"),
+    );
     s
 }

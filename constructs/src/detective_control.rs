@@ -8,6 +8,7 @@ use crate::assets;
 use crate::cfn::value::sub;
 use crate::cfn::Value;
 use crate::common::{policy_document, trust_service, with_stack_suffix, Statement};
+use crate::construct::{Construct, Synth};
 use crate::stack::Stack;
 use crate::{list, map};
 
@@ -18,15 +19,31 @@ pub const FILE: &str = "ds_admin_detective.yaml";
 /// See: https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
 pub const DEFAULT_RUNTIME: &str = "python3.14";
 
+/// The detective control: a Lambda function, called by an EventBridge rule on SageMaker
+/// `CreateTrainingJob` and `CreateModel`, that stops or deletes what was created outside the VPC.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DetectiveControlProps {
-    /// Default [`DEFAULT_RUNTIME`].
+pub struct DetectiveControl {
+    /// The Lambda runtime. Default [`DEFAULT_RUNTIME`].
     pub runtime: String,
 }
 
-impl Default for DetectiveControlProps {
+/// The configuration's `detective_control` section sets these properties.
+pub type DetectiveControlProps = DetectiveControl;
+
+impl Default for DetectiveControl {
     fn default() -> Self {
-        DetectiveControlProps { runtime: DEFAULT_RUNTIME.to_string() }
+        DetectiveControl { runtime: DEFAULT_RUNTIME.to_string() }
+    }
+}
+
+impl DetectiveControl {
+    /// The function's name (fixed, as in the reference): what alarms and dashboards watch.
+    pub const FUNCTION_NAME: &'static str = "SageMakerVPCEnforcer";
+}
+
+impl Construct for DetectiveControl {
+    fn synth(&self, _: &mut Synth) -> Stack {
+        detective_control(self)
     }
 }
 
@@ -47,8 +64,7 @@ const FUNCTION_ACTIONS: &[&str] = &[
     "sagemaker:ListEndpoints",
 ];
 
-/// Builds `ds_admin_detective.yaml`.
-pub fn detective_control(props: &DetectiveControlProps) -> Stack {
+fn detective_control(props: &DetectiveControl) -> Stack {
     let mut s = Stack::new(
         FILE,
         "Deploy a Lambda function and CloudWatch trigger to inspect SageMaker resources and ensure they are attached to a VPC.",
@@ -71,7 +87,7 @@ pub fn detective_control(props: &DetectiveControlProps) -> Stack {
         "SageMakerVPCDetectiveControl",
         "AWS::Lambda::Function",
         map! {
-            "FunctionName" => "SageMakerVPCEnforcer",
+            "FunctionName" => DetectiveControl::FUNCTION_NAME,
             "Description" => "Detective control to enforce VPC attachment of SageMaker resources",
             "Runtime" => props.runtime.as_str(),
             "Code" => assets::DETECTIVE_CONTROL.zip_name,

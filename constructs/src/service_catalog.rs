@@ -4,35 +4,134 @@
 
 use crate::assets::STAGING_BUCKET_PATH;
 use crate::cfn::Value;
+use crate::construct::{Construct, Synth};
 use crate::stack::{ResRef, Stack};
+use crate::studio_domain::StudioDomain;
+use crate::team_environment::TeamEnvironment;
+use crate::user_profile::UserProfile;
 use crate::{list, map};
 
 /// One product of the portfolio.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct Product {
     /// Logical-id stem: the product is `<key>Product`, its constraint `<key>ProductLaunchRoleConstraint`.
-    pub key: &'static str,
+    pub key: String,
     /// Logical id of the product's portfolio association.
-    pub association_id: &'static str,
-    pub name: &'static str,
-    pub description: &'static str,
+    pub association_id: String,
+    pub name: String,
+    pub description: String,
     /// Name of the provisioning artifact (the product version).
     pub artifact_name: String,
-    /// The product's template; packaging uploads it under the staging prefix.
-    pub template_file: String,
+    /// The product's template, synthesized into the app with the portfolio; packaging uploads it
+    /// under the staging prefix.
+    pub template: Box<dyn Construct>,
+}
+
+impl Product {
+    /// A product of `template`, its association named `SCPortfolio<key>ProductAssociation`.
+    pub fn new(key: &str, name: &str, description: &str, version: &str, template: impl Construct + 'static) -> Product {
+        Product {
+            key: key.into(),
+            association_id: format!("SCPortfolio{key}ProductAssociation"),
+            name: name.into(),
+            description: description.into(),
+            artifact_name: version.into(),
+            template: Box::new(template),
+        }
+    }
+}
+
+/// The Service Catalog portfolio (in the root, quickstart deployments only) through which data
+/// science administrators launch the Studio domain, team environments and user profiles. Add a
+/// [`Product`] to offer a template of your own.
+///
+/// ```
+/// use sds_constructs::service_catalog::ServiceCatalogPortfolio;
+/// use sds_constructs::user_profile::{UserProfile, Variant};
+///
+/// let portfolio = ServiceCatalogPortfolio::default();
+/// let names: Vec<&str> = portfolio.products.iter().map(|p| p.name.as_str()).collect();
+/// assert_eq!(names, ["SageMaker Studio Product", "Data Science Team Environment", "Data Science Studio User Profile"]);
+///
+/// // Offer the user profile with the preventive control instead.
+/// let portfolio = ServiceCatalogPortfolio::reference(UserProfile { variant: Variant::V2, ..UserProfile::default() });
+/// assert_eq!(portfolio.products[2].artifact_name, "DS SageMaker Studio User Profile v2");
+/// ```
+#[derive(Debug)]
+pub struct ServiceCatalogPortfolio {
+    /// Default: the reference's three (Studio domain, team environment, user profile v1).
+    pub products: Vec<Product>,
+}
+
+impl Default for ServiceCatalogPortfolio {
+    fn default() -> Self {
+        ServiceCatalogPortfolio::reference(UserProfile::default())
+    }
+}
+
+impl ServiceCatalogPortfolio {
+    /// The reference's products, offering `user_profile` (and the default Studio domain).
+    pub fn reference(user_profile: UserProfile) -> ServiceCatalogPortfolio {
+        ServiceCatalogPortfolio::with_studio(StudioDomain::default(), user_profile)
+    }
+
+    /// The reference's products around `studio` and `user_profile`.
+    pub fn with_studio(studio: StudioDomain, user_profile: UserProfile) -> ServiceCatalogPortfolio {
+        let version = format!("DS SageMaker Studio User Profile {}", user_profile.variant.label());
+        let mut products = vec![
+            Product::new(
+                "DSSageMakerStudio",
+                "SageMaker Studio Product",
+                "Onboards SageMaker Studio Domain to the AWS Account.",
+                "DS SageMaker Studio v1",
+                studio,
+            ),
+            Product::new(
+                "DSEnvironment",
+                "Data Science Team Environment",
+                "S3 buckets for hosting data and model, KMS Key and AWS Code Commit git repository to support data science teams.",
+                "DS Environment v1",
+                TeamEnvironment::default(),
+            ),
+            Product::new(
+                "DSUserProfile",
+                "Data Science Studio User Profile",
+                "Creates a SageMaker Studio User Profile.",
+                &version,
+                user_profile,
+            ),
+        ];
+        // The reference drops the `DS` of this one's key.
+        products[0].association_id = "SCPortfolioSageMakerStudioProductAssociation".into();
+        ServiceCatalogPortfolio { products }
+    }
+
+    /// Synthesizes the products' templates into `app` and adds the portfolio to `s`.
+    pub fn add_to(
+        &self,
+        app: &mut Synth,
+        s: &mut Stack,
+        condition: &str,
+        administrator_arn: Value,
+        launch_role_arn: Value,
+    ) {
+        let files: Vec<String> = self.products.iter().map(|p| app.add(&*p.template).file_name).collect();
+        service_catalog_portfolio(s, condition, administrator_arn, launch_role_arn, &self.products, &files);
+    }
 }
 
 /// Portfolio texts.
 const OWNER: &str = "Data Science Administration Office";
 
-/// Adds the portfolio, its products, associations, the administrator's principal association
-/// and a launch-role constraint per product, all under `condition`.
-pub fn service_catalog_portfolio(
+/// Adds the portfolio, its products (templates in `files`), associations, the administrator's
+/// principal association and a launch-role constraint per product, all under `condition`.
+fn service_catalog_portfolio(
     s: &mut Stack,
     condition: &str,
     administrator_arn: Value,
     launch_role_arn: Value,
     products: &[Product],
+    files: &[String],
 ) {
     let portfolio = s.add(
         "DataScienceAdministratorPortfolio",
@@ -45,19 +144,19 @@ pub fn service_catalog_portfolio(
     );
     s.set_condition(&portfolio, condition);
     let mut added: Vec<(ResRef, ResRef, &Product)> = Vec::new();
-    for p in products {
+    for (p, file) in products.iter().zip(files) {
         let artifact = map! {
             "Name" => p.artifact_name.as_str(),
             "Info" => Value::Map(map! {
-                "LoadTemplateFromURL" => format!("https://s3.amazonaws.com/{STAGING_BUCKET_PATH}/{}", p.template_file),
+                "LoadTemplateFromURL" => format!("https://s3.amazonaws.com/{STAGING_BUCKET_PATH}/{file}"),
             }),
         };
         let product = s.add(
             &format!("{}Product", p.key),
             "AWS::ServiceCatalog::CloudFormationProduct",
             map! {
-                "Name" => p.name,
-                "Description" => p.description,
+                "Name" => p.name.as_str(),
+                "Description" => p.description.as_str(),
                 "Owner" => OWNER,
                 "ProvisioningArtifactParameters" => list![Value::Map(artifact)],
             },
@@ -68,7 +167,7 @@ pub fn service_catalog_portfolio(
     let mut associations = Vec::new();
     for (product, portfolio, p) in &added {
         let a = s.add(
-            p.association_id,
+            &p.association_id,
             "AWS::ServiceCatalog::PortfolioProductAssociation",
             map! { "PortfolioId" => portfolio.r(), "ProductId" => product.r() },
         );

@@ -6,14 +6,16 @@ use crate::admin_principals::stack_set_parameter;
 use crate::cfn::value::ref_;
 use crate::cfn::{Parameter, Value};
 use crate::common::{exported, ssm_string};
+use crate::construct::{Construct, Synth};
+use crate::export::Export;
 use crate::stack::Stack;
-use crate::{list, map, names};
+use crate::{list, map};
 
 pub const FILE: &str = "ds_shared_code_artifact.yaml";
 
-/// Names of the CodeArtifact domain and repositories (parameter defaults).
+/// The shared CodeArtifact domain and repositories; the fields are the names (parameter defaults).
 #[derive(Debug, Clone, PartialEq)]
-pub struct CodeArtifactProps {
+pub struct SharedCodeArtifact {
     /// Default `ds-domain`.
     pub domain_name: String,
     /// Default `ds-shared-repo`.
@@ -22,9 +24,12 @@ pub struct CodeArtifactProps {
     pub upstream_repository_name: String,
 }
 
-impl Default for CodeArtifactProps {
+/// The configuration's `code_artifact` section sets these properties.
+pub type CodeArtifactProps = SharedCodeArtifact;
+
+impl Default for SharedCodeArtifact {
     fn default() -> Self {
-        CodeArtifactProps {
+        SharedCodeArtifact {
             domain_name: "ds-domain".into(),
             repository_name: "ds-shared-repo".into(),
             upstream_repository_name: "ds-public-upstream-repo".into(),
@@ -36,8 +41,20 @@ fn named_parameter(default: &str, description: &str) -> Parameter {
     Parameter::new("String").with("Default", default).with("Description", description)
 }
 
-/// Builds `ds_shared_code_artifact.yaml`.
-pub fn shared_code_artifact(props: &CodeArtifactProps) -> Stack {
+impl SharedCodeArtifact {
+    /// The domain's name.
+    pub const DOMAIN: Export = Export::new("ds-shared-code-artifact-domain-{}");
+    /// The shared repository's name.
+    pub const REPOSITORY: Export = Export::new("ds-shared-code-artifact-repository-{}");
+}
+
+impl Construct for SharedCodeArtifact {
+    fn synth(&self, _: &mut Synth) -> Stack {
+        shared_code_artifact(self)
+    }
+}
+
+fn shared_code_artifact(props: &SharedCodeArtifact) -> Stack {
     let mut s = Stack::new(
         FILE,
         "Create a shared CodeArtifact repository to host python modules from public PyPI repository (https://pypi.org/) for\na data science project team.",
@@ -107,11 +124,11 @@ pub fn shared_code_artifact(props: &CodeArtifactProps) -> Stack {
 
     s.output(
         "SharedCodeArtifactDomain",
-        exported(domain_name.r(), "The domain of the Shared CodeArtifact", names::code_artifact_domain(&set)),
+        exported(domain_name.r(), "The domain of the Shared CodeArtifact", SharedCodeArtifact::DOMAIN.name(&set)),
     );
     s.output(
         "SharedCodeArtifactRepository",
-        exported(repo_name.r(), "The shared CodeArtifact repository", names::code_artifact_repository(&set)),
+        exported(repo_name.r(), "The shared CodeArtifact repository", SharedCodeArtifact::REPOSITORY.name(&set)),
     );
     s
 }

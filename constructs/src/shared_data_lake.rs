@@ -1,20 +1,40 @@
 //! `SharedDataLake` → `ds_shared_data_lake.yaml`: the data lake's KMS key (with alias and an SSM
 //! parameter for its ARN) and the encrypted, private data lake bucket.
 
+use crate::admin_principals::AdminPrincipals;
 use crate::cfn::value::sub;
 use crate::cfn::Value;
 use crate::common::{
     exported, kms_key_policy, private_kms_bucket, shared_stack_set_parameter, ssm_string, tag, with_stack_suffix,
     COMMON_ROOT_NAME,
 };
+use crate::construct::{Construct, Synth};
+use crate::export::Export;
+use crate::shared_network::SharedNetwork;
 use crate::stack::Stack;
-use crate::{list, map, names};
+use crate::{list, map};
 
 pub const FILE: &str = "ds_shared_data_lake.yaml";
 
-/// Builds `ds_shared_data_lake.yaml`. Imports the administrator role and the S3 endpoint, so it
-/// is deployed after the principals and the network.
-pub fn shared_data_lake() -> Stack {
+/// The shared data lake: a KMS key and a private bucket encrypted with it. It imports the
+/// administrator role and the S3 endpoint, so it is deployed after the principals and the network.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SharedDataLake {}
+
+impl SharedDataLake {
+    /// The ARN of the data lake's key.
+    pub const KEY_ARN: Export = Export::new("ds-data-lake-kms-cmk-{}-arn");
+    /// The data lake bucket's name.
+    pub const BUCKET: Export = Export::new("ds-s3-data-lake-{}");
+}
+
+impl Construct for SharedDataLake {
+    fn synth(&self, _: &mut Synth) -> Stack {
+        shared_data_lake()
+    }
+}
+
+fn shared_data_lake() -> Stack {
     let mut s = Stack::new(FILE, "Shared S3 data storage to server as data lake for data science teams.");
     let set = shared_stack_set_parameter(&mut s, COMMON_ROOT_NAME, None);
     let tags = list![tag("SharedServiceStackSetName", set.r())];
@@ -27,8 +47,8 @@ pub fn shared_data_lake() -> Stack {
             "EnableKeyRotation" => true,
             "KeyPolicy" => kms_key_policy(
                 "key-policy-1",
-                names::import(names::admin_role_arn(&set)),
-                names::import(names::s3_endpoint_id(&set)),
+                AdminPrincipals::ADMIN_ROLE_ARN.import(&set),
+                SharedNetwork::S3_ENDPOINT_ID.import(&set),
             ),
             "Tags" => tags.clone(),
         },
@@ -61,11 +81,11 @@ pub fn shared_data_lake() -> Stack {
 
     s.output(
         "DataLakeKMSCMK",
-        exported(key.arn(), "KMS Key ARN for the shared data lake S3 bucket", names::data_lake_key_arn(&set)),
+        exported(key.arn(), "KMS Key ARN for the shared data lake S3 bucket", SharedDataLake::KEY_ARN.name(&set)),
     );
     s.output(
         "DataLakeBucket",
-        exported(bucket.r(), "Shared service data lake S3 bucket name", names::data_lake_bucket(&set)),
+        exported(bucket.r(), "Shared service data lake S3 bucket name", SharedDataLake::BUCKET.name(&set)),
     );
     s
 }

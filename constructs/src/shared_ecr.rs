@@ -3,8 +3,11 @@
 
 use crate::cfn::Parameter;
 use crate::common::{exported, shared_stack_set_parameter, tag, COMMON_ROOT_NAME};
+use crate::construct::{Construct, Synth};
+use crate::export::Export;
+use crate::list;
+use crate::map;
 use crate::stack::Stack;
-use crate::{list, map, names};
 
 pub const FILE: &str = "ds_shared_ecr.yaml";
 
@@ -12,8 +15,32 @@ pub const FILE: &str = "ds_shared_ecr.yaml";
 /// See: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html
 pub const REPOSITORY_NAME_PATTERN: &str = "(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*";
 
-/// Builds `ds_shared_ecr.yaml`. The repository name comes from the root stack.
-pub fn shared_ecr() -> Stack {
+/// The shared ECR repository. Its template takes the name from the root, which declares it as a
+/// parameter defaulting to `repository_name`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedEcr {
+    /// Default `ds-shared-container-images`.
+    pub repository_name: String,
+}
+
+impl Default for SharedEcr {
+    fn default() -> Self {
+        SharedEcr { repository_name: "ds-shared-container-images".into() }
+    }
+}
+
+impl SharedEcr {
+    /// The repository's name.
+    pub const REPOSITORY: Export = Export::new("ds-shared-ecr-repository-{}");
+}
+
+impl Construct for SharedEcr {
+    fn synth(&self, _: &mut Synth) -> Stack {
+        shared_ecr()
+    }
+}
+
+fn shared_ecr() -> Stack {
     let mut s = Stack::new(FILE, "Create a shared service ECR repository.");
     let set = shared_stack_set_parameter(&mut s, COMMON_ROOT_NAME, None);
     let name = s.parameter(
@@ -36,7 +63,7 @@ pub fn shared_ecr() -> Stack {
     );
     s.output(
         "DSECRRepositoryName",
-        exported(name.r(), "The name of the Data Science Shared ECR Repository", names::ecr_repository(&set)),
+        exported(name.r(), "The name of the Data Science Shared ECR Repository", SharedEcr::REPOSITORY.name(&set)),
     );
     s
 }

@@ -7,12 +7,15 @@
 use crate::cfn::value::{ref_, sub, Intrinsic};
 use crate::cfn::{Map, Parameter, Value};
 use crate::common::{exported, policy_document, shared_stack_set_parameter, ssm_string, tag, Statement};
+use crate::construct::{Construct, Synth};
+use crate::export::Export;
 use crate::stack::{ParamRef, ResRef, Stack};
-use crate::{list, map, names};
+use crate::{list, map};
 
 pub const FILE: &str = "ds_shared_sagemaker_network.yaml";
 
-/// The VPC and subnet ranges (parameter defaults).
+/// The VPC and subnet ranges: the configuration's `network` section (parameter defaults of the
+/// root and of the network template).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NetworkProps {
     /// Default `10.2.0.0/16`.
@@ -116,7 +119,8 @@ const CODE_ARTIFACT_READ: &[&str] =
     &["codeartifact:Describe*", "codeartifact:Get*", "codeartifact:List*", "codeartifact:ReadFromRepository"];
 
 /// How an interface endpoint's policy reads.
-enum EndpointPolicy {
+#[derive(Debug, Clone, PartialEq)]
+pub enum EndpointPolicy {
     /// No policy: the service's default (full access).
     None,
     /// An explicit allow-everything policy.
@@ -124,17 +128,179 @@ enum EndpointPolicy {
     Custom(Value),
 }
 
-/// An interface endpoint.
-struct Interface {
-    id: &'static str,
-    /// The service's name after `com.amazonaws.<region>.`, or a full `Fn::Sub` pattern.
-    service: &'static str,
-    policy: EndpointPolicy,
-    private_dns: bool,
+/// An interface endpoint, in every private subnet, behind the endpoint security group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InterfaceEndpoint {
+    /// Logical id.
+    pub id: String,
+    /// The service's name after `com.amazonaws.<region>.` (`sns`), or a full `Fn::Sub` pattern.
+    pub service: String,
+    pub policy: EndpointPolicy,
+    pub private_dns: bool,
 }
 
-/// Builds `ds_shared_sagemaker_network.yaml`.
-pub fn shared_network(props: &NetworkProps) -> Stack {
+impl InterfaceEndpoint {
+    /// An endpoint for `service` with private DNS and the service's default policy.
+    pub fn new(id: &str, service: &str) -> InterfaceEndpoint {
+        InterfaceEndpoint { id: id.into(), service: service.into(), policy: EndpointPolicy::None, private_dns: true }
+    }
+}
+
+/// The shared VPC: three private subnets, one route table with local routes only, no internet or
+/// NAT gateway, an S3 gateway endpoint and the interface endpoints listed here.
+///
+/// ```
+/// use sds_constructs::construct::Synth;
+/// use sds_constructs::shared_network::{InterfaceEndpoint, SharedNetwork};
+///
+/// let mut network = SharedNetwork::default();
+/// network.interface_endpoints.push(InterfaceEndpoint::new("VPCEndpointSNS", "sns"));
+/// let mut app = Synth::new("DSSharedServices");
+/// app.add(&network);
+/// let app = app.finish().unwrap();
+/// let t = app.get("ds_shared_sagemaker_network.yaml").unwrap();
+/// assert_eq!(t.resources["VPCEndpointSNS"].type_, "AWS::EC2::VPCEndpoint");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedNetwork {
+    /// Default `10.2.0.0/16`.
+    pub vpc_cidr: String,
+    /// Subnets A, B and C, one per availability zone. Default `10.2.1.0/24`, `10.2.2.0/24`, `10.2.3.0/24`.
+    pub subnet_cidrs: [String; 3],
+    /// Default: the reference's 14 (SSM, CloudWatch, logs, SageMaker API, runtime and notebook,
+    /// STS, CodeCommit git and API, CodeArtifact API and repositories, ECR, ECR API, KMS).
+    pub interface_endpoints: Vec<InterfaceEndpoint>,
+}
+
+impl Default for SharedNetwork {
+    fn default() -> Self {
+        let ranges = NetworkProps::default();
+        SharedNetwork {
+            vpc_cidr: ranges.vpc_cidr,
+            subnet_cidrs: ranges.subnet_cidrs,
+            interface_endpoints: reference_interface_endpoints(),
+        }
+    }
+}
+
+impl SharedNetwork {
+    pub const VPC: Export = Export::new("ds-vpc-{}");
+    /// Subnets 1, 2 and 3.
+    pub const SUBNETS: [Export; 3] =
+        [Export::new("ds-subnet1-{}"), Export::new("ds-subnet2-{}"), Export::new("ds-subnet3-{}")];
+    pub const SAGEMAKER_SECURITY_GROUP: Export = Export::new("ds-sagemaker-vpc-sg-{}");
+    pub const USER_PROFILE_SECURITY_GROUP: Export = Export::new("ds-userprofile-sg-{}");
+    pub const S3_ENDPOINT_ID: Export = Export::new("ds-s3-endpoint-{}-id");
+    pub const CODE_ARTIFACT_API_DNS: Export = Export::new("ds-codeartifact-api-endpoint-{}-dns");
+    pub const CODE_ARTIFACT_REPOSITORY_DNS: Export = Export::new("ds-codeartifact-repository-endpoint-{}-dns");
+}
+
+impl Construct for SharedNetwork {
+    fn synth(&self, _: &mut Synth) -> Stack {
+        shared_network(self)
+    }
+}
+
+fn reference_interface_endpoints() -> Vec<InterfaceEndpoint> {
+    let code_artifact_read = Statement::allow().anyone().actions(CODE_ARTIFACT_READ).any_resource().build();
+    let bearer_token = Statement::allow()
+        .anyone()
+        .action("sts:GetServiceBearerToken")
+        .any_resource()
+        .condition_on("StringEquals", "sts:AWSServiceName", "codeartifact.amazonaws.com")
+        .build();
+    vec![
+        InterfaceEndpoint {
+            id: "VPCEndpointSSM".into(),
+            service: "ssm".into(),
+            policy: EndpointPolicy::None,
+            private_dns: true,
+        },
+        InterfaceEndpoint {
+            id: "VPCEndpointCW".into(),
+            service: "monitoring".into(),
+            policy: EndpointPolicy::AllowAll,
+            private_dns: true,
+        },
+        InterfaceEndpoint {
+            id: "VPCEndpointCWL".into(),
+            service: "logs".into(),
+            policy: EndpointPolicy::AllowAll,
+            private_dns: true,
+        },
+        InterfaceEndpoint {
+            id: "VPCEndpointSagemakerAPI".into(),
+            service: "sagemaker.api".into(),
+            policy: EndpointPolicy::AllowAll,
+            private_dns: true,
+        },
+        InterfaceEndpoint {
+            id: "VPCEndpointSageMakerRuntime".into(),
+            service: "sagemaker.runtime".into(),
+            policy: EndpointPolicy::AllowAll,
+            private_dns: true,
+        },
+        // Studio's notebook endpoint has its own naming scheme.
+        // See: https://docs.aws.amazon.com/sagemaker/latest/dg/studio-interface-endpoint.html
+        InterfaceEndpoint {
+            id: "VPCEndpointSageMakerNotebook".into(),
+            service: "aws.sagemaker.${AWS::Region}.notebook".into(),
+            policy: EndpointPolicy::AllowAll,
+            private_dns: true,
+        },
+        InterfaceEndpoint {
+            id: "VPCEndpointSTS".into(),
+            service: "sts".into(),
+            policy: EndpointPolicy::AllowAll,
+            private_dns: true,
+        },
+        InterfaceEndpoint {
+            id: "VPCEndpointCodeCommit".into(),
+            service: "git-codecommit".into(),
+            policy: EndpointPolicy::AllowAll,
+            private_dns: true,
+        },
+        InterfaceEndpoint {
+            id: "VPCEndpointCodeCommitAPI".into(),
+            service: "codecommit".into(),
+            policy: EndpointPolicy::AllowAll,
+            private_dns: true,
+        },
+        // Private DNS stays off for the CodeArtifact API endpoint; clients use its DNS name (SSM below).
+        InterfaceEndpoint {
+            id: "VPCEndpointCodeArtifactApi".into(),
+            service: "codeartifact.api".into(),
+            policy: EndpointPolicy::Custom(policy_document(vec![code_artifact_read.clone(), bearer_token])),
+            private_dns: false,
+        },
+        InterfaceEndpoint {
+            id: "VPCEndpointCodeArtifactRepository".into(),
+            service: "codeartifact.repositories".into(),
+            policy: EndpointPolicy::Custom(policy_document(vec![code_artifact_read])),
+            private_dns: true,
+        },
+        InterfaceEndpoint {
+            id: "VPCEndpointECR".into(),
+            service: "ecr.dkr".into(),
+            policy: EndpointPolicy::AllowAll,
+            private_dns: true,
+        },
+        InterfaceEndpoint {
+            id: "VPCEndpointECRAPI".into(),
+            service: "ecr.api".into(),
+            policy: EndpointPolicy::AllowAll,
+            private_dns: true,
+        },
+        InterfaceEndpoint {
+            id: "VPCEndpointKMS".into(),
+            service: "kms".into(),
+            policy: EndpointPolicy::AllowAll,
+            private_dns: true,
+        },
+    ]
+}
+
+fn shared_network(props: &SharedNetwork) -> Stack {
     let mut s =
         Stack::new(FILE, "Create a secure VPC designed to host SageMaker Studio and data science project teams.");
     let set = shared_stack_set_parameter(&mut s, "The data science shared services stack set name", None);
@@ -304,71 +470,10 @@ pub fn shared_network(props: &NetworkProps) -> Stack {
         ssm_string(ssm_name("ds-s3-endpoint-{}-id"), s3.r(), "S3 VPC Endpoint ID"),
     );
 
-    let code_artifact_read = Statement::allow().anyone().actions(CODE_ARTIFACT_READ).any_resource().build();
-    let bearer_token = Statement::allow()
-        .anyone()
-        .action("sts:GetServiceBearerToken")
-        .any_resource()
-        .condition_on("StringEquals", "sts:AWSServiceName", "codeartifact.amazonaws.com")
-        .build();
-    let interfaces = [
-        Interface { id: "VPCEndpointSSM", service: "ssm", policy: EndpointPolicy::None, private_dns: true },
-        Interface { id: "VPCEndpointCW", service: "monitoring", policy: EndpointPolicy::AllowAll, private_dns: true },
-        Interface { id: "VPCEndpointCWL", service: "logs", policy: EndpointPolicy::AllowAll, private_dns: true },
-        Interface {
-            id: "VPCEndpointSagemakerAPI",
-            service: "sagemaker.api",
-            policy: EndpointPolicy::AllowAll,
-            private_dns: true,
-        },
-        Interface {
-            id: "VPCEndpointSageMakerRuntime",
-            service: "sagemaker.runtime",
-            policy: EndpointPolicy::AllowAll,
-            private_dns: true,
-        },
-        // Studio's notebook endpoint has its own naming scheme.
-        // See: https://docs.aws.amazon.com/sagemaker/latest/dg/studio-interface-endpoint.html
-        Interface {
-            id: "VPCEndpointSageMakerNotebook",
-            service: "aws.sagemaker.${AWS::Region}.notebook",
-            policy: EndpointPolicy::AllowAll,
-            private_dns: true,
-        },
-        Interface { id: "VPCEndpointSTS", service: "sts", policy: EndpointPolicy::AllowAll, private_dns: true },
-        Interface {
-            id: "VPCEndpointCodeCommit",
-            service: "git-codecommit",
-            policy: EndpointPolicy::AllowAll,
-            private_dns: true,
-        },
-        Interface {
-            id: "VPCEndpointCodeCommitAPI",
-            service: "codecommit",
-            policy: EndpointPolicy::AllowAll,
-            private_dns: true,
-        },
-        // Private DNS stays off for the CodeArtifact API endpoint; clients use its DNS name (SSM below).
-        Interface {
-            id: "VPCEndpointCodeArtifactApi",
-            service: "codeartifact.api",
-            policy: EndpointPolicy::Custom(policy_document(vec![code_artifact_read.clone(), bearer_token])),
-            private_dns: false,
-        },
-        Interface {
-            id: "VPCEndpointCodeArtifactRepository",
-            service: "codeartifact.repositories",
-            policy: EndpointPolicy::Custom(policy_document(vec![code_artifact_read])),
-            private_dns: true,
-        },
-        Interface { id: "VPCEndpointECR", service: "ecr.dkr", policy: EndpointPolicy::AllowAll, private_dns: true },
-        Interface { id: "VPCEndpointECRAPI", service: "ecr.api", policy: EndpointPolicy::AllowAll, private_dns: true },
-        Interface { id: "VPCEndpointKMS", service: "kms", policy: EndpointPolicy::AllowAll, private_dns: true },
-    ];
     let mut endpoints = Vec::new();
-    for e in interfaces {
-        let props = interface_endpoint(&e, &vpc, &subnets, &endpoint_sg);
-        endpoints.push(s.add(e.id, "AWS::EC2::VPCEndpoint", props));
+    for e in &props.interface_endpoints {
+        let props = interface_endpoint(e, &vpc, &subnets, &endpoint_sg);
+        endpoints.push(s.add(&e.id, "AWS::EC2::VPCEndpoint", props));
     }
     let endpoint = |id: &str| endpoints.iter().find(|e| e.id() == id).cloned();
     let (Some(ca_api), Some(ca_repo)) =
@@ -394,34 +499,37 @@ pub fn shared_network(props: &NetworkProps) -> Stack {
     );
 
     let outputs = [
-        ("S3VPCEndpointId", s3.r(), "The ID of the S3 VPC Endpoint", names::s3_endpoint_id(&set)),
+        ("S3VPCEndpointId", s3.r(), "The ID of the S3 VPC Endpoint", SharedNetwork::S3_ENDPOINT_ID.name(&set)),
         (
             "CodeArtifactAPIEndpointDNS",
             first_dns_entry(&ca_api),
             "DNS entries for the CodeArtifact API VPC endpoint",
-            names::code_artifact_api_dns(&set),
+            SharedNetwork::CODE_ARTIFACT_API_DNS.name(&set),
         ),
         (
             "CodeArtifactRepositoryEndpointDNS",
             first_dns_entry(&ca_repo),
             "DNS entries for the CodeArtifact Repository VPC endpoint",
-            names::code_artifact_repository_dns(&set),
+            SharedNetwork::CODE_ARTIFACT_REPOSITORY_DNS.name(&set),
         ),
-        ("SageMakerVPC", vpc.r(), "The SageMaker VPC ID", names::vpc(&set)),
+        ("SageMakerVPC", vpc.r(), "The SageMaker VPC ID", SharedNetwork::VPC.name(&set)),
     ];
     for (id, value, description, export) in outputs {
         s.output(id, exported(value, description, export));
     }
     for (i, ((_, _, ordinal), subnet)) in SUBNETS.iter().zip(&subnets).enumerate() {
         let description = format!("The ID of the {ordinal} Subnet");
-        s.output(&format!("Subnet{}Id", i + 1), exported(subnet.r(), &description, names::subnet(i + 1, &set)));
+        s.output(
+            &format!("Subnet{}Id", i + 1),
+            exported(subnet.r(), &description, SharedNetwork::SUBNETS[i].name(&set)),
+        );
     }
     s.output(
         "SageMakerSecurityGroup",
         exported(
             sagemaker_sg.att("GroupId"),
             "Security Group ID for the SageMaker Resources",
-            names::sagemaker_security_group(&set),
+            SharedNetwork::SAGEMAKER_SECURITY_GROUP.name(&set),
         ),
     );
     s.output(
@@ -429,7 +537,7 @@ pub fn shared_network(props: &NetworkProps) -> Stack {
         exported(
             profile_sg.att("GroupId"),
             "Security Group ID for the User Profile",
-            names::user_profile_security_group(&set),
+            SharedNetwork::USER_PROFILE_SECURITY_GROUP.name(&set),
         ),
     );
     s
@@ -444,7 +552,7 @@ fn region_map() -> Value {
 }
 
 /// Properties of an interface endpoint in every private subnet, behind the endpoint security group.
-fn interface_endpoint(e: &Interface, vpc: &ResRef, subnets: &[ResRef], sg: &ResRef) -> Map {
+fn interface_endpoint(e: &InterfaceEndpoint, vpc: &ResRef, subnets: &[ResRef], sg: &ResRef) -> Map {
     let mut m = Map::new();
     match &e.policy {
         EndpointPolicy::None => {}
@@ -457,7 +565,7 @@ fn interface_endpoint(e: &Interface, vpc: &ResRef, subnets: &[ResRef], sg: &ResR
         }
     }
     let service = if e.service.contains("${") {
-        e.service.to_string()
+        e.service.clone()
     } else {
         format!("com.amazonaws.${{AWS::Region}}.{}", e.service)
     };
@@ -477,7 +585,7 @@ mod tests {
     use super::*;
 
     fn network() -> crate::cfn::Template {
-        shared_network(&NetworkProps::default()).finish().expect("network synthesizes").1
+        shared_network(&SharedNetwork::default()).finish().expect("network synthesizes").1
     }
 
     #[test]
@@ -508,7 +616,7 @@ mod tests {
 
     #[test]
     fn cidrs_come_from_props() {
-        let props = NetworkProps { vpc_cidr: "10.9.0.0/16".into(), ..NetworkProps::default() };
+        let props = SharedNetwork { vpc_cidr: "10.9.0.0/16".into(), ..SharedNetwork::default() };
         let t = shared_network(&props).finish().unwrap().1;
         assert_eq!(t.parameters["SageMakerStudioVpcCIDR"].attributes["Default"], Value::str("10.9.0.0/16"));
     }

@@ -5,10 +5,11 @@
 //!
 //! Depends only on the model (`cfn`).
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use crate::cfn::template::{Output, Parameter, Resource, Template};
 use crate::cfn::value::{get_att, ref_, Intrinsic, Map, Value};
+use crate::construct::Child;
 
 /// A mistake in the constructs (or their configuration) found while synthesizing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,6 +26,8 @@ pub enum SynthError {
     UnknownNestedOutput { template: String, stack: String, child: String, output: String },
     #[error("{template}: {place} refers to {target}, which is not declared")]
     MissingReference { template: String, place: String, target: String },
+    #[error("{file}: two different templates have this file name")]
+    DuplicateTemplate { file: String },
 }
 
 /// A template being built, named by its file name.
@@ -32,6 +35,8 @@ pub enum SynthError {
 pub struct Stack {
     pub file_name: String,
     pub template: Template,
+    /// Nested stacks declared so far: logical id → the child's interface.
+    nested: BTreeMap<String, Child>,
     errors: Vec<SynthError>,
 }
 
@@ -80,12 +85,10 @@ impl ResRef {
     }
 }
 
-/// A nested stack, with what its child template declares.
+/// A nested stack.
 #[derive(Debug, Clone)]
 pub struct NestedRef {
     id: String,
-    child: String,
-    outputs: BTreeSet<String>,
 }
 
 impl NestedRef {
@@ -98,23 +101,14 @@ impl NestedRef {
         ResRef(self.id.clone())
     }
 
-    /// `!GetAtt Stack.Outputs.Name`, checked against the child's outputs.
-    pub fn output(&self, stack: &mut Stack, name: &str) -> Value {
-        if !self.outputs.contains(name) {
-            let e = SynthError::UnknownNestedOutput {
-                template: stack.file_name.clone(),
-                stack: self.id.clone(),
-                child: self.child.clone(),
-                output: name.to_string(),
-            };
-            stack.errors.push(e);
-        }
+    /// `!GetAtt Stack.Outputs.Name`. `Stack::finish` checks that the child declares the output
+    /// (as it does for every `Outputs.` reference to a nested stack, however it was written).
+    pub fn output(&self, name: &str) -> Value {
         get_att(&self.id, format!("Outputs.{name}"))
     }
 
     /// `${Stack.Outputs.Name}` for use inside `Fn::Sub`, checked like [`NestedRef::output`].
-    pub fn sub_output(&self, stack: &mut Stack, name: &str) -> String {
-        self.output(stack, name);
+    pub fn sub_output(&self, name: &str) -> String {
         format!("${{{}.Outputs.{name}}}", self.id)
     }
 }
@@ -135,7 +129,7 @@ pub const PSEUDO_PARAMETERS: &[&str] = &[
 impl Stack {
     pub fn new(file_name: &str, description: &str) -> Stack {
         let template = Template { description: Some(description.to_string()), ..Template::default() };
-        Stack { file_name: file_name.to_string(), template, errors: Vec::new() }
+        Stack { file_name: file_name.to_string(), template, nested: BTreeMap::new(), errors: Vec::new() }
     }
 
     fn claim(&mut self, id: &str) {
@@ -183,13 +177,13 @@ impl Stack {
     pub fn nested_stack(
         &mut self,
         id: &str,
-        child: &Stack,
+        child: &Child,
         parameters: Vec<(&str, Value)>,
         tags: Option<Value>,
     ) -> NestedRef {
         let mut params = Map::new();
         for (name, v) in parameters {
-            if !child.template.parameters.contains_key(name) {
+            if !child.parameters.contains_key(name) {
                 self.errors.push(SynthError::UnknownNestedParameter {
                     template: self.file_name.clone(),
                     stack: id.to_string(),
@@ -199,8 +193,8 @@ impl Stack {
             }
             params.insert(name.to_string(), v);
         }
-        for (name, p) in &child.template.parameters {
-            if !params.contains_key(name) && !p.attributes.contains_key("Default") {
+        for (name, has_default) in &child.parameters {
+            if !params.contains_key(name) && !has_default {
                 self.errors.push(SynthError::MissingNestedParameter {
                     template: self.file_name.clone(),
                     stack: id.to_string(),
@@ -216,11 +210,8 @@ impl Stack {
             props.insert("Tags".into(), tags);
         }
         self.add(id, "AWS::CloudFormation::Stack", props);
-        NestedRef {
-            id: id.to_string(),
-            child: child.file_name.clone(),
-            outputs: child.template.outputs.keys().cloned().collect(),
-        }
+        self.nested.insert(id.to_string(), child.clone());
+        NestedRef { id: id.to_string() }
     }
 
     /// Adds `DependsOn` to a declared resource.
@@ -243,6 +234,17 @@ impl Stack {
         check_references(&self.template, &mut missing);
         for (place, target) in missing {
             self.errors.push(SynthError::MissingReference { template: self.file_name.clone(), place, target });
+        }
+        for (stack, output) in nested_outputs(&self.template) {
+            if let Some(child) = self.nested.get(&stack).filter(|c| !c.outputs.contains(&output)) {
+                let child = child.file_name.clone();
+                self.errors.push(SynthError::UnknownNestedOutput {
+                    template: self.file_name.clone(),
+                    stack,
+                    child,
+                    output,
+                });
+            }
         }
         if self.errors.is_empty() {
             Ok((self.file_name, self.template))
@@ -315,6 +317,45 @@ pub fn check_references(t: &Template, missing: &mut Vec<(String, String)>) {
     }
 }
 
+/// Every `Stack.Outputs.Name` the template reads (`Fn::GetAtt` or a `Fn::Sub` variable), as
+/// (stack, name), in template order.
+fn nested_outputs(t: &Template) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut take = |resource: &str, attribute: &str| {
+        if let Some(name) = attribute.strip_prefix("Outputs.") {
+            found.push((resource.to_string(), name.to_string()));
+        }
+    };
+    let mut each = |v: &Value| {
+        visit(v, &mut |f| match f {
+            Intrinsic::GetAtt { resource, attribute } => {
+                if let Value::String(a) = attribute {
+                    take(resource, a)
+                }
+            }
+            Intrinsic::Sub { template, .. } => {
+                for var in sub_variables(template) {
+                    if let Some((resource, attribute)) = var.split_once('.') {
+                        take(resource, attribute)
+                    }
+                }
+            }
+            _ => {}
+        })
+    };
+    for r in t.resources.values() {
+        r.properties.values().chain(r.attributes.values()).for_each(&mut each);
+    }
+    for o in t.outputs.values() {
+        each(&o.value);
+        if let Some(e) = &o.export_name {
+            each(e);
+        }
+    }
+    t.conditions.values().for_each(&mut each);
+    found
+}
+
 /// Calls `f` on every intrinsic inside `v`, outermost first.
 pub fn visit(v: &Value, f: &mut dyn FnMut(&Intrinsic)) {
     match v {
@@ -364,16 +405,26 @@ mod tests {
     #[test]
     fn nested_parameters_and_outputs_are_checked() {
         let c = child();
+        let c = Child::of(&c.file_name, &c.template);
         let mut s = Stack::new("root.yaml", "root");
         let n = s.nested_stack("Child", &c, vec![("Needed", Value::str("a")), ("Typo", Value::str("b"))], None);
-        let ok = n.output(&mut s, "Out");
+        let ok = n.output("Out");
         assert_eq!(ok, get_att("Child", "Outputs.Out"));
-        n.output(&mut s, "Nope");
+        s.output("A", Output::new(ok));
+        s.output("B", Output::new(n.output("Nope")));
+        s.output("C", Output::new(sub(format!("x-{}", n.sub_output("AlsoNope")))));
         let errors = s.finish().unwrap_err();
         assert!(errors
             .iter()
             .any(|e| matches!(e, SynthError::UnknownNestedParameter { parameter, .. } if parameter == "Typo")));
-        assert!(errors.iter().any(|e| matches!(e, SynthError::UnknownNestedOutput { output, .. } if output == "Nope")));
+        let unknown: Vec<&str> = errors
+            .iter()
+            .filter_map(|e| match e {
+                SynthError::UnknownNestedOutput { output, .. } => Some(output.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(unknown, ["Nope", "AlsoNope"]);
 
         let mut s = Stack::new("root.yaml", "root");
         s.nested_stack("Child", &c, vec![], None);

@@ -3,14 +3,18 @@
 //! kernel image with its version and app image config, and the default data scientist role.
 
 use crate::admin_principals::aws_managed;
+use crate::admin_principals::AdminPrincipals;
 use crate::cfn::value::sub;
 use crate::cfn::{Parameter, Value};
 use crate::common::{
     described, exported, kms_key_policy, sagemaker_access_policy, shared_stack_set_parameter, ssm_string, tag,
     trust_account_and_service,
 };
+use crate::construct::{Construct, Synth};
+use crate::export::Export;
+use crate::shared_network::SharedNetwork;
 use crate::stack::Stack;
-use crate::{list, map, names};
+use crate::{list, map};
 
 pub const FILE: &str = "ds_env_sagemaker_studio.yaml";
 
@@ -18,17 +22,49 @@ pub const FILE: &str = "ds_env_sagemaker_studio.yaml";
 /// See: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateDomain.html
 pub const DOMAIN_NAME_PATTERN: &str = "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}";
 
+/// The SageMaker Studio domain (a Service Catalog product): VPC-only in the shared subnets, its
+/// EFS encrypted with its own KMS key, a custom kernel image and the default data scientist role.
+///
+/// ```
+/// use sds_constructs::construct::Synth;
+/// use sds_constructs::studio_domain::StudioDomain;
+///
+/// let studio = StudioDomain { domain_name: "research".into(), ..StudioDomain::default() };
+/// let mut app = Synth::new("DSSharedServices");
+/// app.add(&studio);
+/// let app = app.finish().unwrap();
+/// let t = app.get("ds_env_sagemaker_studio.yaml").unwrap();
+/// let domain = &t.resources["SageMakerStudioDomain"].properties;
+/// assert_eq!(domain["AppNetworkAccessType"].as_str(), Some("VpcOnly"));
+/// assert_eq!(t.parameters["StudioDomainName"].attributes["Default"].as_str(), Some("research"));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct StudioProps {
+pub struct StudioDomain {
     /// Default `ds-studio-domain`.
     pub domain_name: String,
     /// Alias of the EFS key, without `alias/`. Default `ds-sagemaker-studio-kms`.
     pub kms_alias: String,
 }
 
-impl Default for StudioProps {
+/// The configuration's `studio` section sets these properties.
+pub type StudioProps = StudioDomain;
+
+impl Default for StudioDomain {
     fn default() -> Self {
-        StudioProps { domain_name: "ds-studio-domain".into(), kms_alias: "ds-sagemaker-studio-kms".into() }
+        StudioDomain { domain_name: "ds-studio-domain".into(), kms_alias: "ds-sagemaker-studio-kms".into() }
+    }
+}
+
+impl StudioDomain {
+    /// The domain's id.
+    pub const DOMAIN_ID: Export = Export::new("ds-sagemaker-studio-{}-domain-id");
+    /// The ARN of the key that encrypts the domain's EFS.
+    pub const KEY_ARN: Export = Export::new("ds-sagemaker-studio-kms-cmk-{}-arn");
+}
+
+impl Construct for StudioDomain {
+    fn synth(&self, _: &mut Synth) -> Stack {
+        studio_domain(self)
     }
 }
 
@@ -86,8 +122,7 @@ fn text(description: &str) -> Parameter {
     Parameter::new("String").with("Description", description)
 }
 
-/// Builds `ds_env_sagemaker_studio.yaml`.
-pub fn studio_domain(props: &StudioProps) -> Stack {
+fn studio_domain(props: &StudioDomain) -> Stack {
     let mut s = Stack::new(FILE, "CloudFormation template for creating and onboarding SageMaker Studio");
     let set =
         shared_stack_set_parameter(&mut s, "Shared Service stack set name, common across data science stacks", None);
@@ -118,7 +153,7 @@ pub fn studio_domain(props: &StudioProps) -> Stack {
             .with("Default", "Python 3"),
     );
     let tags = list![tag("StudioDomainName", domain_name.r()), tag("StackSetName", set.r())];
-    let admin_role = names::import(names::admin_role_arn(&set));
+    let admin_role = AdminPrincipals::ADMIN_ROLE_ARN.import(&set);
 
     let key = s.add(
         "SagemakerStudioKMS",
@@ -127,7 +162,7 @@ pub fn studio_domain(props: &StudioProps) -> Stack {
             "Description" => "Generated KMS Key for Sagemaker Studio's EFS encryption",
             "EnableKeyRotation" => true,
             "Enabled" => true,
-            "KeyPolicy" => kms_key_policy("KmsKey-EfsSagemakerStudioKey", admin_role.clone(), names::import(names::s3_endpoint_id(&set))),
+            "KeyPolicy" => kms_key_policy("KmsKey-EfsSagemakerStudioKey", admin_role.clone(), SharedNetwork::S3_ENDPOINT_ID.import(&set)),
             "Tags" => tags.clone(),
         },
     );
@@ -187,7 +222,7 @@ pub fn studio_domain(props: &StudioProps) -> Stack {
 
     let user_settings = map! {
         "ExecutionRole" => role.arn(),
-        "SecurityGroups" => list![names::import(names::sagemaker_security_group(&set))],
+        "SecurityGroups" => list![SharedNetwork::SAGEMAKER_SECURITY_GROUP.import(&set)],
         "SharingSettings" => Value::Map(map! { "NotebookOutputOption" => "Disabled" }),
         "KernelGatewayAppSettings" => Value::Map(map! {
             "CustomImages" => list![Value::Map(map! { "AppImageConfigName" => app_config_name.r(), "ImageName" => image_name.r() })],
@@ -198,7 +233,7 @@ pub fn studio_domain(props: &StudioProps) -> Stack {
             }),
         }),
     };
-    let subnets: Vec<Value> = (1..=3).map(|n| names::import(names::subnet(n, &set))).collect();
+    let subnets: Vec<Value> = SharedNetwork::SUBNETS.iter().map(|e| e.import(&set)).collect();
     let domain = s.add(
         "SageMakerStudioDomain",
         "AWS::SageMaker::Domain",
@@ -209,18 +244,18 @@ pub fn studio_domain(props: &StudioProps) -> Stack {
             "DomainName" => domain_name.r(),
             "KmsKeyId" => key.r(),
             "SubnetIds" => Value::List(subnets),
-            "VpcId" => names::import(names::vpc(&set)),
+            "VpcId" => SharedNetwork::VPC.import(&set),
             "Tags" => list![tag("StackSetName", set.r())],
         },
     );
     s.depends_on(&domain, &app_config);
 
-    s.output("StudioDomainId", exported(domain.r(), "SageMaker Studio Domain ID", names::studio_domain_id(&set)));
+    s.output("StudioDomainId", exported(domain.r(), "SageMaker Studio Domain ID", StudioDomain::DOMAIN_ID.name(&set)));
     s.output("StudioUrl", described(domain.att("Url"), "Link to open SageMaker Studio"));
     s.output("EFSKmsKeyId", described(key.r(), "KMS Key Id for the Studio EFS encryption"));
     s.output(
         "EFSKmsKeyArn",
-        exported(key.arn(), "KMS Key ARN for the Studio EFS encryption", names::studio_key_arn(&set)),
+        exported(key.arn(), "KMS Key ARN for the Studio EFS encryption", StudioDomain::KEY_ARN.name(&set)),
     );
     s
 }
@@ -231,7 +266,7 @@ mod tests {
 
     #[test]
     fn domain_is_vpc_only_with_a_kms_key() {
-        let t = studio_domain(&StudioProps::default()).finish().unwrap().1;
+        let t = studio_domain(&StudioDomain::default()).finish().unwrap().1;
         let d = &t.resources["SageMakerStudioDomain"].properties;
         assert_eq!(d["AppNetworkAccessType"], Value::str("VpcOnly"));
         assert_eq!(d["KmsKeyId"], crate::cfn::ref_("SagemakerStudioKMS"));

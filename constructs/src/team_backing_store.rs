@@ -9,21 +9,42 @@ use crate::common::{
     endpoint_only_bucket_policy, exported, kms_key_policy, private_kms_bucket, shared_stack_set_parameter, ssm_string,
     team_tags, with_stack_suffix, COMMON_ROOT_NAME,
 };
+use crate::construct::{Construct, Synth};
+use crate::export::TeamExport;
+use crate::map;
+use crate::shared_network::SharedNetwork;
 use crate::stack::Stack;
 use crate::team_environment::{env_parameter, team_parameter, TEAM_DESCRIPTION, TEAM_PATTERN};
-use crate::{map, names};
+use crate::team_principals::TeamPrincipals;
 
 pub const FILE: &str = "ds_env_backing_store.yaml";
 
-/// Builds `ds_env_backing_store.yaml`.
-pub fn team_backing_store() -> Stack {
+/// A team's backing store (nested in the team environment): its KMS key, data and model buckets
+/// reachable only through the S3 endpoint, and its CodeCommit repository.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TeamBackingStore {}
+
+impl TeamBackingStore {
+    pub const KEY_ARN: TeamExport = TeamExport::new("ds-kms-cmk-{team}-{env}-arn");
+    pub const DATA_BUCKET: TeamExport = TeamExport::new("ds-s3-data-{team}-{env}");
+    pub const MODEL_BUCKET: TeamExport = TeamExport::new("ds-s3-models-{team}-{env}");
+    pub const REPOSITORY_URL: TeamExport = TeamExport::new("ds-source-{team}-{env}-url");
+}
+
+impl Construct for TeamBackingStore {
+    fn synth(&self, _: &mut Synth) -> Stack {
+        team_backing_store()
+    }
+}
+
+fn team_backing_store() -> Stack {
     let mut s = Stack::new(FILE, "Data Science Environment S3 data storage");
     let set = shared_stack_set_parameter(&mut s, COMMON_ROOT_NAME, None);
     let team = team_parameter(&mut s, TEAM_DESCRIPTION, TEAM_PATTERN);
     let env = env_parameter(&mut s, "System Environment", None);
     let (t, e) = (format!("${{{}}}", team.name()), format!("${{{}}}", env.name()));
     let tags = team_tags(&team, &env);
-    let s3_endpoint = names::import(names::s3_endpoint_id(&set));
+    let s3_endpoint = SharedNetwork::S3_ENDPOINT_ID.import(&set);
 
     let key = s.add(
         "KMSCMK",
@@ -31,7 +52,7 @@ pub fn team_backing_store() -> Stack {
         map! {
             "Description" => "KMS key for S3 buckets",
             "EnableKeyRotation" => true,
-            "KeyPolicy" => kms_key_policy("key-policy-1", names::import(names::team_admin_role_arn(&team, &env)), s3_endpoint.clone()),
+            "KeyPolicy" => kms_key_policy("key-policy-1", TeamPrincipals::ADMIN_ROLE_ARN.import(&team, &env), s3_endpoint.clone()),
             "Tags" => tags.clone(),
         },
     );
@@ -90,16 +111,20 @@ pub fn team_backing_store() -> Stack {
 
     s.output(
         "KMSCMK",
-        exported(key.arn(), "KMS Key ARN for the data and model buckets", names::team_key_arn(&team, &env)),
+        exported(key.arn(), "KMS Key ARN for the data and model buckets", TeamBackingStore::KEY_ARN.name(&team, &env)),
     );
-    s.output("DataBucket", exported(data.r(), "Data bucket name", names::team_data_bucket(&team, &env)));
+    s.output("DataBucket", exported(data.r(), "Data bucket name", TeamBackingStore::DATA_BUCKET.name(&team, &env)));
     s.output(
         "ModelArtifactsBucket",
-        exported(models.r(), "Model artifacts bucket", names::team_model_bucket(&team, &env)),
+        exported(models.r(), "Model artifacts bucket", TeamBackingStore::MODEL_BUCKET.name(&team, &env)),
     );
     s.output(
         "CodeCommitUrl",
-        exported(repo.att("CloneUrlHttp"), "Code Commit Repository", names::team_repository_url(&team, &env)),
+        exported(
+            repo.att("CloneUrlHttp"),
+            "Code Commit Repository",
+            TeamBackingStore::REPOSITORY_URL.name(&team, &env),
+        ),
     );
     s
 }

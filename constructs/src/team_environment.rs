@@ -1,21 +1,17 @@
 //! `TeamEnvironment` → `ds_environment.yaml` (Service Catalog product "Data Science Team
-//! Environment", itself a root) and its nested `ds_env_principals.yaml`: the team's
-//! administrator and data scientist roles. The backing store lives in `team_backing_store`.
+//! Environment", itself a root): nests the team's principals (`team_principals`) and backing
+//! store (`team_backing_store`) and groups the team's resources.
 
-use crate::admin_principals::admin_managed_policies;
 use crate::cfn::value::sub;
 use crate::cfn::{Parameter, Value};
-use crate::common::{
-    described, exported, sagemaker_access_policy, shared_stack_set_parameter, ssm_string, switch_role_url, team_tags,
-    trust_account_and_service, Statement, COMMON_ROOT_NAME, KMS_USE,
-};
-use crate::shared_services::DEFAULT_STACK_SET_NAME;
+use crate::common::{described, shared_stack_set_parameter, team_tags, COMMON_ROOT_NAME};
+use crate::construct::{Child, Construct, Synth};
 use crate::stack::{ParamRef, Stack};
-use crate::studio_domain::data_scientist_managed_policies;
-use crate::{list, map, names};
+use crate::team_backing_store::TeamBackingStore;
+use crate::team_principals::TeamPrincipals;
+use crate::{list, map};
 
 pub const FILE: &str = "ds_environment.yaml";
-pub const PRINCIPALS_FILE: &str = "ds_env_principals.yaml";
 
 /// Team names as nested team templates accept them. Upper case passes here but breaks the S3
 /// bucket names built from it (a known defect of the reference, kept for parity).
@@ -39,8 +35,39 @@ pub fn env_parameter(s: &mut Stack, description: &str, pattern: Option<&str>) ->
     s.parameter("EnvType", p.with("Default", "dev"))
 }
 
-/// Builds `ds_environment.yaml` around its two children.
-pub fn team_environment(principals: &Stack, backing_store: &Stack) -> Stack {
+/// A data science team's environment (a Service Catalog product, launched once per team and
+/// environment type): the team's roles and backing store as nested stacks, and a resource group
+/// of everything tagged with the team.
+///
+/// ```
+/// use sds_constructs::construct::Synth;
+/// use sds_constructs::team_environment::TeamEnvironment;
+///
+/// let mut app = Synth::new("MySharedServices");
+/// app.add(&TeamEnvironment::default());
+/// let app = app.finish().unwrap();
+/// let names: Vec<&str> = app.templates.iter().map(|(n, _)| n.as_str()).collect();
+/// assert_eq!(names, ["ds_env_backing_store.yaml", "ds_env_principals.yaml", "ds_environment.yaml"]);
+/// // The product defaults its stack-set name to the platform's.
+/// let t = app.get("ds_environment.yaml").unwrap();
+/// let default = &t.parameters["SharedServiceStackSetName"].attributes["Default"];
+/// assert_eq!(default.as_str(), Some("MySharedServices"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TeamEnvironment {
+    pub principals: TeamPrincipals,
+    pub backing_store: TeamBackingStore,
+}
+
+impl Construct for TeamEnvironment {
+    fn synth(&self, app: &mut Synth) -> Stack {
+        let principals = app.add(&self.principals);
+        let backing_store = app.add(&self.backing_store);
+        team_environment(&principals, &backing_store, &app.stack_set_name)
+    }
+}
+
+fn team_environment(principals: &Child, backing_store: &Child, stack_set_name: &str) -> Stack {
     let mut s = Stack::new(FILE, "Data Science Environment");
     let team = team_parameter(
         &mut s,
@@ -52,7 +79,7 @@ pub fn team_environment(principals: &Stack, backing_store: &Stack) -> Stack {
         "Please specify the target Environment. Used for tagging and resource names. Mandatory LOWER CASE.",
         Some(LOWER_CASE_PATTERN),
     );
-    let set = shared_stack_set_parameter(&mut s, COMMON_ROOT_NAME, Some(DEFAULT_STACK_SET_NAME));
+    let set = shared_stack_set_parameter(&mut s, COMMON_ROOT_NAME, Some(stack_set_name));
     let tags = team_tags(&team, &env);
 
     let p = s.nested_stack(
@@ -87,181 +114,12 @@ pub fn team_environment(principals: &Stack, backing_store: &Stack) -> Stack {
         },
     );
 
-    let admin_url = p.output(&mut s, "AssumeDataScienceAdminRole");
+    let admin_url = p.output(TeamPrincipals::ADMIN_URL_OUTPUT);
     s.output(
         "AssumeDataScienceAdminRole",
         described(admin_url, "URL for assuming the role of a data science admininstrator"),
     );
-    let user_url = p.output(&mut s, "AssumeDataScientistUserRole");
+    let user_url = p.output(TeamPrincipals::USER_URL_OUTPUT);
     s.output("AssumeDataScientistUserRole", described(user_url, "URL for assuming the role of a data science user"));
-    s
-}
-
-const TEAM_ADMIN_ACTIONS: &[&str] = &[
-    "sagemaker:AddTags",
-    "sagemaker:CreateUserProfile",
-    "sagemaker:CreateNotebookInstance",
-    "sagemaker:CreateNotebookInstanceLifecycleConfig",
-    "sagemaker:CreateApp",
-    "sagemaker:CreateAppImageConfig",
-    "sagemaker:CreateImage",
-    "sagemaker:CreateImageVersion",
-    "sagemaker:DeleteImage",
-    "sagemaker:DeleteImageVersion",
-    "sagemaker:DeleteUserProfile",
-    "sagemaker:DeleteApp",
-    "sagemaker:DeleteNotebookInstance",
-    "sagemaker:DeleteAppImageConfig",
-    "sagemaker:DeleteNotebookInstanceLifecycleConfig",
-    "sagemaker:DeleteTags",
-    "sagemaker:UpdateNotebookInstance",
-    "sagemaker:UpdateAppImageConfig",
-    "sagemaker:UpdateNotebookInstanceLifecycleConfig",
-    "sagemaker:UpdateDomain",
-    "sagemaker:UpdateUserProfile",
-    "iam:TagRole",
-    "kms:CreateGrant",
-    "kms:DescribeKey",
-];
-
-/// The team user's actions, around [`KMS_USE`].
-const TEAM_USER_ACTIONS_BEFORE_KMS: &[&str] = &[
-    "sagemaker:UpdateCodeRepository",
-    "sagemaker:DeleteCodeRepository",
-    "sagemaker:CreateCodeRepository",
-    "sagemaker:StartNotebookInstance",
-    "sagemaker:StopNotebookInstance",
-    "sagemaker:CreatePresignedDomainUrl",
-    "sagemaker:CreatePresignedNotebookInstanceUrl",
-    "sagemaker:CreateApp",
-    "sagemaker:AddTags",
-    "sagemaker:DeleteApp",
-    "sagemaker:GetSagemakerServicecatalogPortfolioStatus",
-    "codecommit:BatchGetRepositories",
-    "codecommit:ListRepositories",
-    "iam:TagRole",
-];
-const TEAM_USER_ACTIONS_AFTER_KMS: &[&str] =
-    &["servicecatalog:ListAcceptedPortfolioShares", "servicecatalog:ListPrincipalsForPortfolio"];
-
-/// Git work on the team repository.
-const TEAM_CODECOMMIT_ACTIONS: &[&str] = &[
-    "codecommit:GitPull",
-    "codecommit:GitPush",
-    "codecommit:CreateBranch",
-    "codecommit:DeleteBranch",
-    "codecommit:GetBranch",
-    "codecommit:ListBranches",
-    "codecommit:UpdateDefaultBranch",
-    "codecommit:CreatePullRequest",
-    "codecommit:CreatePullRequestApproval",
-    "codecommit:GetPullRequest*",
-    "codecommit:ListPullRequests",
-    "codecommit:UpdatePullRequest*",
-    "codecommit:DescribePullRequestEvents",
-    "codecommit:CreateCommit",
-    "codecommit:GetCommit",
-    "codecommit:BatchGetCommits",
-    "codecommit:GetCommitHistory",
-    "codecommit:GetDifferences",
-    "codecommit:GetReferences",
-    "codecommit:GetRepository",
-    "codecommit:GetMerge*",
-    "codecommit:Merge*",
-    "codecommit:DescribeMergeConflicts",
-    "codecommit:GetComment*",
-    "codecommit:PostComment*",
-    "codecommit:PutCommentReaction",
-    "codecommit:UpdateComment*",
-    "codecommit:PutFile",
-    "codecommit:GetFile",
-    "codecommit:DeleteFile",
-    "codecommit:GetFolder",
-    "codecommit:GetBlob",
-];
-
-/// The ARN of the team's CodeCommit repository.
-pub fn team_repository_arn(team: &ParamRef, env: &ParamRef) -> Value {
-    sub(format!(
-        "arn:aws:codecommit:${{AWS::Region}}:${{AWS::AccountId}}:ds-source-${{{}}}-${{{}}}",
-        team.name(),
-        env.name()
-    ))
-}
-
-/// Builds `ds_env_principals.yaml`.
-pub fn team_principals() -> Stack {
-    let mut s = Stack::new(
-        PRINCIPALS_FILE,
-        "Template to create IAM principals for operation within the data science environment.",
-    );
-    let team = team_parameter(&mut s, TEAM_DESCRIPTION, TEAM_PATTERN);
-    let env = env_parameter(&mut s, "System Environment", None);
-    let (t, e) = (team.name().to_string(), env.name().to_string());
-    let admin = s.add(
-        "DataScientistAdminRole",
-        "AWS::IAM::Role",
-        map! {
-            "AssumeRolePolicyDocument" => trust_account_and_service("sagemaker.amazonaws.com", "SageMakerTrustRelantionship"),
-            "RoleName" => sub(format!("ds-admin-role-${{{t}}}-${{{e}}}")),
-            "Policies" => sagemaker_access_policy("DSAdminAdditionalPolicies", TEAM_ADMIN_ACTIONS, vec![]),
-            "ManagedPolicyArns" => admin_managed_policies(true),
-            "Tags" => team_tags(&team, &env),
-        },
-    );
-    let repository_access = Statement::allow()
-        .sid("CodeCommitAccess")
-        .actions(TEAM_CODECOMMIT_ACTIONS)
-        .resource(list![team_repository_arn(&team, &env)])
-        .build();
-    let user_actions = [TEAM_USER_ACTIONS_BEFORE_KMS, KMS_USE, TEAM_USER_ACTIONS_AFTER_KMS].concat();
-    let user = s.add(
-        "DataScientistRole",
-        "AWS::IAM::Role",
-        map! {
-            "AssumeRolePolicyDocument" => trust_account_and_service("sagemaker.amazonaws.com", "SageMakerTrustRelantionship"),
-            "RoleName" => sub(format!("ds-user-role-${{{t}}}-${{{e}}}")),
-            "Policies" => sagemaker_access_policy("DataScientistAdditionalPolicies", &user_actions, vec![repository_access]),
-            "ManagedPolicyArns" => data_scientist_managed_policies("AmazonSageMakerReadOnly"),
-            "Tags" => team_tags(&team, &env),
-        },
-    );
-    s.add(
-        "DataScientistRoleArn",
-        "AWS::SSM::Parameter",
-        ssm_string(
-            sub(format!("ds-user-role-${{{t}}}-${{{e}}}-arn")),
-            user.arn(),
-            "SSM-Parameter - DataScientist Role Arn",
-        ),
-    );
-
-    s.output(
-        "DataScientistAdminRoleArn",
-        exported(
-            admin.arn(),
-            "ARN of the data science administration role for this project",
-            names::team_admin_role_arn(&team, &env),
-        ),
-    );
-    s.output(
-        "DataScientistUserRoleArn",
-        exported(
-            user.arn(),
-            "ARN of the data science user role for this project",
-            names::team_user_role_arn(&team, &env),
-        ),
-    );
-    s.output(
-        "AssumeDataScienceAdminRole",
-        described(
-            switch_role_url(&format!("${{{}}}", admin.id())),
-            "URL for assuming the role of a data science admin",
-        ),
-    );
-    s.output(
-        "AssumeDataScientistUserRole",
-        described(switch_role_url(&format!("${{{}}}", user.id())), "URL for assuming the role of a data science user"),
-    );
     s
 }

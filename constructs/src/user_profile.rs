@@ -13,14 +13,21 @@ use crate::common::{
     described, join, pass_role_statement, policy_document, shared_stack_set_parameter, tag, team_tags, Statement,
     COMMON_ROOT_NAME, KMS_USE,
 };
-use crate::shared_services::DEFAULT_STACK_SET_NAME;
+use crate::construct::{Construct, Synth};
+use crate::shared_data_lake::SharedDataLake;
+use crate::shared_ecr::SharedEcr;
+use crate::shared_network::SharedNetwork;
 use crate::stack::Stack;
-use crate::team_environment::{env_parameter, team_parameter, team_repository_arn, TEAM_DESCRIPTION, TEAM_PATTERN};
-use crate::{list, map, names};
+use crate::studio_domain::StudioDomain;
+use crate::team_backing_store::TeamBackingStore;
+use crate::team_environment::{env_parameter, team_parameter, TEAM_DESCRIPTION, TEAM_PATTERN};
+use crate::team_principals::team_repository_arn;
+use crate::{list, map};
 
 /// Which template: the reference's portfolio offers v1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Variant {
+    #[default]
     V1,
     /// With the preventive control.
     V2,
@@ -42,9 +49,41 @@ impl Variant {
     }
 }
 
+/// A Studio user profile (a Service Catalog product, launched once per user) with its own
+/// execution role, confined to the platform's subnets, security groups and keys.
+///
+/// ```
+/// use sds_constructs::construct::Synth;
+/// use sds_constructs::user_profile::{UserProfile, Variant};
+///
+/// let mut profile = UserProfile { variant: Variant::V2, ..UserProfile::default() };
+/// profile.instance_types.default_instance_type = "ml.t3.large".into();
+/// let mut app = Synth::new("DSSharedServices");
+/// app.add(&profile);
+/// let app = app.finish().unwrap();
+/// let t = app.get("ds_env_studio_user_profile_v2.yaml").unwrap();
+/// assert_eq!(t.parameters["InstanceType"].attributes["Default"].as_str(), Some("ml.t3.large"));
+/// assert_eq!(t.resources["SageMakerStudioUserProfile"].type_, "AWS::SageMaker::UserProfile");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserProfile {
+    /// Default v1 (as the reference's portfolio offers).
+    pub variant: Variant,
+    pub instance_types: InstanceTypes,
+}
+
+impl Construct for UserProfile {
+    fn synth(&self, app: &mut Synth) -> Stack {
+        user_profile(&self.instance_types, self.variant, &app.stack_set_name)
+    }
+}
+
+/// The configuration's `user_profile` section sets the instance types.
+pub type UserProfileProps = InstanceTypes;
+
 /// Instance types a user profile may pick (parameter allow-lists and defaults).
 #[derive(Debug, Clone, PartialEq)]
-pub struct UserProfileProps {
+pub struct InstanceTypes {
     /// `InstanceType` allowed values. Default: the reference's 15 (`ml.m5.*`, `ml.p3.*`, `ml.t3.*`, `system`).
     pub instance_types: Vec<String>,
     /// Default `ml.t3.medium`.
@@ -55,10 +94,10 @@ pub struct UserProfileProps {
     pub default_deployment_instance_type: String,
 }
 
-impl Default for UserProfileProps {
+impl Default for InstanceTypes {
     fn default() -> Self {
         let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
-        UserProfileProps {
+        InstanceTypes {
             instance_types: owned(&[
                 "ml.m5.2xlarge",
                 "ml.m5.4xlarge",
@@ -214,8 +253,7 @@ fn strings(v: &[String]) -> Value {
     Value::List(v.iter().map(|s| Value::str(s.as_str())).collect())
 }
 
-/// Builds the user profile template of `variant`.
-pub fn user_profile(props: &UserProfileProps, variant: Variant) -> Stack {
+fn user_profile(props: &InstanceTypes, variant: Variant, stack_set_name: &str) -> Stack {
     let mut s = Stack::new(
         variant.file(),
         "CloudFormation template for creating SageMaker Studio UserProfiles for data science project and environment combination.",
@@ -228,7 +266,7 @@ pub fn user_profile(props: &UserProfileProps, variant: Variant) -> Stack {
     let team = team_parameter(&mut s, &team_description, TEAM_PATTERN);
     let env =
         env_parameter(&mut s, "System Environment. Used as a suffix for team and environment resource names.", None);
-    let set = shared_stack_set_parameter(&mut s, COMMON_ROOT_NAME, Some(DEFAULT_STACK_SET_NAME));
+    let set = shared_stack_set_parameter(&mut s, COMMON_ROOT_NAME, Some(stack_set_name));
     let profile_name =
         s.parameter("StudioUserProfileName", Parameter::new("String").with("Description", "Studio user profile name"));
     // Declared by the reference but used by nothing (a known defect, kept for parity).
@@ -254,8 +292,8 @@ pub fn user_profile(props: &UserProfileProps, variant: Variant) -> Stack {
 
     let in_vpc = map! {
         "ForAllValues:StringEqualsIfExists" => Value::Map(map! {
-            "sagemaker:VpcSubnets" => Value::List((1..=3).map(|n| names::import(names::subnet(n, &set))).collect()),
-            "sagemaker:VpcSecurityGroupIds" => list![names::import(names::sagemaker_security_group(&set))],
+            "sagemaker:VpcSubnets" => Value::List(SharedNetwork::SUBNETS.iter().map(|e| e.import(&set)).collect()),
+            "sagemaker:VpcSecurityGroupIds" => list![SharedNetwork::SAGEMAKER_SECURITY_GROUP.import(&set)],
         }),
     };
     let mut jobs: Vec<Value> = vec![
@@ -312,9 +350,9 @@ pub fn user_profile(props: &UserProfileProps, variant: Variant) -> Stack {
             .sid("KMSKeyAccess")
             .actions(KMS_USE)
             .resource(list![
-                names::import(names::team_key_arn(&team, &env)),
-                names::import(names::studio_key_arn(&set)),
-                names::import(names::data_lake_key_arn(&set)),
+                TeamBackingStore::KEY_ARN.import(&team, &env),
+                StudioDomain::KEY_ARN.import(&set),
+                SharedDataLake::KEY_ARN.import(&set),
             ])
             .build(),
         Statement::allow().sid("CodeCommitAccess").actions(CODECOMMIT_WORK).resource(list![team_repository_arn(&team, &env)]).build(),
@@ -323,7 +361,7 @@ pub fn user_profile(props: &UserProfileProps, variant: Variant) -> Stack {
             .actions(ECR_PULL)
             .resource(list![
                 "arn:aws:ecr:*:*:repository/*sagemaker*",
-                join(vec![Value::str("arn:aws:ecr:*:*:repository/"), names::import(names::ecr_repository(&set))]),
+                join(vec![Value::str("arn:aws:ecr:*:*:repository/"), SharedEcr::REPOSITORY.import(&set)]),
             ])
             .build(),
         Statement::allow().sid("ECRAuthTokenAccess").actions(&["ecr:GetAuthorizationToken"]).any_resource().build(),
@@ -394,15 +432,15 @@ pub fn user_profile(props: &UserProfileProps, variant: Variant) -> Stack {
         "ExecutionRole" => role.arn(),
         "SharingSettings" => Value::Map(map! { "NotebookOutputOption" => "Disabled" }),
         "SecurityGroups" => list![
-            names::import(names::sagemaker_security_group(&set)),
-            names::import(names::user_profile_security_group(&set)),
+            SharedNetwork::SAGEMAKER_SECURITY_GROUP.import(&set),
+            SharedNetwork::USER_PROFILE_SECURITY_GROUP.import(&set),
         ],
     };
     let profile = s.add(
         "SageMakerStudioUserProfile",
         "AWS::SageMaker::UserProfile",
         map! {
-            "DomainId" => names::import(names::studio_domain_id(&set)),
+            "DomainId" => StudioDomain::DOMAIN_ID.import(&set),
             "UserProfileName" => profile_name.r(),
             "UserSettings" => Value::Map(settings),
             "Tags" => Value::List(tags),
@@ -418,7 +456,7 @@ mod tests {
     use crate::cfn::yaml::inline;
 
     fn policy(variant: Variant) -> String {
-        let t = user_profile(&UserProfileProps::default(), variant).finish().unwrap().1;
+        let t = user_profile(&InstanceTypes::default(), variant, "S").finish().unwrap().1;
         inline(&t.resources["SageMakerExecPolicy1"].properties["PolicyDocument"])
     }
 
@@ -433,7 +471,7 @@ mod tests {
     fn instance_types_come_from_props() {
         let props =
             UserProfileProps { deployment_instance_types: vec!["ml.g5.xlarge".into()], ..UserProfileProps::default() };
-        let t = user_profile(&props, Variant::V1).finish().unwrap().1;
+        let t = user_profile(&props, Variant::V1, "S").finish().unwrap().1;
         assert_eq!(t.parameters["DeploymentInstanceType"].attributes["AllowedValues"], list!["ml.g5.xlarge"]);
     }
 }

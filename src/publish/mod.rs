@@ -101,14 +101,14 @@ type Templates = Vec<(String, Template)>;
 
 /// The templates to publish: a directory's, or the synthesized platform's with the validation
 /// still to run on them (it runs while the AWS clients start).
-fn templates(args: &PublishArgs) -> anyhow::Result<(Templates, Option<Validation>)> {
+fn templates(args: &PublishArgs, platform: crate::PlatformFn) -> anyhow::Result<(Templates, Option<Validation>)> {
     if let Some(dir) = &args.templates {
         let loaded = files::load_all(&files::template_files(dir)?)?;
         return Ok((loaded.into_iter().map(|l| (files::file_name(&l.path), l.parsed.template)).collect(), None));
     }
     let config = crate::synth::load_config(args.config.as_deref())?;
     crate::validate::refuse_unknown_suppressions(&config.suppressions)?;
-    let app = crate::synth::build(&config)?;
+    let app = crate::synth::build(&config, platform)?;
     let inputs = crate::validate::command::inputs_from_rendered(&crate::synth::render(&app), &app);
     Ok((app.templates, Some(Validation { inputs, suppressions: config.suppressions })))
 }
@@ -139,13 +139,13 @@ fn write_package(dir: &Path, objects: &[package::Object], inputs: &[PathBuf]) ->
     files::replace_dir_atomically(dir, outputs, inputs)
 }
 
-pub fn run(args: &PublishArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+pub fn run(args: &PublishArgs, platform: crate::PlatformFn, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let params = parameters(args)?;
     let deploying = !args.no_deploy && args.package_only.is_none();
     if deploying && !args.no_execute && !args.yes && !std::io::stdin().is_terminal() {
         bail!("deploying needs a confirmation and standard input is not a terminal: pass --yes (or --no-execute to only create the change set)");
     }
-    let (templates, validation) = templates(args)?;
+    let (templates, validation) = templates(args, platform)?;
     let root = args.root.clone();
     if !templates.iter().any(|(n, _)| *n == root) {
         bail!("the root template {root} is not among the templates");

@@ -12,7 +12,7 @@ use crate::cli::{ValidateArgs, ValidateFormat};
 use crate::files;
 
 /// The inputs for the synthesized platform: the files `sds synth` would write.
-pub fn inputs_from_rendered(rendered: &[(String, String)], app: &sds_constructs::app::App) -> Vec<Input> {
+pub fn inputs_from_rendered(rendered: &[(String, String)], app: &sds_constructs::construct::App) -> Vec<Input> {
     app.templates
         .iter()
         .zip(rendered)
@@ -26,7 +26,7 @@ pub fn inputs_from_rendered(rendered: &[(String, String)], app: &sds_constructs:
         .collect()
 }
 
-pub fn run(args: &ValidateArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+pub fn run(args: &ValidateArgs, platform: crate::PlatformFn, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let config = crate::synth::load_config(args.config.as_deref())?;
     super::refuse_unknown_suppressions(&config.suppressions)?;
     if args.list_rules {
@@ -36,7 +36,7 @@ pub fn run(args: &ValidateArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode>
         return Ok(ExitCode::SUCCESS);
     }
     let inputs = if args.paths.is_empty() {
-        let app = crate::synth::build(&config)?;
+        let app = crate::synth::build(&config, platform)?;
         inputs_from_rendered(&crate::synth::render(&app), &app)
     } else {
         let loaded = files::load_paths(&args.paths)?;

@@ -12,12 +12,12 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
-use sds_constructs::app::synthesize;
 use sds_constructs::cfn::read::read_value;
 use sds_constructs::cfn::{
     diff_templates, read_template, templates_equal, to_json, to_yaml, Format, Intrinsic, Template, Value,
 };
 use sds_constructs::config::Config;
+use sds_constructs::platform::Platform;
 
 use crate::support::{reference_files, root};
 
@@ -343,7 +343,7 @@ proptest! {
     fn mutated_configurations_never_panic(seed in any::<prop::sample::Index>(), edits in prop::collection::vec(edit(), 1..6)) {
         let text = apply(seed.get::<String>(configs()), &edits);
         if let Ok(config) = Config::from_yaml(&text, "fuzz.yaml") {
-            let _ = synthesize(&config);
+            let _ = Platform::from_config(&config).synth();
         }
     }
 }

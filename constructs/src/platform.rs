@@ -1,0 +1,143 @@
+//! The platform as a value: [`Platform`] is the tree of constructs the configuration describes
+//! (the reference platform by default), open to changes in code before it is synthesized.
+//! `sds synth`, `validate`, `diff` and `publish` all synthesize a `Platform`.
+
+use crate::config::Config;
+use crate::construct::{App, Construct, Synth};
+use crate::service_catalog::ServiceCatalogPortfolio;
+use crate::shared_network::SharedNetwork;
+use crate::shared_services::SharedServices;
+use crate::stack::SynthError;
+use crate::user_profile::{UserProfile, Variant};
+
+/// Every template of the platform: the root with its nested stacks and portfolio products, and
+/// the stacks beside it.
+///
+/// ```
+/// use sds_constructs::platform::Platform;
+/// use sds_constructs::shared_network::InterfaceEndpoint;
+///
+/// let mut platform = Platform::default();
+/// platform.root.network.interface_endpoints.push(InterfaceEndpoint::new("VPCEndpointSNS", "sns"));
+/// let app = platform.synth().unwrap();
+/// assert_eq!(app.templates.len(), 13);
+/// ```
+#[derive(Debug)]
+pub struct Platform {
+    /// The common root of shared-service names and exports, which every template that names
+    /// the shared services uses. Default `DSSharedServices`.
+    pub stack_set_name: String,
+    /// `ds_administration.yaml` and everything it nests or offers.
+    pub root: SharedServices,
+    /// Templates deployed on their own, beside the root. Default: the user profile variant the
+    /// portfolio does not offer (kept as a template, as the reference has both).
+    pub stacks: Vec<Box<dyn Construct>>,
+}
+
+impl Default for Platform {
+    fn default() -> Self {
+        Platform::from_config(&Config::default())
+    }
+}
+
+impl Platform {
+    /// The platform `config` describes.
+    pub fn from_config(config: &Config) -> Platform {
+        let shared = &config.shared;
+        let mut root = SharedServices::default();
+        root.network = SharedNetwork {
+            vpc_cidr: shared.network.vpc_cidr.clone(),
+            subnet_cidrs: shared.network.subnet_cidrs.clone(),
+            ..SharedNetwork::default()
+        };
+        root.ecr.repository_name = shared.ecr_repository_name.clone();
+        root.code_artifact = config.code_artifact.clone();
+        root.detective = config.detective.clone();
+        let profile = |variant| UserProfile { variant, instance_types: config.user_profile.clone() };
+        let offered = config.user_profile_variant;
+        let other = match offered {
+            Variant::V1 => Variant::V2,
+            Variant::V2 => Variant::V1,
+        };
+        root.portfolio = ServiceCatalogPortfolio::with_studio(config.studio.clone(), profile(offered));
+        Platform { stack_set_name: shared.stack_set_name.clone(), root, stacks: vec![Box::new(profile(other))] }
+    }
+
+    /// Builds every template, or reports every synth-time mistake.
+    pub fn synth(&self) -> Result<App, Vec<SynthError>> {
+        let mut app = Synth::new(&self.stack_set_name);
+        app.add(&self.root);
+        for s in &self.stacks {
+            app.add(&**s);
+        }
+        app.finish()
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thirteen_templates_with_the_reference_names() {
+        let app = Platform::default().synth().unwrap();
+        let names: Vec<&str> = app.templates.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "ds_admin_detective.yaml",
+                "ds_admin_principals.yaml",
+                "ds_administration.yaml",
+                "ds_env_backing_store.yaml",
+                "ds_env_principals.yaml",
+                "ds_env_sagemaker_studio.yaml",
+                "ds_env_studio_user_profile_v1.yaml",
+                "ds_env_studio_user_profile_v2.yaml",
+                "ds_environment.yaml",
+                "ds_shared_code_artifact.yaml",
+                "ds_shared_data_lake.yaml",
+                "ds_shared_ecr.yaml",
+                "ds_shared_sagemaker_network.yaml",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_bucket_is_kms_encrypted_and_private() {
+        let app = Platform::default().synth().unwrap();
+        let mut buckets = 0;
+        for (_, t) in &app.templates {
+            for r in t.resources.values().filter(|r| r.type_ == "AWS::S3::Bucket") {
+                buckets += 1;
+                let enc = crate::cfn::yaml::inline(&r.properties["BucketEncryption"]);
+                assert!(enc.contains("SSEAlgorithm: 'aws:kms'") && enc.contains("KMSMasterKeyID"), "{enc}");
+                let block = r.properties["PublicAccessBlockConfiguration"].as_map().unwrap();
+                for k in ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"] {
+                    assert_eq!(block[k], crate::cfn::Value::Bool(true), "{k}");
+                }
+            }
+        }
+        assert_eq!(buckets, 3, "data lake, team data, team models");
+    }
+
+    #[test]
+    fn every_kms_key_rotates() {
+        let app = Platform::default().synth().unwrap();
+        let keys: Vec<_> = app
+            .templates
+            .iter()
+            .flat_map(|(_, t)| t.resources.values())
+            .filter(|r| r.type_ == "AWS::KMS::Key")
+            .collect();
+        assert_eq!(keys.len(), 3);
+        assert!(keys.iter().all(|k| k.properties["EnableKeyRotation"] == crate::cfn::Value::Bool(true)));
+    }
+
+    #[test]
+    fn variant_v2_is_what_the_portfolio_offers_when_configured() {
+        let config = Config { user_profile_variant: Variant::V2, ..Config::default() };
+        let app = Platform::from_config(&config).synth().unwrap();
+        let root = crate::cfn::yaml::to_yaml(app.get("ds_administration.yaml").unwrap());
+        assert!(root.contains("/ds_env_studio_user_profile_v2.yaml"));
+        assert!(!root.contains("/ds_env_studio_user_profile_v1.yaml"));
+    }
+}
