@@ -140,4 +140,80 @@ mod tests {
         assert!(root.contains("/ds_env_studio_user_profile_v2.yaml"));
         assert!(!root.contains("/ds_env_studio_user_profile_v1.yaml"));
     }
+
+    /// A construct of one topic, its parameter required.
+    #[derive(Debug)]
+    struct Topic(&'static str);
+
+    impl Construct for Topic {
+        fn synth(&self, _: &mut Synth) -> crate::stack::Stack {
+            let mut s = crate::stack::Stack::new(self.0, "topic");
+            let name = s.parameter("StackSetName", crate::cfn::Parameter::new("String"));
+            s.add("Topic", "AWS::SNS::Topic", crate::map! { "TopicName" => name.r() });
+            s
+        }
+    }
+
+    fn errors_of(platform: &Platform) -> Vec<String> {
+        platform.synth().unwrap_err().iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn a_nested_stack_of_our_own_is_checked_like_the_reference() {
+        use crate::shared_services::{NestedStack, SharedServices};
+        let mut platform = Platform::default();
+        platform.root.nested.push(
+            NestedStack::new("Ops", Topic("ops.yaml"))
+                .parameter("StackSetName", SharedServices::stack_set_name())
+                .depends_on(SharedServices::DETECTIVE_ID),
+        );
+        let app = platform.synth().unwrap();
+        assert_eq!(app.templates.len(), 14);
+        let root = crate::cfn::yaml::to_yaml(app.get("ds_administration.yaml").unwrap());
+        assert!(root.contains("TemplateURL: ops.yaml"), "{root}");
+
+        let mut platform = Platform::default();
+        platform.root.nested.push(
+            NestedStack::new("Ops", Topic("ops.yaml"))
+                .parameter("Typo", crate::cfn::ref_("NoSuchParameter"))
+                .parameter("StackSetName", SharedServices::nested_output(SharedServices::NETWORK_ID, "Nope"))
+                .depends_on("NoSuchStack"),
+        );
+        platform.root.nested.push(NestedStack::new(SharedServices::DATA_LAKE_ID, Topic("ops2.yaml")));
+        assert_eq!(
+            errors_of(&platform),
+            [
+                "ds_administration.yaml: nested stack Ops (ops.yaml) has no parameter Typo",
+                "ds_administration.yaml: nested stack SharedDataLake (ops2.yaml) needs a value for parameter StackSetName, which has no default",
+                "ds_administration.yaml: logical id SharedDataLake is declared twice",
+                "ds_administration.yaml: Resources/Ops refers to NoSuchParameter, which is not declared",
+                "ds_administration.yaml: Resources/Ops/DependsOn refers to NoSuchStack, which is not declared",
+                "ds_administration.yaml: nested stack SharedSageMakerNetwork (ds_shared_sagemaker_network.yaml) has no output Nope",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_stack_beside_the_root_and_a_product_of_our_own() {
+        use crate::service_catalog::Product;
+        let mut platform = Platform::default();
+        platform.stacks.push(Box::new(Topic("beside.yaml")));
+        platform.root.portfolio.products.push(Product::new(
+            "Alerts",
+            "Alerts",
+            "Team alerts",
+            "v1",
+            Topic("alerts.yaml"),
+        ));
+        let app = platform.synth().unwrap();
+        assert!(app.get("beside.yaml").is_some() && app.get("alerts.yaml").is_some());
+        let root = app.get("ds_administration.yaml").unwrap();
+        assert!(root.resources.contains_key("AlertsProduct"));
+        assert!(root.resources.contains_key("SCPortfolioAlertsProductAssociation"));
+        assert!(root.resources.contains_key("AlertsProductLaunchRoleConstraint"));
+
+        // A second, different template under a name already taken.
+        platform.stacks.push(Box::new(Topic("ds_shared_ecr.yaml")));
+        assert_eq!(errors_of(&platform), ["ds_shared_ecr.yaml: two different templates have this file name"]);
+    }
 }

@@ -22,6 +22,7 @@ use super::eval::Ctx;
 /// (type, schema) of every vendored type.
 const SCHEMAS: &[(&str, &str)] = &[
     ("AWS::CloudFormation::Stack", include_str!("data/resources/AWS_CloudFormation_Stack.json")),
+    ("AWS::CloudWatch::Alarm", include_str!("data/resources/AWS_CloudWatch_Alarm.json")),
     ("AWS::CodeArtifact::Domain", include_str!("data/resources/AWS_CodeArtifact_Domain.json")),
     ("AWS::CodeArtifact::Repository", include_str!("data/resources/AWS_CodeArtifact_Repository.json")),
     ("AWS::CodeCommit::Repository", include_str!("data/resources/AWS_CodeCommit_Repository.json")),

@@ -3,6 +3,7 @@
 
 mod assets;
 mod diff;
+mod example;
 mod fmt;
 mod fuzz;
 mod moto;
