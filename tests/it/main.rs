@@ -2,6 +2,7 @@
 //! the repository root, so paths in messages are the relative ones given here.
 
 mod assets;
+mod config_reach;
 mod diff;
 mod example;
 mod fmt;
