@@ -1,4 +1,8 @@
 //! Command-line arguments. Parsing only: each verb's behaviour lives in its own module.
+//!
+//! The doc comments here are clap's help text, written for a terminal (`<account>` is a
+//! placeholder, not HTML).
+#![allow(rustdoc::invalid_html_tags, rustdoc::bare_urls)]
 
 use std::path::PathBuf;
 

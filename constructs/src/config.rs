@@ -416,7 +416,7 @@ fn parse_cidr(s: &str) -> Option<(u32, u32)> {
 }
 
 /// A VPC or subnet range: AWS allows netmasks from /16 to /28 for both.
-/// See: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html
+/// See: <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html>
 fn check_cidr(s: &str) -> Result<(), String> {
     let (_, prefix) = parse_cidr(s).ok_or("is not an IPv4 CIDR block with its host bits zero (like 10.2.0.0/16)")?;
     if !(16..=28).contains(&prefix) {
@@ -425,7 +425,7 @@ fn check_cidr(s: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// See: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html
+/// See: <https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html>
 fn check_ecr_name(s: &str) -> Result<(), String> {
     let component_ok = |c: &str| {
         !c.is_empty()
@@ -437,7 +437,7 @@ fn check_ecr_name(s: &str) -> Result<(), String> {
         .ok_or_else(|| "is not an ECR repository name (lower case letters and digits, separated by . _ - or /)".into())
 }
 
-/// See: https://docs.aws.amazon.com/codeartifact/latest/APIReference/API_CreateDomain.html
+/// See: <https://docs.aws.amazon.com/codeartifact/latest/APIReference/API_CreateDomain.html>
 fn check_code_artifact_domain(s: &str) -> Result<(), String> {
     let ok = (2..=50).contains(&s.len())
         && s.starts_with(|c: char| c.is_ascii_lowercase())
@@ -448,7 +448,7 @@ fn check_code_artifact_domain(s: &str) -> Result<(), String> {
     })
 }
 
-/// See: https://docs.aws.amazon.com/codeartifact/latest/APIReference/API_CreateRepository.html
+/// See: <https://docs.aws.amazon.com/codeartifact/latest/APIReference/API_CreateRepository.html>
 fn check_code_artifact_repo(s: &str) -> Result<(), String> {
     let ok = (2..=100).contains(&s.len()) && s.starts_with(|c: char| c.is_ascii_alphanumeric()) && chars_ok(s, "._-");
     ok.then_some(()).ok_or_else(|| "is not a CodeArtifact repository name (2-100 letters, digits, . _ -)".into())
@@ -463,7 +463,7 @@ fn check_studio_domain(s: &str) -> Result<(), String> {
     ok.then_some(()).ok_or_else(|| "is not a Studio domain name (1-63 letters, digits and inner hyphens)".into())
 }
 
-/// See: https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html
+/// See: <https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html>
 fn check_kms_alias(s: &str) -> Result<(), String> {
     if s.starts_with("alias/") {
         return Err("must be given without the alias/ prefix".into());

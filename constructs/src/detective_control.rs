@@ -16,7 +16,7 @@ pub const FILE: &str = "ds_admin_detective.yaml";
 
 /// The Lambda runtime used unless configured. The reference's `python3.7` can no longer be
 /// used for new functions.
-/// See: https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
+/// See: <https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html>
 pub const DEFAULT_RUNTIME: &str = "python3.14";
 
 /// The detective control: a Lambda function, called by an EventBridge rule on SageMaker

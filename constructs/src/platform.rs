@@ -5,6 +5,7 @@
 use crate::config::Config;
 use crate::construct::{App, Construct, Synth};
 use crate::service_catalog::ServiceCatalogPortfolio;
+use crate::shared_ecr::SharedEcr;
 use crate::shared_network::SharedNetwork;
 use crate::shared_services::SharedServices;
 use crate::stack::SynthError;
@@ -44,22 +45,24 @@ impl Platform {
     /// The platform `config` describes.
     pub fn from_config(config: &Config) -> Platform {
         let shared = &config.shared;
-        let mut root = SharedServices::default();
-        root.network = SharedNetwork {
-            vpc_cidr: shared.network.vpc_cidr.clone(),
-            subnet_cidrs: shared.network.subnet_cidrs.clone(),
-            ..SharedNetwork::default()
-        };
-        root.ecr.repository_name = shared.ecr_repository_name.clone();
-        root.code_artifact = config.code_artifact.clone();
-        root.detective = config.detective.clone();
         let profile = |variant| UserProfile { variant, instance_types: config.user_profile.clone() };
         let offered = config.user_profile_variant;
         let other = match offered {
             Variant::V1 => Variant::V2,
             Variant::V2 => Variant::V1,
         };
-        root.portfolio = ServiceCatalogPortfolio::with_studio(config.studio.clone(), profile(offered));
+        let root = SharedServices {
+            network: SharedNetwork {
+                vpc_cidr: shared.network.vpc_cidr.clone(),
+                subnet_cidrs: shared.network.subnet_cidrs.clone(),
+                ..SharedNetwork::default()
+            },
+            ecr: SharedEcr { repository_name: shared.ecr_repository_name.clone() },
+            code_artifact: config.code_artifact.clone(),
+            detective: config.detective.clone(),
+            portfolio: ServiceCatalogPortfolio::with_studio(config.studio.clone(), profile(offered)),
+            ..SharedServices::default()
+        };
         Platform { stack_set_name: shared.stack_set_name.clone(), root, stacks: vec![Box::new(profile(other))] }
     }
 

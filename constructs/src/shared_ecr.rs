@@ -12,7 +12,7 @@ use crate::stack::Stack;
 pub const FILE: &str = "ds_shared_ecr.yaml";
 
 /// ECR's own rule for repository names.
-/// See: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html
+/// See: <https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html>
 pub const REPOSITORY_NAME_PATTERN: &str = "(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*";
 
 /// The shared ECR repository. Its template takes the name from the root, which declares it as a

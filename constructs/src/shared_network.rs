@@ -53,7 +53,7 @@ pub fn cidr_description(subnet: Option<usize>) -> String {
 }
 
 /// CodeArtifact keeps package assets in one S3 bucket per region; the S3 endpoint must admit it.
-/// See: https://docs.aws.amazon.com/codeartifact/latest/ug/create-s3-gateway-endpoint.html
+/// See: <https://docs.aws.amazon.com/codeartifact/latest/ug/create-s3-gateway-endpoint.html>
 const CODE_ARTIFACT_ASSET_BUCKETS: &[(&str, &str)] = &[
     ("us-east-1", "arn:aws:s3:::assets-193858265520-us-east-1"),
     ("us-east-2", "arn:aws:s3:::assets-250872398865-us-east-2"),

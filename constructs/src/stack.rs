@@ -114,7 +114,7 @@ impl NestedRef {
 }
 
 /// Pseudo parameters, which `Ref` and `Fn::Sub` may use without declaring them.
-/// See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html
+/// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html>
 pub const PSEUDO_PARAMETERS: &[&str] = &[
     "AWS::AccountId",
     "AWS::NotificationARNs",
@@ -328,11 +328,7 @@ fn nested_outputs(t: &Template) -> Vec<(String, String)> {
     };
     let mut each = |v: &Value| {
         visit(v, &mut |f| match f {
-            Intrinsic::GetAtt { resource, attribute } => {
-                if let Value::String(a) = attribute {
-                    take(resource, a)
-                }
-            }
+            Intrinsic::GetAtt { resource, attribute: Value::String(a) } => take(resource, a),
             Intrinsic::Sub { template, .. } => {
                 for var in sub_variables(template) {
                     if let Some((resource, attribute)) = var.split_once('.') {

@@ -19,7 +19,7 @@ use crate::{list, map};
 pub const FILE: &str = "ds_env_sagemaker_studio.yaml";
 
 /// SageMaker's rule for domain names.
-/// See: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateDomain.html
+/// See: <https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateDomain.html>
 pub const DOMAIN_NAME_PATTERN: &str = "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}";
 
 /// The SageMaker Studio domain (a Service Catalog product): VPC-only in the shared subnets, its

@@ -13,7 +13,7 @@ use sds_constructs::cfn::{to_yaml, Map, Template, Value};
 use sha2::{Digest, Sha256};
 
 /// CloudFormation reads templates from S3 up to 1 MB.
-/// See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
+/// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html>
 pub const MAX_TEMPLATE_BYTES: usize = 1_000_000;
 
 /// Where the objects go.

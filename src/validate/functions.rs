@@ -209,7 +209,7 @@ fn find_in_map(name: &str, p: &str, t: &Template, args: [&Value; 3], has_default
 
 /// What is wrong with a `Fn::Sub` string: a `${` never closed, or an empty `${}`. `${!Literal}`
 /// is an escape for the text `${Literal}`.
-/// See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-sub.html
+/// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-sub.html>
 pub fn sub_problem(s: &str) -> Option<String> {
     let mut rest = s;
     while let Some(i) = rest.find("${") {

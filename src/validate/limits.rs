@@ -11,14 +11,14 @@ use super::refs::shown;
 use super::schema::{is_custom, Schemas};
 use super::{Input, Sink};
 
-/// See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
+/// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html>
 const INLINE_BODY: usize = 51_200;
 const S3_BODY: usize = 1_000_000;
 const MAX_RESOURCES: usize = 500;
 const MAX_PARAMETERS: usize = 200;
 const MAX_OUTPUTS: usize = 200;
 const MAX_MAPPINGS: usize = 200;
-/// See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+/// See: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html>
 const MANAGED_POLICY: usize = 6_144;
 const ROLE_INLINE_POLICIES: usize = 10_240;
 /// Length limits up to this are names worth warning about.

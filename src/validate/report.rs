@@ -105,7 +105,7 @@ fn level(s: Severity) -> &'static str {
 
 /// SARIF 2.1.0: one run, every rule described, results with file and region where known and the
 /// JSON pointer as a logical location. Suppressed findings carry an accepted suppression.
-/// See: https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
+/// See: <https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html>
 pub fn write_sarif(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let rules: Vec<serde_json::Value> = rules::RULES
         .iter()

@@ -309,7 +309,7 @@ const STAND_IN: &str = "sds-unresolved";
 
 /// Properties that may name a local file which packaging uploads (as `aws cloudformation package`
 /// does): the template then holds its S3 location.
-/// See: https://docs.aws.amazon.com/cli/latest/reference/cloudformation/package.html
+/// See: <https://docs.aws.amazon.com/cli/latest/reference/cloudformation/package.html>
 pub const PACKAGED: &[(&str, &str)] = &[
     ("AWS::Lambda::Function", "Code"),
     ("AWS::Lambda::LayerVersion", "Content"),

@@ -11,20 +11,20 @@ use super::eval::Ctx;
 use super::Sink;
 
 /// The only template format version there is.
-/// See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/format-version-structure.html
+/// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/format-version-structure.html>
 const FORMAT_VERSION: &str = "2010-09-09";
 
-/// See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
+/// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html>
 const DELETION_POLICIES: &[&str] = &["Delete", "Retain", "RetainExceptOnCreate", "Snapshot"];
-/// See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-updatereplacepolicy.html
+/// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-updatereplacepolicy.html>
 const UPDATE_REPLACE_POLICIES: &[&str] = &["Delete", "Retain", "Snapshot"];
 
 /// Parameter types that are neither lists nor SSM types.
-/// See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html
+/// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html>
 const PLAIN_TYPES: &[&str] = &["String", "Number", "List<Number>", "CommaDelimitedList"];
 
 /// The AWS-specific parameter types; each but the key pair name also exists as `List<...>`.
-/// See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-supplied-parameter-types.html
+/// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-supplied-parameter-types.html>
 const AWS_TYPES: &[&str] = &[
     "AWS::EC2::AvailabilityZone::Name",
     "AWS::EC2::Image::Id",

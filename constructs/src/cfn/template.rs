@@ -23,7 +23,7 @@ pub const SECTIONS: &[&str] = &[
 ];
 
 /// Parameter attributes, in the order they are written.
-/// See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html
+/// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html>
 pub const PARAMETER_ATTRIBUTES: &[&str] = &[
     "Type",
     "Default",
@@ -39,7 +39,7 @@ pub const PARAMETER_ATTRIBUTES: &[&str] = &[
 ];
 
 /// Resource attributes, in the order they are written.
-/// See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-product-attribute-reference.html
+/// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-product-attribute-reference.html>
 pub const RESOURCE_ATTRIBUTES: &[&str] = &[
     "Type",
     "Condition",

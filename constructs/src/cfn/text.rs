@@ -21,7 +21,7 @@ pub(crate) const NODE_COST: usize = 16;
 /// Where the first character that YAML and JSON forbid in a text is, if any: control characters
 /// other than tab, line feed and carriage return (NUL and ESC among them), DEL, the C1 controls
 /// but NEL, and the non-characters U+FFFE and U+FFFF.
-/// See: https://yaml.org/spec/1.2.2/#51-character-set
+/// See: <https://yaml.org/spec/1.2.2/#51-character-set>
 pub fn forbidden_character(text: &str) -> Option<(Location, char)> {
     let allowed = |c: char| {
         matches!(c, '\t' | '\n' | '\r' | '\u{85}')

@@ -95,7 +95,7 @@ pub struct FnSpelling {
 }
 
 /// The spelling table, in one place for reader and writer.
-/// See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference.html
+/// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference.html>
 pub const SPELLINGS: &[FnSpelling] = &[
     FnSpelling { long: "Ref", short: Some("Ref") },
     FnSpelling { long: "Fn::GetAtt", short: Some("GetAtt") },

@@ -167,7 +167,7 @@ fn fits(v: &Value, col: usize) -> Option<String> {
 /// The short tag to write `f` with, if YAML allows it here: a tag may not stand directly on
 /// another tag, `!GetAtt` with a computed attribute has no dotted form, and a tag on `null`,
 /// `true` or `443` would read back as text.
-/// See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference.html
+/// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference.html>
 fn short_form(f: &Intrinsic) -> Option<&'static str> {
     let tag = f.short_tag()?;
     match f {
@@ -267,7 +267,7 @@ fn scalar(s: &str, in_flow: bool) -> String {
 
 /// Characters YAML cannot hold outside double quotes: controls, line separators, the byte-order
 /// mark and non-characters.
-/// See: https://yaml.org/spec/1.2.2/#51-character-set
+/// See: <https://yaml.org/spec/1.2.2/#51-character-set>
 fn is_unprintable(c: char) -> bool {
     c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}')
 }
