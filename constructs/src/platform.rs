@@ -30,8 +30,10 @@ pub struct Platform {
     pub stack_set_name: String,
     /// `ds_administration.yaml` and everything it nests or offers.
     pub root: SharedServices,
-    /// Templates deployed on their own, beside the root. Default: the user profile variant the
-    /// portfolio does not offer (kept as a template, as the reference has both).
+    /// Templates beside the root: synthesized, validated and written with it, but not deployed
+    /// by `sds publish` (which deploys the root and what it nests or offers); deploy one with
+    /// `sds publish --templates out --root FILE --stack-name NAME`. Default: the user profile
+    /// variant the portfolio does not offer (kept as a template, as the reference has both).
     pub stacks: Vec<Box<dyn Construct>>,
 }
 

@@ -59,3 +59,17 @@ fn the_extension_validates_clean() {
     let (reference, _) = findings(Command::new(assert_cmd::cargo::cargo_bin("sds")));
     assert_eq!(extended, reference, "the extension adds no finding of its own");
 }
+
+#[test]
+fn the_extension_is_packaged_with_the_platform() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("staged");
+    let o = operations().args(["publish", "--package-only"]).arg(&dir).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let root = std::fs::read_to_string(dir.join("sds/ds_administration.yaml")).unwrap();
+    let nested = root.split("SharedOperations:").nth(1).expect("the operations stack is nested in the root");
+    let url = nested.lines().find_map(|l| l.trim().strip_prefix("TemplateURL: ")).expect("its TemplateURL");
+    let key = url.split("/STAGING-BUCKET/").nth(1).unwrap_or_else(|| panic!("a staging URL: {url}"));
+    let child = std::fs::read_to_string(dir.join(key)).unwrap_or_else(|e| panic!("{key}: {e}"));
+    assert!(child.contains("DetectiveControlErrorsAlarm"), "{child}");
+}
