@@ -39,6 +39,7 @@ pub mod config;
 pub mod construct;
 pub mod detective_control;
 pub mod export;
+pub mod iam;
 pub mod platform;
 pub mod service_catalog;
 pub mod shared_code_artifact;

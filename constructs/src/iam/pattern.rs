@@ -1,0 +1,93 @@
+//! IAM's wildcard matching: `*` (any run of characters, none included) and `?` (one character)
+//! in actions (case-insensitive), resources and ARN condition values (case-sensitive, segment by
+//! segment for ARNs).
+//! See: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html>
+
+/// Whether `text` matches `pattern` (`*`, `?`), optionally ignoring ASCII case.
+pub fn glob(pattern: &str, text: &str, ignore_case: bool) -> bool {
+    let eq = |a: char, b: char| if ignore_case { a.eq_ignore_ascii_case(&b) } else { a == b };
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    // Iterative matching with one backtrack point: linear in practice, never exponential.
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && eq(p[pi], t[ti]))) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// Whether an action (`s3:GetObject`) matches a policy's action pattern (`s3:Get*`, `*`).
+pub fn action_matches(pattern: &str, action: &str) -> bool {
+    pattern == "*" || glob(pattern, action, true)
+}
+
+/// Whether an ARN matches a policy's resource pattern. `*` alone matches everything; otherwise
+/// the first five colon-separated segments (arn, partition, service, region, account) match one
+/// by one and the rest (the resource, which may hold colons) as a whole.
+pub fn arn_matches(pattern: &str, arn: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    let (p, a) = (split_arn(pattern), split_arn(arn));
+    match (p, a) {
+        (Some(p), Some(a)) => p.iter().zip(a.iter()).all(|(p, a)| glob(p, a, false)),
+        // Not ARNs (e.g. a bare resource name): match the whole text.
+        _ => glob(pattern, arn, false),
+    }
+}
+
+/// The six parts of an ARN: `arn`, partition, service, region, account, resource.
+fn split_arn(s: &str) -> Option<[&str; 6]> {
+    let mut parts = s.splitn(6, ':');
+    let out = [parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?];
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(glob("a*c", "abbbc", false));
+        assert!(glob("a*c", "ac", false));
+        assert!(glob("a?c", "abc", false));
+        assert!(!glob("a?c", "ac", false));
+        assert!(glob("*", "", false));
+        assert!(!glob("abc", "ABC", false));
+        assert!(glob("abc", "ABC", true));
+        assert!(glob("*a*b*", "xxaxxbxx", false));
+        assert!(!glob("*a*b", "xxaxxbxx", false));
+    }
+
+    #[test]
+    fn actions_ignore_case() {
+        assert!(action_matches("s3:get*", "s3:GetObject"));
+        assert!(action_matches("*", "kms:Decrypt"));
+        assert!(!action_matches("s3:Put*", "s3:GetObject"));
+    }
+
+    #[test]
+    fn arns_match_segment_by_segment() {
+        assert!(arn_matches("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a/b:c"));
+        assert!(!arn_matches("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket"));
+        assert!(arn_matches("arn:aws:kms:*:111111111111:key/*", "arn:aws:kms:us-east-1:111111111111:key/k"));
+        assert!(arn_matches("arn:aws:s3:*:*:*", "arn:aws:s3:::bucket"));
+        // A star in the region does not reach into the account.
+        assert!(!arn_matches("arn:aws:kms:*:222222222222:key/k", "arn:aws:kms:us-east-1:111111111111:key/k"));
+        assert!(!arn_matches("arn:aws:s3:::Bucket", "arn:aws:s3:::bucket"), "resources are case-sensitive");
+    }
+}
