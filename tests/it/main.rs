@@ -7,6 +7,7 @@ mod diff;
 mod example;
 mod fmt;
 mod fuzz;
+mod iam_oracle;
 mod moto;
 mod publish;
 mod publish_safety;

@@ -219,9 +219,10 @@ pub fn evaluate(req: &Request, policies: &Policies) -> Evaluation {
 
     let same_account = req.caller.account().is_none_or(|a| a == req.resource_account);
     let allow = match policies.kind {
+        // Across accounts both sides must allow, whatever the resource.
+        _ if !same_account => identity_allow.and(or(resource_direct, resource_account)),
         ResourceKind::KmsKey | ResourceKind::RoleTrust => or(resource_direct, resource_account.and(identity_allow)),
-        ResourceKind::Ordinary if same_account => or(identity_allow, resource_direct),
-        ResourceKind::Ordinary => identity_allow.and(or(resource_direct, resource_account)),
+        ResourceKind::Ordinary => or(identity_allow, resource_direct),
     };
     let decision = match (deny, allow) {
         (Tri::True, _) => Decision::ExplicitDeny,
