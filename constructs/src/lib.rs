@@ -32,6 +32,7 @@
 
 pub mod cfn;
 
+pub mod access;
 pub mod admin_principals;
 pub mod assets;
 pub mod common;
