@@ -31,6 +31,10 @@ pub enum Command {
     /// Compare two templates, or two directories of templates matched by file name, as
     /// CloudFormation reads them. Exit 0 equal, 1 different, 2 error.
     Diff(DiffArgs),
+    /// Who can reach what: evaluate every role's access to the buckets, keys, Studio user
+    /// profiles and roles of the app, and check the platform's access invariants. Exit 0 none
+    /// violated, 1 violations, 2 could not run.
+    Access(AccessArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -120,6 +124,35 @@ pub struct ValidateArgs {
     /// List the rules with their ids, severity and rationale.
     #[arg(long, conflicts_with_all = ["paths", "config", "format"])]
     pub list_rules: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AccessFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessArgs {
+    /// Templates or directories, analyzed together as one app; none: the synthesized platform.
+    pub paths: Vec<PathBuf>,
+    /// Platform configuration: what to synthesize (without paths).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// File name of the root template [default: ds_administration.yaml, or the one template no
+    /// other nests].
+    #[arg(long, value_name = "FILE")]
+    pub root: Option<String>,
+    #[arg(long, value_enum, default_value_t = AccessFormat::Human)]
+    pub format: AccessFormat,
+    /// Also list every access granted (human output; markdown and json always have it).
+    #[arg(long)]
+    pub matrix: bool,
+    /// Show the statements that grant or deny PRINCIPAL's access to RESOURCE (logical ids, or
+    /// instance/logical id as the report names them).
+    #[arg(long, num_args = 2, value_names = ["PRINCIPAL", "RESOURCE"])]
+    pub explain: Option<Vec<String>>,
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,7 @@
 //!
 //! `examples/operations` is a complete one.
 
+pub mod access;
 pub mod cli;
 pub mod diff;
 pub mod files;
@@ -59,6 +60,7 @@ pub fn run_with(cli: Cli, platform: PlatformFn) -> anyhow::Result<ExitCode> {
         Command::Synth(args) => synth::run(&args, platform, &mut out),
         Command::Publish(args) => publish::run(&args, platform, &mut out),
         Command::Validate(args) => validate::command::run(&args, platform, &mut out),
+        Command::Access(args) => access::run(&args, platform, &mut out),
     }
 }
 

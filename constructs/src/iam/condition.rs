@@ -18,27 +18,52 @@ pub enum ContextValue {
     Unknown,
 }
 
-/// A request's context keys, by lower-case name (IAM's key names ignore case).
+/// A request's context keys, by lower-case name (IAM's key names ignore case). A closed context
+/// (`new`) has exactly the keys set; an open one (`open`) takes every other key as unknown, unless
+/// marked absent — what analysis before deploy needs, where a request's context is not known.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Context(BTreeMap<String, ContextValue>);
+pub struct Context {
+    values: BTreeMap<String, ContextValue>,
+    absent: BTreeSet<String>,
+    open: bool,
+}
+
+static UNKNOWN: ContextValue = ContextValue::Unknown;
 
 impl Context {
     pub fn new() -> Context {
         Context::default()
     }
 
+    /// A context whose keys not set are unknown.
+    pub fn open() -> Context {
+        Context { open: true, ..Context::default() }
+    }
+
     pub fn set(mut self, key: &str, values: &[&str]) -> Context {
-        self.0.insert(key.to_ascii_lowercase(), ContextValue::Known(values.iter().map(|v| v.to_string()).collect()));
+        let values = ContextValue::Known(values.iter().map(|v| v.to_string()).collect());
+        self.values.insert(key.to_ascii_lowercase(), values);
         self
     }
 
     pub fn unknown(mut self, key: &str) -> Context {
-        self.0.insert(key.to_ascii_lowercase(), ContextValue::Unknown);
+        self.values.insert(key.to_ascii_lowercase(), ContextValue::Unknown);
+        self
+    }
+
+    /// Marks `key` as not in the request (in an open context).
+    pub fn absent(mut self, key: &str) -> Context {
+        self.absent.insert(key.to_ascii_lowercase());
         self
     }
 
     pub fn get(&self, key: &str) -> Option<&ContextValue> {
-        self.0.get(&key.to_ascii_lowercase())
+        let key = key.to_ascii_lowercase();
+        match self.values.get(&key) {
+            Some(v) => Some(v),
+            None if self.open && !self.absent.contains(&key) => Some(&UNKNOWN),
+            None => None,
+        }
     }
 
     /// The single value of `key`, for policy variables (`${aws:username}`).
@@ -365,6 +390,11 @@ mod tests {
         );
         let both = Tri::Unknown(BTreeSet::from(["a".into()])).and(Tri::False);
         assert_eq!(both, Tri::False, "a false conjunct decides");
+        // An open context: every key not set or marked absent is unknown.
+        let open = Context::open().set("aws:SourceVpce", &["vpce-1"]).absent("aws:SourceVpc");
+        assert_eq!(eval("StringEquals", "aws:SourceVpce", &["vpce-1"], &open), Tri::True);
+        assert_eq!(eval("StringEquals", "aws:SourceVpc", &["vpc-1"], &open), Tri::False);
+        assert!(matches!(eval("StringEquals", "aws:PrincipalTag/team", &["a"], &open), Tri::Unknown(_)));
     }
 
     #[test]

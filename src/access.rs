@@ -1,0 +1,296 @@
+//! `sds access`: who can reach what in an app (the synthesized platform, or templates given as
+//! paths), from `sds_constructs::access`; the report as JSON, or rendered for people (terminal or
+//! markdown) with the minijinja templates in `templates/`, embedded in the binary.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _};
+use serde_json::{json, Value as J};
+
+use sds_constructs::access::graph::{Graph, Kind, Origin};
+use sds_constructs::access::invariants::{Target, RULES};
+use sds_constructs::access::matrix::{explain, Level};
+use sds_constructs::access::{analyze, Analysis};
+use sds_constructs::cfn::{read_template, Format, SourceMap, Template, Value};
+use sds_constructs::iam::{Decision, Effect};
+
+use crate::cli::{AccessArgs, AccessFormat};
+use crate::{files, PlatformFn};
+
+const HUMAN: &str = include_str!("../templates/access.txt.j2");
+const MARKDOWN: &str = include_str!("../templates/access.md.j2");
+const EXPLAIN: &str = include_str!("../templates/access_explain.txt.j2");
+
+/// The default root's file name.
+const DEFAULT_ROOT: &str = "ds_administration.yaml";
+
+/// The templates to analyze, with the source map of each (for lines in explanations).
+fn templates(args: &AccessArgs, platform: PlatformFn) -> anyhow::Result<Vec<(String, Template, SourceMap)>> {
+    if args.paths.is_empty() {
+        let config = crate::synth::load_config(args.config.as_deref())?;
+        let app = crate::synth::build(&config, platform)?;
+        // Lines as `sds synth` writes them.
+        return crate::synth::render(&app)
+            .into_iter()
+            .map(|(name, text)| {
+                let parsed = read_template(&text, &name, Format::Yaml).with_context(|| format!("re-reading {name}"))?;
+                Ok((name, parsed.template, parsed.source_map))
+            })
+            .collect();
+    }
+    if args.config.is_some() {
+        bail!("--config configures the synthesized platform: give it without paths");
+    }
+    let loaded = files::load_paths(&args.paths)?;
+    let mut out: Vec<(String, Template, SourceMap)> = Vec::new();
+    for l in loaded {
+        let name = files::file_name(&l.path);
+        if out.iter().any(|(n, _, _)| *n == name) {
+            bail!("two templates are named {name}: analyze them separately");
+        }
+        out.push((name, l.parsed.template, l.parsed.source_map));
+    }
+    Ok(out)
+}
+
+/// The root: as given, else the default when present, else the one template no other nests.
+fn root(args: &AccessArgs, templates: &[(String, Template)]) -> anyhow::Result<String> {
+    let names: Vec<&str> = templates.iter().map(|(n, _)| n.as_str()).collect();
+    if let Some(r) = &args.root {
+        if !names.contains(&r.as_str()) {
+            bail!("--root {r}: no such template (have: {})", names.join(", "));
+        }
+        return Ok(r.clone());
+    }
+    if names.contains(&DEFAULT_ROOT) {
+        return Ok(DEFAULT_ROOT.into());
+    }
+    let nested: Vec<String> = templates
+        .iter()
+        .flat_map(|(_, t)| t.resources.values())
+        .filter(|r| r.type_ == "AWS::CloudFormation::Stack")
+        .filter_map(|r| match r.properties.get("TemplateURL") {
+            Some(Value::String(u)) => u.rsplit('/').next().map(str::to_string),
+            _ => None,
+        })
+        .collect();
+    let roots: Vec<&str> = names.iter().copied().filter(|n| !nested.iter().any(|x| x == n)).collect();
+    match roots.as_slice() {
+        [one] => Ok(one.to_string()),
+        _ => bail!("several templates could be the root ({}): say which with --root", roots.join(", ")),
+    }
+}
+
+fn decision(d: &Decision) -> (&'static str, Vec<String>) {
+    match d {
+        Decision::Allow => ("allow", Vec::new()),
+        Decision::Conditional(keys) => ("conditional", keys.iter().cloned().collect()),
+        Decision::ExplicitDeny => ("explicit deny", Vec::new()),
+        Decision::ImplicitDeny => ("implicit deny", Vec::new()),
+    }
+}
+
+fn kind(k: Kind) -> &'static str {
+    match k {
+        Kind::Bucket => "bucket",
+        Kind::Key => "key",
+        Kind::UserProfile => "user profile",
+        Kind::Role => "role",
+    }
+}
+
+/// How the report names a principal or resource: `instance/logical id`.
+fn name(o: &Origin) -> String {
+    format!("{}/{}", o.instance, o.logical_id)
+}
+
+/// The report as JSON: the document `--format json` prints and the templates render.
+pub fn report(a: &Analysis) -> J {
+    let g = &a.graph;
+    let violations: Vec<J> = a
+        .violations
+        .iter()
+        .map(|v| {
+            let (d, conditions) = decision(&v.decision);
+            let target = match v.target {
+                Target::Resource(t) => name(&g.targets[t].origin),
+                Target::Role(r) => name(&g.principals[r].origin),
+            };
+            json!({
+                "rule": v.rule,
+                "principal": name(&g.principals[v.principal].origin),
+                "target": target,
+                "level": v.level.map(Level::as_str),
+                "decision": d,
+                "conditions": conditions,
+                "message": v.message,
+            })
+        })
+        .collect();
+    let matrix: Vec<J> = a
+        .cells
+        .iter()
+        .map(|c| {
+            let (d, conditions) = decision(&c.decision);
+            let via: Vec<J> =
+                c.path.iter().map(|s| json!({"role": name(&g.principals[s.role].origin), "how": s.how})).collect();
+            json!({
+                "principal": name(&g.principals[c.principal].origin),
+                "resource": name(&g.targets[c.target].origin),
+                "kind": kind(g.targets[c.target].kind),
+                "level": c.level.as_str(),
+                "decision": d,
+                "conditions": conditions,
+                "via": via,
+            })
+        })
+        .collect();
+    let mut by_rule: BTreeMap<&str, usize> = RULES.iter().map(|(r, _)| (*r, 0)).collect();
+    for v in &a.violations {
+        *by_rule.entry(v.rule).or_default() += 1;
+    }
+    let rules: Vec<J> = RULES
+        .iter()
+        .map(|(id, what)| json!({"rule": id, "protects": what, "violations": by_rule.get(id).copied().unwrap_or(0)}))
+        .collect();
+    let not_evaluated: Vec<J> = g
+        .principals
+        .iter()
+        .filter(|p| !p.unknown_managed.is_empty())
+        .map(|p| json!({"principal": name(&p.origin), "managed_policies": p.unknown_managed}))
+        .collect();
+    json!({
+        "summary": {
+            "principals": g.principals.len(),
+            "resources": g.targets.len(),
+            "grants": a.cells.len(),
+            "violations": a.violations.len(),
+        },
+        "launches": a.launches.iter().map(|l| json!({"name": l.name, "template": l.file, "parameters": l.parameters})).collect::<Vec<_>>(),
+        "rules": rules,
+        "violations": violations,
+        "matrix": matrix,
+        "not_evaluated": not_evaluated,
+        "problems": g.problems,
+    })
+}
+
+fn env() -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    // Templates are embedded: adding them cannot fail at run time unless they are broken, which
+    // the tests catch.
+    for (n, t) in [("access.txt", HUMAN), ("access.md", MARKDOWN), ("access_explain.txt", EXPLAIN)] {
+        if let Err(e) = env.add_template(n, t) {
+            panic!("embedded template {n}: {e}");
+        }
+    }
+    env
+}
+
+/// A JSON value as a template value. (`from_serialize` would pass serde_json's
+/// arbitrary-precision numbers through as maps.)
+fn mj(j: &J) -> minijinja::Value {
+    match j {
+        J::Null => minijinja::Value::from(()),
+        J::Bool(b) => minijinja::Value::from(*b),
+        J::Number(n) => match n.as_i64() {
+            Some(i) => minijinja::Value::from(i),
+            None => minijinja::Value::from(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        J::String(s) => minijinja::Value::from(s.as_str()),
+        J::Array(items) => minijinja::Value::from(items.iter().map(mj).collect::<Vec<_>>()),
+        J::Object(m) => minijinja::Value::from(
+            m.iter().map(|(k, v)| (k.clone(), mj(v))).collect::<BTreeMap<String, minijinja::Value>>(),
+        ),
+    }
+}
+
+fn render(template: &str, ctx: minijinja::Value) -> anyhow::Result<String> {
+    let env = env();
+    let t = env.get_template(template)?;
+    Ok(t.render(ctx)?)
+}
+
+/// Finds a principal or resource by `instance/logical id`, or by logical id when that is unique.
+fn find<'a>(what: &str, query: &str, origins: impl Iterator<Item = &'a Origin>) -> anyhow::Result<usize> {
+    let all: Vec<&Origin> = origins.collect();
+    let exact: Vec<usize> = all.iter().enumerate().filter(|(_, o)| name(o) == query).map(|(i, _)| i).collect();
+    if let [one] = exact.as_slice() {
+        return Ok(*one);
+    }
+    let by_id: Vec<usize> = all.iter().enumerate().filter(|(_, o)| o.logical_id == query).map(|(i, _)| i).collect();
+    match by_id.as_slice() {
+        [one] => Ok(*one),
+        [] => bail!("no {what} {query} (run `sds access --format json` for the names)"),
+        many => {
+            let names: Vec<String> = many.iter().map(|i| name(all[*i])).collect();
+            bail!("{what} {query} is ambiguous: one of {}", names.join(", "))
+        }
+    }
+}
+
+fn explanation(g: &Graph, pi: usize, ti: usize, maps: &BTreeMap<String, SourceMap>) -> J {
+    let levels: Vec<J> = explain(g, pi, ti)
+        .into_iter()
+        .map(|(level, d, statements)| {
+            let (d, conditions) = decision(&d);
+            let statements: Vec<J> = statements
+                .iter()
+                .map(|s| {
+                    let line = maps
+                        .get(&s.origin.file)
+                        .and_then(|m| m.locate(&format!("/Resources/{}", s.origin.logical_id)))
+                        .map(|l| l.line);
+                    json!({
+                        "effect": if s.effect == Effect::Allow { "Allow" } else { "Deny" },
+                        "policy": s.policy,
+                        "statement": s.index,
+                        "sid": s.sid,
+                        "template": s.origin.file,
+                        "instance": s.origin.instance,
+                        "logical_id": s.origin.logical_id,
+                        "line": line,
+                    })
+                })
+                .collect();
+            json!({"level": level.as_str(), "decision": d, "conditions": conditions, "statements": statements})
+        })
+        .collect();
+    json!({
+        "principal": name(&g.principals[pi].origin),
+        "resource": name(&g.targets[ti].origin),
+        "kind": kind(g.targets[ti].kind),
+        "levels": levels,
+    })
+}
+
+pub fn run(args: &AccessArgs, platform: PlatformFn, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let loaded = templates(args, platform)?;
+    let maps: BTreeMap<String, SourceMap> = loaded.iter().map(|(n, _, m)| (n.clone(), m.clone())).collect();
+    let templates: Vec<(String, Template)> = loaded.into_iter().map(|(n, t, _)| (n, t)).collect();
+    let root = root(args, &templates)?;
+    let analysis = analyze(&templates, &root);
+    if let Some(pair) = &args.explain {
+        let g = &analysis.graph;
+        let pi = find("principal", &pair[0], g.principals.iter().map(|p| &p.origin))?;
+        let ti = find("resource", &pair[1], g.targets.iter().map(|t| &t.origin))?;
+        let e = explanation(g, pi, ti, &maps);
+        match args.format {
+            AccessFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&e)?)?,
+            _ => write!(out, "{}", render("access_explain.txt", mj(&e))?)?,
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let r = report(&analysis);
+    let ctx = minijinja::context! { r => mj(&r), matrix => args.matrix };
+    match args.format {
+        AccessFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&r)?)?,
+        AccessFormat::Human => write!(out, "{}", render("access.txt", ctx)?)?,
+        AccessFormat::Markdown => write!(out, "{}", render("access.md", ctx)?)?,
+    }
+    Ok(if analysis.violations.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
