@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per command. They run the built `sds` binary from
 //! the repository root, so paths in messages are the relative ones given here.
 
+mod access;
 mod assets;
 mod config_reach;
 mod diff;

@@ -14,7 +14,7 @@
 //! team's administrator; the other team and user principals are data-science users.
 
 use super::graph::{Graph, Kind, Principal};
-use super::matrix::{grants, reachable, Cell, Level};
+use super::matrix::{grants, reachable, Cell, Level, Step};
 use crate::iam::{Context, Decision};
 
 /// One broken invariant.
@@ -75,7 +75,7 @@ fn is_user(p: &Principal, s: &Scope) -> bool {
 }
 
 /// Every violation of the four invariants.
-pub fn check(g: &Graph, cells: &[Cell], teams: &[String], users: &[String]) -> Vec<Violation> {
+pub fn check(g: &Graph, edges: &[Vec<Step>], cells: &[Cell], teams: &[String], users: &[String]) -> Vec<Violation> {
     let scope_of = |instance: &str| scope(instance, teams, users);
     let mut out = Vec::new();
     for c in cells {
@@ -135,7 +135,7 @@ pub fn check(g: &Graph, cells: &[Cell], teams: &[String], users: &[String]) -> V
         if !is_user(p, &ps) {
             continue;
         }
-        for (ri, path) in reachable(g, pi) {
+        for (ri, path) in reachable(edges, pi) {
             let r = &g.principals[ri];
             let rs = scope_of(&r.origin.instance);
             let other_team = rs.team.is_some() && rs.team != ps.team;
@@ -185,4 +185,116 @@ fn outside_endpoint(g: &Graph, c: &Cell) -> Option<Decision> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::access::{analyze, Analysis};
+    use crate::cfn::{read_template, Format};
+
+    /// A root offering `products` (file names) through a portfolio.
+    fn root(products: &[&str]) -> String {
+        let mut s = String::from("Resources:\n");
+        for (i, p) in products.iter().enumerate() {
+            s += &format!(
+                "  Product{i}:\n    Type: AWS::ServiceCatalog::CloudFormationProduct\n    Properties:\n      Name: p{i}\n      Owner: o\n      ProvisioningArtifactParameters:\n        - Info: {{LoadTemplateFromURL: 'https://s3.amazonaws.com/b/{p}'}}\n"
+            );
+        }
+        s
+    }
+
+    fn analyze_app(files: &[(&str, String)]) -> Analysis {
+        let templates: Vec<_> = files
+            .iter()
+            .map(|(n, t)| {
+                (n.to_string(), read_template(t, n, Format::Yaml).unwrap_or_else(|e| panic!("{n}: {e}")).template)
+            })
+            .collect();
+        analyze(&templates, "root.yaml")
+    }
+
+    fn rules(a: &Analysis) -> Vec<&'static str> {
+        let mut r: Vec<&str> = a.violations.iter().map(|v| v.rule).collect();
+        r.dedup();
+        r
+    }
+
+    const TEAM_PARAMS: &str = "Parameters:\n  TeamName: {Type: String}\n  EnvType: {Type: String}\n";
+
+    /// A team template: a user role whose policy is `policy`, and a key whose key policy is `key_policy`.
+    fn team(policy: &str, key_policy: &str) -> String {
+        format!(
+            "{TEAM_PARAMS}Resources:\n  UserRole:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: !Sub 'user-${{TeamName}}-${{EnvType}}'\n      AssumeRolePolicyDocument: {{Statement: [{{Effect: Allow, Principal: {{Service: sagemaker.amazonaws.com}}, Action: 'sts:AssumeRole'}}]}}\n      Policies:\n        - PolicyName: p\n          PolicyDocument: {policy}\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy: {key_policy}\n"
+        )
+    }
+
+    #[test]
+    fn team_isolation_breaks_through_key_policy_delegation() {
+        let decrypt_any = "{Statement: [{Effect: Allow, Action: 'kms:Decrypt', Resource: '*'}]}";
+        let delegating = "{Statement: [{Effect: Allow, Principal: {AWS: !Sub 'arn:aws:iam::${AWS::AccountId}:root'}, Action: 'kms:*', Resource: '*'}]}";
+        let a = analyze_app(&[("root.yaml", root(&["team.yaml"])), ("team.yaml", team(decrypt_any, delegating))]);
+        assert_eq!(rules(&a), ["access/team-isolation"], "{:?}", a.violations);
+        assert!(a
+            .violations
+            .iter()
+            .any(|v| v.message.contains("Key of team team-a-dev can be decrypted by team-b-dev/UserRole")));
+
+        // The key policy names the team's own role only: isolated.
+        let own = "{Statement: [{Effect: Allow, Principal: {AWS: !Sub 'arn:aws:iam::${AWS::AccountId}:role/user-${TeamName}-${EnvType}'}, Action: 'kms:Decrypt', Resource: '*'}]}";
+        let a = analyze_app(&[("root.yaml", root(&["team.yaml"])), ("team.yaml", team(decrypt_any, own))]);
+        assert!(a.violations.is_empty(), "{:?}", a.violations);
+    }
+
+    #[test]
+    fn escalation_through_pass_role() {
+        let admin = "  Admin:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: sagemaker.amazonaws.com}, Action: 'sts:AssumeRole'}]}\n";
+        let root_yaml = root(&["team.yaml"]) + admin;
+        let no_key = "{Statement: [{Effect: Allow, Principal: {AWS: !Sub 'arn:aws:iam::${AWS::AccountId}:role/nobody'}, Action: 'kms:*', Resource: '*'}]}";
+        let pass_any =
+            "{Statement: [{Effect: Allow, Action: ['iam:PassRole', 'sagemaker:CreateTrainingJob'], Resource: '*'}]}";
+        let a = analyze_app(&[("root.yaml", root_yaml.clone()), ("team.yaml", team(pass_any, no_key))]);
+        let esc: Vec<&str> =
+            a.violations.iter().filter(|v| v.rule == "access/escalation").map(|v| v.message.as_str()).collect();
+        assert!(
+            esc.iter().any(|m| m.contains("team-a-dev/UserRole")
+                && m.contains("root/Admin")
+                && m.contains("pass to sagemaker.amazonaws.com + sagemaker:CreateTrainingJob")),
+            "{esc:?}"
+        );
+        // PassRole limited to the team's own role: no escalation.
+        let pass_own = "{Statement: [{Effect: Allow, Action: 'iam:PassRole', Resource: !Sub 'arn:aws:iam::${AWS::AccountId}:role/user-${TeamName}-${EnvType}'}, {Effect: Allow, Action: 'sagemaker:CreateTrainingJob', Resource: '*'}]}";
+        let a = analyze_app(&[("root.yaml", root_yaml), ("team.yaml", team(pass_own, no_key))]);
+        assert!(a.violations.iter().all(|v| v.rule != "access/escalation"), "{:?}", a.violations);
+    }
+
+    /// A user template: a role allowed `policy`, and the user's Studio profile.
+    fn user(policy: &str) -> String {
+        format!(
+            "{TEAM_PARAMS}  StudioUserProfileName: {{Type: String}}\nResources:\n  ExecRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {{Statement: [{{Effect: Allow, Principal: {{Service: sagemaker.amazonaws.com}}, Action: 'sts:AssumeRole'}}]}}\n      Policies:\n        - PolicyName: p\n          PolicyDocument: {policy}\n  Profile:\n    Type: AWS::SageMaker::UserProfile\n    Properties:\n      DomainId: d-1\n      UserProfileName: !Ref StudioUserProfileName\n"
+        )
+    }
+
+    #[test]
+    fn studio_user_isolation() {
+        let any = "{Statement: [{Effect: Allow, Action: 'sagemaker:CreatePresignedDomainUrl', Resource: '*'}]}";
+        let a = analyze_app(&[("root.yaml", root(&["user.yaml"])), ("user.yaml", user(any))]);
+        let v: Vec<&str> = a.violations.iter().map(|v| v.message.as_str()).collect();
+        assert!(
+            v.iter().any(|m| m.contains("team-a-dev/alice/ExecRole") && m.contains("profile of team-a-dev/bob")),
+            "{v:?}"
+        );
+        let own = "{Statement: [{Effect: Allow, Action: 'sagemaker:CreatePresignedDomainUrl', Resource: !Sub 'arn:aws:sagemaker:${AWS::Region}:${AWS::AccountId}:user-profile/*/${StudioUserProfileName}'}]}";
+        let a = analyze_app(&[("root.yaml", root(&["user.yaml"])), ("user.yaml", user(own))]);
+        assert!(a.violations.is_empty(), "{:?}", a.violations);
+    }
+
+    #[test]
+    fn network_path() {
+        let reader = "  Reader:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: 'sts:AssumeRole'}]}\n      Policies: [{PolicyName: p, PolicyDocument: {Statement: [{Effect: Allow, Action: 's3:GetObject', Resource: '*'}]}}]\n  Lake:\n    Type: AWS::S3::Bucket\n";
+        let a = analyze_app(&[("root.yaml", format!("{}{reader}", root(&[])))]);
+        assert_eq!(rules(&a), ["access/network-path"], "{:?}", a.violations);
+        let fenced = "  LakePolicy:\n    Type: AWS::S3::BucketPolicy\n    Properties:\n      Bucket: !Ref Lake\n      PolicyDocument: {Statement: [{Effect: Deny, Principal: '*', Action: 's3:*', Resource: '*', Condition: {StringNotEquals: {'aws:SourceVpce': vpce-platform}}}]}\n";
+        let a = analyze_app(&[("root.yaml", format!("{}{reader}{fenced}", root(&[])))]);
+        assert!(a.violations.is_empty(), "{:?}", a.violations);
+    }
 }

@@ -122,48 +122,54 @@ pub struct Step {
     pub decision: Decision,
 }
 
-/// The roles principal `from` can act as, each with the shortest path.
-pub fn reachable(g: &Graph, from: usize) -> Vec<(usize, Vec<Step>)> {
-    let role_target = |i: usize| g.targets.iter().find(|t| t.kind == Kind::Role && t.arn == g.principals[i].arn);
+/// How principal `p` can act as role `ri` in one step, if it can: assuming it, or passing it to
+/// a service the role trusts together with that service's create action.
+fn act_as(g: &Graph, p: &Principal, ri: usize) -> Option<Step> {
+    let r = &g.principals[ri];
+    let t = g.targets.iter().find(|t| t.kind == Kind::Role && t.arn == r.arn)?;
+    let assume = decide(p, "sts:AssumeRole", &r.arn, Some(t), ResourceKind::RoleTrust);
+    if grants(&assume) {
+        return Some(Step { role: ri, how: "assume".into(), decision: assume });
+    }
+    for (service, action, resource) in SERVICE_ACTIONS {
+        if !trusts(t, service) {
+            continue;
+        }
+        // Passed to this service: the condition key PassRole policies test is known.
+        let ctx = context(p).set("iam:PassedToService", &[service]);
+        let pass = decide_with(p, "iam:PassRole", &r.arn, None, ResourceKind::Ordinary, ctx);
+        if !grants(&pass) {
+            continue;
+        }
+        let create = decide(p, action, resource, None, ResourceKind::Ordinary);
+        if grants(&create) {
+            let decision = combine(&pass, &create);
+            return Some(Step { role: ri, how: format!("pass to {service} + {action}"), decision });
+        }
+    }
+    None
+}
+
+/// The one-step act-as edges of every principal (`edges[p]`), computed once.
+pub fn edges(g: &Graph) -> Vec<Vec<Step>> {
+    let n = g.principals.len();
+    (0..n).map(|pi| (0..n).filter(|ri| *ri != pi).filter_map(|ri| act_as(g, &g.principals[pi], ri)).collect()).collect()
+}
+
+/// The roles principal `from` can act as over `edges`, each with the shortest path.
+pub fn reachable(edges: &[Vec<Step>], from: usize) -> Vec<(usize, Vec<Step>)> {
     let mut seen = BTreeSet::from([from]);
     let mut queue = VecDeque::from([(from, Vec::<Step>::new())]);
     let mut out = Vec::new();
     while let Some((at, path)) = queue.pop_front() {
-        let p = &g.principals[at];
-        for (ri, r) in g.principals.iter().enumerate() {
-            if seen.contains(&ri) {
+        for step in &edges[at] {
+            if !seen.insert(step.role) {
                 continue;
             }
-            let Some(t) = role_target(ri) else { continue };
-            let mut step = None;
-            let assume = decide(p, "sts:AssumeRole", &r.arn, Some(t), ResourceKind::RoleTrust);
-            if grants(&assume) {
-                step = Some(Step { role: ri, how: "assume".into(), decision: assume });
-            } else {
-                for (service, action, resource) in SERVICE_ACTIONS {
-                    if !trusts(t, service) {
-                        continue;
-                    }
-                    // Passed to this service: the condition key PassRole policies test is known.
-                    let ctx = context(p).set("iam:PassedToService", &[service]);
-                    let pass = decide_with(p, "iam:PassRole", &r.arn, None, ResourceKind::Ordinary, ctx);
-                    if grants(&pass) {
-                        let create = decide(p, action, resource, None, ResourceKind::Ordinary);
-                        if grants(&create) {
-                            let decision = combine(&pass, &create);
-                            step = Some(Step { role: ri, how: format!("pass to {service} + {action}"), decision });
-                            break;
-                        }
-                    }
-                }
-            }
-            if let Some(step) = step {
-                seen.insert(ri);
-                let mut next = path.clone();
-                next.push(step);
-                out.push((ri, next.clone()));
-                queue.push_back((ri, next));
-            }
+            let mut next = path.clone();
+            next.push(step.clone());
+            out.push((step.role, next.clone()));
+            queue.push_back((step.role, next));
         }
     }
     out
@@ -207,23 +213,32 @@ pub struct Cell {
 }
 
 /// Every access granted, directly or through roles acted as (the shortest path), in principal,
-/// target, level order.
-pub fn matrix(g: &Graph) -> Vec<Cell> {
+/// target, level order. Each principal's own decisions are evaluated once and reused for every
+/// principal that can act as it.
+pub fn matrix(g: &Graph, edges: &[Vec<Step>]) -> Vec<Cell> {
+    let probes: Vec<_> = g.targets.iter().map(probes).collect();
+    let direct: Vec<Vec<Vec<Decision>>> = g
+        .principals
+        .iter()
+        .map(|p| {
+            g.targets
+                .iter()
+                .zip(&probes)
+                .map(|(t, ps)| {
+                    ps.iter().map(|(_, action, resource, kind)| decide(p, action, resource, Some(t), *kind)).collect()
+                })
+                .collect()
+        })
+        .collect();
     let mut cells = Vec::new();
     for pi in 0..g.principals.len() {
         let mut routes: Vec<(usize, Vec<Step>)> = vec![(pi, Vec::new())];
-        routes.extend(reachable(g, pi));
-        for (ti, t) in g.targets.iter().enumerate() {
-            for (level, action, resource, kind) in probes(t) {
-                for (via, path) in &routes {
-                    let d = decide(&g.principals[*via], action, &resource, Some(t), kind);
-                    if !grants(&d) {
-                        continue;
-                    }
-                    let decision = path.iter().fold(d, |acc, s| combine(&acc, &s.decision));
-                    cells.push(Cell { principal: pi, target: ti, level, decision, path: path.clone() });
-                    break;
-                }
+        routes.extend(reachable(edges, pi));
+        for (ti, ps) in probes.iter().enumerate() {
+            for (k, (level, ..)) in ps.iter().enumerate() {
+                let Some((via, path)) = routes.iter().find(|(via, _)| grants(&direct[*via][ti][k])) else { continue };
+                let decision = path.iter().fold(direct[*via][ti][k].clone(), |acc, s| combine(&acc, &s.decision));
+                cells.push(Cell { principal: pi, target: ti, level: *level, decision, path: path.clone() });
             }
         }
     }
@@ -287,23 +302,60 @@ pub fn explain(g: &Graph, pi: usize, ti: usize) -> Vec<(Level, Decision, Vec<Sta
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::{graph, instance, launches};
-    use crate::platform::Platform;
+    use crate::access::{graph, instance};
+    use crate::cfn::{read_template, Format};
+
+    const APP: &str = "
+Resources:
+  A:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: a
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: 'sts:AssumeRole'}]}
+      Policies: [{PolicyName: hop, PolicyDocument: {Statement: [{Effect: Allow, Action: 'sts:AssumeRole', Resource: '*'}]}}]
+  B:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: b
+      AssumeRolePolicyDocument: {Statement: [{Sid: FromA, Effect: Allow, Principal: {AWS: !GetAtt A.Arn}, Action: 'sts:AssumeRole'}]}
+      Policies: [{PolicyName: read, PolicyDocument: {Statement: [{Sid: Read, Effect: Allow, Action: 's3:GetObject', Resource: !Sub '${Data.Arn}/*'}]}}]
+  Data:
+    Type: AWS::S3::Bucket
+    Properties: {BucketName: data}
+";
+
+    fn graph() -> Graph {
+        let t = read_template(APP, "root.yaml", Format::Yaml).unwrap().template;
+        let launches =
+            [instance::Launch { name: "root".into(), file: "root.yaml".into(), parameters: Default::default() }];
+        graph::build(&instance::instantiate(&[("root.yaml".into(), t)], &launches), &|_| None)
+    }
 
     #[test]
-    #[ignore]
-    fn print_platform_matrix() {
-        let app = Platform::default().synth().unwrap();
-        let l = launches(&app.templates, "ds_administration.yaml");
-        let inst = instance::instantiate(&app.templates, &l);
-        let g = graph::build(&inst, &|_| None);
-        eprintln!("problems: {:?}", g.problems);
-        for c in matrix(&g) {
-            let p = &g.principals[c.principal];
-            let t = &g.targets[c.target];
-            let path: Vec<String> =
-                c.path.iter().map(|s| format!("{} {}", s.how, g.principals[s.role].origin.logical_id)).collect();
-            eprintln!("{} -> {} {} {:?} {:?}", p.origin, t.origin, c.level.as_str(), c.decision, path);
-        }
+    fn access_through_a_role_acted_as_carries_its_path() {
+        let g = graph();
+        let cells = matrix(&g, &edges(&g));
+        let a = g.principals.iter().position(|p| p.origin.logical_id == "A").unwrap();
+        let b = g.principals.iter().position(|p| p.origin.logical_id == "B").unwrap();
+        let data = g.targets.iter().position(|t| t.origin.logical_id == "Data").unwrap();
+        let read = |p: usize| cells.iter().find(|c| c.principal == p && c.target == data && c.level == Level::Read);
+        assert_eq!(read(b).map(|c| (c.decision.clone(), c.path.len())), Some((Decision::Allow, 0)));
+        let via = read(a).expect("A reads through B");
+        assert_eq!(via.path.iter().map(|s| (s.role, s.how.as_str())).collect::<Vec<_>>(), [(b, "assume")]);
+        // B cannot act as A: A trusts only EC2.
+        assert!(read(b).is_some() && cells.iter().all(|c| !(c.principal == b && c.path.iter().any(|s| s.role == a))));
+    }
+
+    #[test]
+    fn explain_cites_the_deciding_statements() {
+        let g = graph();
+        let b = g.principals.iter().position(|p| p.origin.logical_id == "B").unwrap();
+        let data = g.targets.iter().position(|t| t.origin.logical_id == "Data").unwrap();
+        let levels = explain(&g, b, data);
+        let (level, decision, statements) = &levels[0];
+        assert_eq!((*level, decision), (Level::Read, &Decision::Allow));
+        assert_eq!(statements.iter().map(|s| s.sid.as_deref()).collect::<Vec<_>>(), [Some("Read")]);
+        assert_eq!(statements[0].origin.logical_id, "B");
+        assert!(levels.iter().any(|(l, d, s)| *l == Level::Write && *d == Decision::ImplicitDeny && s.is_empty()));
     }
 }
