@@ -138,7 +138,7 @@ fn named(p: &Principal, caller: &Caller) -> Named {
 }
 
 fn action_applies(s: &Statement, action: &str) -> bool {
-    s.action.values.iter().any(|p| action_matches(p, action)) != s.action.not
+    s.action.candidates(action).any(|p| action_matches(p, action)) != s.action.not
 }
 
 fn resource_applies(s: &Statement, resource: &str, ctx: &Context) -> bool {

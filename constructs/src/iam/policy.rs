@@ -16,6 +16,35 @@ pub enum Effect {
 pub struct Patterns {
     pub values: Vec<String>,
     pub not: bool,
+    /// For action patterns: the indexes of `values` by lower-case service prefix, and those whose
+    /// service part has a wildcard — so that matching an action looks at its service's patterns
+    /// only (AWS managed policies list thousands).
+    by_service: std::collections::HashMap<String, Vec<usize>>,
+    wild: Vec<usize>,
+}
+
+impl Patterns {
+    pub fn new(values: Vec<String>, not: bool) -> Patterns {
+        let mut by_service: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+        let mut wild = Vec::new();
+        for (i, v) in values.iter().enumerate() {
+            match v.split_once(':') {
+                Some((service, _)) if !service.contains(['*', '?']) => {
+                    by_service.entry(service.to_ascii_lowercase()).or_default().push(i)
+                }
+                _ => wild.push(i),
+            }
+        }
+        Patterns { values, not, by_service, wild }
+    }
+
+    /// The patterns that can match `action` (all of them for resource patterns, which have no
+    /// service prefix of this form).
+    pub fn candidates<'a>(&'a self, action: &str) -> impl Iterator<Item = &'a str> + 'a {
+        let service = action.split_once(':').map(|(s, _)| s.to_ascii_lowercase()).unwrap_or_default();
+        let listed = self.by_service.get(&service).map(Vec::as_slice).unwrap_or(&[]);
+        listed.iter().chain(&self.wild).map(|i| self.values[*i].as_str())
+    }
 }
 
 /// Who a resource-policy statement is about.
@@ -117,8 +146,8 @@ impl Statement {
         let pair = |yes: &str, no: &str| -> Result<Option<Patterns>, PolicyError> {
             match (s.get(yes), s.get(no)) {
                 (Some(_), Some(_)) => Err(err(at.into(), format!("{yes} and {no} cannot both be given"))),
-                (Some(v), None) => Ok(Some(Patterns { values: strings(v, &format!("{at}/{yes}"))?, not: false })),
-                (None, Some(v)) => Ok(Some(Patterns { values: strings(v, &format!("{at}/{no}"))?, not: true })),
+                (Some(v), None) => Ok(Some(Patterns::new(strings(v, &format!("{at}/{yes}"))?, false))),
+                (None, Some(v)) => Ok(Some(Patterns::new(strings(v, &format!("{at}/{no}"))?, true))),
                 (None, None) => Ok(None),
             }
         };
