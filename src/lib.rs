@@ -7,6 +7,7 @@ pub mod diff;
 pub mod files;
 pub mod fmt;
 pub mod publish;
+pub mod review;
 mod style;
 pub mod synth;
 pub mod validate;
@@ -25,5 +26,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Synth(args) => synth::run(&args, &mut out),
         Command::Publish(args) => publish::run(&args, &mut out),
         Command::Validate(args) => validate::command::run(&args, &mut out),
+        Command::Review(args) => review::command::run(&args, &mut out),
     }
 }
