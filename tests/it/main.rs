@@ -8,6 +8,7 @@ mod fuzz;
 mod moto;
 mod publish;
 mod publish_safety;
+mod review;
 mod safety;
 mod stand_in;
 mod support;
