@@ -87,7 +87,9 @@ async fn parameters_of(aws: &Aws, stack: &str) -> anyhow::Result<(String, Vec<(S
         .parameters()
         .iter()
         .map(|p| {
-            let v = p.resolved_value().or(p.parameter_value()).unwrap_or_default();
+            // The value as passed (for an SSM parameter type, the parameter's name, which is
+            // what our template holds), not the resolved value.
+            let v = p.parameter_value().unwrap_or_default();
             (p.parameter_key().unwrap_or_default().to_string(), v.to_string())
         })
         .collect();

@@ -314,3 +314,67 @@ fn readme_example_is_current() {
         }
     }
 }
+
+/// `--stack` against moto: a root with two nested stacks deployed with `sds publish`, then changed
+/// locally. Each nested stack is found and matched by logical id; packaged `TemplateURL`s are not
+/// reported as changes; the deployed parameter value that differs from ours is listed.
+///
+/// What moto's GetTemplate cannot show (checked against moto 5.2.5): it ignores `TemplateStage`
+/// and returns the body as submitted for `Processed` too, without `StagesAvailable`, so a
+/// template with a transform (`AWS::Serverless`, `AWS::LanguageExtensions`, macros) is never seen
+/// expanded; and DescribeStacks gives an SSM-typed parameter's resolved value as its
+/// `ParameterValue` (AWS gives the parameter's name there, and the value as `ResolvedValue`), so
+/// against moto such a parameter would be listed as differing. This app uses neither.
+#[test]
+fn stack_compares_the_deployed_app_with_ours() {
+    use crate::moto::{small_app, Moto};
+    let moto = Moto::start();
+    let other = "  Other:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: other.yaml\n";
+    let app = small_app(moto.dir.path(), "dev", other);
+    fs::write(app.join("other.yaml"), "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: sds-review-queue\n").unwrap();
+    let o = moto
+        .sds()
+        .args(["publish", "--yes", "--templates"])
+        .arg(&app)
+        .args(["--root", "root.yaml", "--stack-name", "rev", "--parameter", "Env=test"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+
+    let review = |format: &str| {
+        let o = moto
+            .sds()
+            .args(["review", "--stack", "rev", "--templates"])
+            .arg(&app)
+            .args(["--root", "root.yaml", "--format", format])
+            .output()
+            .unwrap();
+        (o.status.code(), stdout(&o), stderr(&o))
+    };
+    // Unchanged: nothing but the parameter passed at deploy time differs.
+    let (code, out, err) = review("json");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out}\n{err}"));
+    assert_eq!(r["changed"], false, "{out}");
+    let names: Vec<&str> = r["templates"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["root.yaml", "child.yaml", "other.yaml"]);
+    let drift = &r["deployed_parameters"][0];
+    assert_eq!((drift["name"].as_str(), drift["deployed"].as_str(), drift["ours"].as_str()), (Some("Env"), Some("test"), Some("dev")));
+    assert_eq!(code, Some(1), "a deployed value that differs is a change to review");
+
+    // Changed locally: the queue's name (create-only: replaced) and the child's value.
+    fs::write(app.join("other.yaml"), "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: sds-review-queue-2\n").unwrap();
+    let child = fs::read_to_string(app.join("child.yaml")).unwrap();
+    fs::write(app.join("child.yaml"), child.replace("Value: hello", "Value: world")).unwrap();
+    let (code, out, err) = review("json");
+    assert_eq!(code, Some(1), "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let queue = find(&r["replacements"], "id", "Queue");
+    assert_eq!((queue["template"].as_str(), queue["action"].as_str()), (Some("other.yaml"), Some("replaced")));
+    assert_eq!(queue["loses_state"], true);
+    let child = find(&r["templates"], "name", "child.yaml");
+    assert_eq!((child["status"].as_str(), child["parent"].as_str()), (Some("changed"), Some("root.yaml")));
+    assert_eq!(find(&r["templates"], "name", "root.yaml")["status"], "equal", "packaged TemplateURLs are not changes");
+    let (_, md, _) = review("markdown");
+    let md = md.replace(&app.display().to_string(), "[APP]");
+    insta::assert_snapshot!("stack_markdown", md);
+}
