@@ -87,9 +87,7 @@ fn statements(doc: Option<&Value>) -> Vec<Statement> {
                     Some(c) => c
                         .iter()
                         .flat_map(|(op, v)| match v.as_map() {
-                            Some(keys) => {
-                                keys.iter().map(|(k, v)| format!("{op} {k} {}", text(v))).collect::<Vec<_>>()
-                            }
+                            Some(keys) => keys.iter().map(|(k, v)| format!("{op} {k} {}", text(v))).collect::<Vec<_>>(),
                             None => vec![format!("{op} {}", text(v))],
                         })
                         .collect(),
@@ -116,8 +114,10 @@ fn principal_list(v: Option<&Value>) -> Vec<String> {
     match v {
         None => Vec::new(),
         Some(Value::Map(m)) => {
-            let mut out: Vec<String> =
-                m.iter().flat_map(|(kind, v)| strings(Some(v)).into_iter().map(move |p| format!("{kind}: {p}"))).collect();
+            let mut out: Vec<String> = m
+                .iter()
+                .flat_map(|(kind, v)| strings(Some(v)).into_iter().map(move |p| format!("{kind}: {p}")))
+                .collect();
             out.sort();
             out
         }
@@ -173,12 +173,8 @@ fn policies(t: &Template) -> Vec<(String, String, Policy)> {
             "AWS::S3::BucketPolicy" => add("bucket policy".into(), attached(&["Bucket"]), p("PolicyDocument")),
             "AWS::SQS::QueuePolicy" => add("queue policy".into(), attached(&["Queues"]), p("PolicyDocument")),
             "AWS::SNS::TopicPolicy" => add("topic policy".into(), attached(&["Topics"]), p("PolicyDocument")),
-            "AWS::EC2::VPCEndpoint" => {
-                add("endpoint policy".into(), attached(&["ServiceName"]), p("PolicyDocument"))
-            }
-            "AWS::ECR::Repository" => {
-                add("repository policy".into(), String::new(), p("RepositoryPolicyText"))
-            }
+            "AWS::EC2::VPCEndpoint" => add("endpoint policy".into(), attached(&["ServiceName"]), p("PolicyDocument")),
+            "AWS::ECR::Repository" => add("repository policy".into(), String::new(), p("RepositoryPolicyText")),
             "AWS::Lambda::Permission" => {
                 let s = Statement {
                     effect: "Allow".into(),
@@ -238,7 +234,8 @@ fn widening(s: &Statement, old: &[Statement], removed: &[&Statement]) -> Vec<Str
     if !new_principals.is_empty() {
         why.push(format!("new principal {}", new_principals.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")));
     }
-    let same_grant = |o: &&&Statement| o.actions == s.actions && o.resources == s.resources && o.principals == s.principals;
+    let same_grant =
+        |o: &&&Statement| o.actions == s.actions && o.resources == s.resources && o.principals == s.principals;
     if removed.iter().filter(same_grant).any(|o| o.conditions.iter().any(|c| !s.conditions.contains(c))) {
         why.push("condition dropped".to_string());
     }

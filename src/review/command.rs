@@ -62,8 +62,7 @@ pub fn run(args: &ReviewArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
                 bail!("the root template {root} is not among ours (pass --root FILE)");
             }
             let ours = deployed_part(&ours, &root);
-            let deployed =
-                super::stack::fetch(stack, args.region.as_deref(), args.profile.as_deref(), &ours, &root)?;
+            let deployed = super::stack::fetch(stack, args.region.as_deref(), args.profile.as_deref(), &ours, &root)?;
             let label = match &args.templates {
                 Some(d) => d.display().to_string(),
                 None => "sds synth".to_string(),

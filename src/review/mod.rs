@@ -161,13 +161,21 @@ impl Review {
             stateful(&[Action::Removed]),
         );
         if self.broken_imports() > 0 {
-            risks.push(plural(self.broken_imports(), "removed export still imported", "removed exports still imported"));
+            risks.push(plural(
+                self.broken_imports(),
+                "removed export still imported",
+                "removed exports still imported",
+            ));
         }
         if sr > 0 {
             risks.push(plural(sr, "replacement of a stateful resource", "replacements of stateful resources"));
         }
         if sm > 0 {
-            risks.push(plural(sm, "possible replacement of a stateful resource", "possible replacements of stateful resources"));
+            risks.push(plural(
+                sm,
+                "possible replacement of a stateful resource",
+                "possible replacements of stateful resources",
+            ));
         }
         if sd > 0 {
             risks.push(plural(sd, "removal of a stateful resource", "removals of stateful resources"));

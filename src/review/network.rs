@@ -69,7 +69,10 @@ fn rule(direction: &str, m: &Map) -> String {
     let word = if direction == "ingress" { "from" } else { "to" };
     let desc = get(m, "Description");
     let desc = if desc.is_empty() { desc } else { format!(" ({desc})") };
-    format!("{direction} {proto}{ports} {word} {}{desc}", if peer.is_empty() { "(none)".into() } else { peer.join(", ") })
+    format!(
+        "{direction} {proto}{ports} {word} {}{desc}",
+        if peer.is_empty() { "(none)".into() } else { peer.join(", ") }
+    )
 }
 
 /// One line saying what a network resource is.
@@ -127,7 +130,13 @@ pub fn analyse(old: &Set, new: &Set, order: &[String]) -> Vec<NetworkChange> {
         let a = old.get(name).map(|e| &e.template.resources);
         let b = new.get(name).map(|e| &e.template.resources);
         let mut push = |id: &str, r: &Resource, change: &'static str, detail: String| {
-            out.push(NetworkChange { template: name.clone(), id: id.to_string(), type_: r.type_.clone(), change, detail })
+            out.push(NetworkChange {
+                template: name.clone(),
+                id: id.to_string(),
+                type_: r.type_.clone(),
+                change,
+                detail,
+            })
         };
         let is_net = |r: &Resource| NETWORK_TYPES.contains(&r.type_.as_str());
         for (id, r) in a.into_iter().flatten().filter(|(_, r)| is_net(r)) {

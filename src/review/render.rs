@@ -28,9 +28,7 @@ fn env(color: bool) -> Environment<'static> {
     let _ = env.add_template("review.md", MARKDOWN);
     let _ = env.add_template("review_details.md", MARKDOWN_DETAILS);
     let _ = env.add_template("review.txt", HUMAN);
-    let paint = move |code: &'static str| {
-        move |s: String| if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s }
-    };
+    let paint = move |code: &'static str| move |s: String| if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s };
     env.add_filter("red", paint("31"));
     env.add_filter("green", paint("32"));
     env.add_filter("yellow", paint("33"));
@@ -90,10 +88,8 @@ pub fn json(report: &J) -> anyhow::Result<String> {
 pub fn markdown(report: &J, limit: usize) -> anyhow::Result<String> {
     let env = env(false);
     let details = report.get("details").and_then(J::as_array).cloned().unwrap_or_default();
-    let blocks: Vec<String> = details
-        .iter()
-        .map(|d| render(&env, "review_details.md", value(d)))
-        .collect::<anyhow::Result<_>>()?;
+    let blocks: Vec<String> =
+        details.iter().map(|d| render(&env, "review_details.md", value(d))).collect::<anyhow::Result<_>>()?;
     let main = |blocks: &[String], omitted: usize, cut: bool| {
         let ctx = minijinja::context! {
             r => value(report),

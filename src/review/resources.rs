@@ -275,7 +275,8 @@ fn propagate(
                 _ => true,
             };
             if differs && a.template.parameters.contains_key(p) {
-                let show = |v: Option<&Value>| v.map(sds_constructs::cfn::yaml::inline).unwrap_or_else(|| "(none)".into());
+                let show =
+                    |v: Option<&Value>| v.map(sds_constructs::cfn::yaml::inline).unwrap_or_else(|| "(none)".into());
                 let why = format!("its default changed {} → {}", show(old_default), show(new_default));
                 params.insert((name.clone(), p.clone()), (why, true));
             }

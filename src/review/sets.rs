@@ -85,8 +85,10 @@ pub fn from_git(rev: &str, dir: &Path) -> anyhow::Result<Set> {
     if rev.starts_with('-') {
         bail!("--git {rev}: not a revision");
     }
-    let commit = String::from_utf8_lossy(&git(&["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
-        .with_context(|| format!("--git {rev}: no such commit"))?)
+    let commit = String::from_utf8_lossy(
+        &git(&["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
+            .with_context(|| format!("--git {rev}: no such commit"))?,
+    )
     .trim()
     .to_string();
     let spec = format!("{}/", dir.display().to_string().trim_end_matches('/'));
@@ -96,9 +98,7 @@ pub fn from_git(rev: &str, dir: &Path) -> anyhow::Result<Set> {
     for path in listing.split(|b| *b == 0).filter(|p| !p.is_empty()) {
         let path = String::from_utf8_lossy(path).into_owned();
         let name = path.rsplit('/').next().unwrap_or(&path).to_string();
-        let is_template = name
-            .rsplit_once('.')
-            .is_some_and(|(_, ext)| files::TEMPLATE_EXTENSIONS.contains(&ext));
+        let is_template = name.rsplit_once('.').is_some_and(|(_, ext)| files::TEMPLATE_EXTENSIONS.contains(&ext));
         if !is_template {
             continue;
         }

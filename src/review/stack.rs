@@ -67,14 +67,10 @@ fn unpackage(deployed: &mut Template, ours: &Template) {
 }
 
 async fn template_of(aws: &Aws, stack: &str) -> anyhow::Result<String> {
-    let out = aws
-        .cfn
-        .get_template()
-        .stack_name(stack)
-        .template_stage(TemplateStage::Original)
-        .send()
-        .await
-        .map_err(|e| anyhow!("cannot read the template of stack {stack} (GetTemplate): {}", aws::describe("cloudformation", &e)))?;
+    let out =
+        aws.cfn.get_template().stack_name(stack).template_stage(TemplateStage::Original).send().await.map_err(|e| {
+            anyhow!("cannot read the template of stack {stack} (GetTemplate): {}", aws::describe("cloudformation", &e))
+        })?;
     out.template_body().map(str::to_string).ok_or_else(|| anyhow!("GetTemplate of {stack} returned no template"))
 }
 
@@ -101,15 +97,12 @@ async fn nested_of(aws: &Aws, stack: &str) -> anyhow::Result<Vec<(String, String
     let mut out = Vec::new();
     let mut token = None;
     loop {
-        let page = aws
-            .cfn
-            .list_stack_resources()
-            .stack_name(stack)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| {
-                anyhow!("cannot list the resources of {stack} (ListStackResources): {}", aws::describe("cloudformation", &e))
+        let page =
+            aws.cfn.list_stack_resources().stack_name(stack).set_next_token(token).send().await.map_err(|e| {
+                anyhow!(
+                    "cannot list the resources of {stack} (ListStackResources): {}",
+                    aws::describe("cloudformation", &e)
+                )
             })?;
         for r in page.stack_resource_summaries() {
             if r.resource_type() == Some("AWS::CloudFormation::Stack") {
@@ -127,7 +120,13 @@ async fn nested_of(aws: &Aws, stack: &str) -> anyhow::Result<Vec<(String, String
 }
 
 /// Reads the deployed stack `name` and its nested stacks, matched to `ours` from `root` down.
-pub fn fetch(name: &str, region: Option<&str>, profile: Option<&str>, ours: &Set, root: &str) -> anyhow::Result<Deployed> {
+pub fn fetch(
+    name: &str,
+    region: Option<&str>,
+    profile: Option<&str>,
+    ours: &Set,
+    root: &str,
+) -> anyhow::Result<Deployed> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
         let aws = aws::connect(region, profile).await?;

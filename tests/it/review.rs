@@ -36,7 +36,13 @@ fn synth_new(tmp: &Path, config: &str) {
     let cfg = tmp.join("config.yaml");
     fs::write(&cfg, config).unwrap();
     fs::remove_dir_all(tmp.join("new")).unwrap();
-    let o = sds().args(["synth", "--no-validate", "--config"]).arg(&cfg).arg("--out").arg(tmp.join("new")).output().unwrap();
+    let o = sds()
+        .args(["synth", "--no-validate", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(tmp.join("new"))
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
@@ -62,7 +68,11 @@ fn snapshots(tmp: &Path, name: &str, expected_code: i32) -> serde_json::Value {
 }
 
 fn find<'a>(list: &'a serde_json::Value, key: &str, value: &str) -> &'a serde_json::Value {
-    list.as_array().unwrap().iter().find(|x| x[key] == value).unwrap_or_else(|| panic!("no {key} = {value} in {list:#}"))
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x[key] == value)
+        .unwrap_or_else(|| panic!("no {key} = {value} in {list:#}"))
 }
 
 #[test]
@@ -79,7 +89,12 @@ fn subnet_cidr_changed_replaces_the_subnet() {
 #[test]
 fn widened_role_policy_is_marked() {
     let tmp = scratch();
-    edit(tmp.path(), "ds_admin_principals.yaml", "                  - kms:DescribeKey\n", "                  - kms:DescribeKey\n                  - s3:*\n");
+    edit(
+        tmp.path(),
+        "ds_admin_principals.yaml",
+        "                  - kms:DescribeKey\n",
+        "                  - kms:DescribeKey\n                  - s3:*\n",
+    );
     let r = snapshots(tmp.path(), "policy_widened", 1);
     let added = find(&r["access"], "change", "added");
     assert_eq!(added["holder"], "DataScienceAdministrator");
@@ -261,7 +276,11 @@ fn git_compares_a_commit_with_the_working_tree() {
     // What CI runs, from a subdirectory's point of view too: --dir is relative to where sds runs.
     let o = sds().current_dir(repo).args(["review", "--git", "HEAD", "--format", "markdown"]).output().unwrap();
     assert_eq!(o.status.code(), Some(1));
-    assert!(stdout(&o).starts_with("## sds review: 1 replacement of a stateful resource"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("<!-- sds-review -->\n## sds review: 1 replacement of a stateful resource"),
+        "{}",
+        stdout(&o)
+    );
     // Nothing was checked out: the working tree keeps the uncommitted change.
     assert!(fs::read_to_string(out.join("ds_shared_data_lake.yaml")).unwrap().contains("ds-lake-"));
     // A revision that does not exist is an error.
@@ -296,7 +315,12 @@ fn same_sets_exit_zero() {
 fn readme_example_is_current() {
     let tmp = scratch();
     edit(tmp.path(), "ds_shared_data_lake.yaml", "        - - ds-data-lake-\n", "        - - ds-lake-\n");
-    edit(tmp.path(), "ds_admin_principals.yaml", "                  - kms:DescribeKey\n", "                  - kms:DescribeKey\n                  - s3:*\n");
+    edit(
+        tmp.path(),
+        "ds_admin_principals.yaml",
+        "                  - kms:DescribeKey\n",
+        "                  - kms:DescribeKey\n                  - s3:*\n",
+    );
     let (_, md) = review(tmp.path(), "markdown", &[]);
     let readme_path: PathBuf = root().join("README.md");
     let readme = fs::read_to_string(&readme_path).unwrap();
@@ -331,7 +355,11 @@ fn stack_compares_the_deployed_app_with_ours() {
     let moto = Moto::start();
     let other = "  Other:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: other.yaml\n";
     let app = small_app(moto.dir.path(), "dev", other);
-    fs::write(app.join("other.yaml"), "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: sds-review-queue\n").unwrap();
+    fs::write(
+        app.join("other.yaml"),
+        "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: sds-review-queue\n",
+    )
+    .unwrap();
     let o = moto
         .sds()
         .args(["publish", "--yes", "--templates"])
@@ -358,11 +386,18 @@ fn stack_compares_the_deployed_app_with_ours() {
     let names: Vec<&str> = r["templates"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["root.yaml", "child.yaml", "other.yaml"]);
     let drift = &r["deployed_parameters"][0];
-    assert_eq!((drift["name"].as_str(), drift["deployed"].as_str(), drift["ours"].as_str()), (Some("Env"), Some("test"), Some("dev")));
+    assert_eq!(
+        (drift["name"].as_str(), drift["deployed"].as_str(), drift["ours"].as_str()),
+        (Some("Env"), Some("test"), Some("dev"))
+    );
     assert_eq!(code, Some(1), "a deployed value that differs is a change to review");
 
     // Changed locally: the queue's name (create-only: replaced) and the child's value.
-    fs::write(app.join("other.yaml"), "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: sds-review-queue-2\n").unwrap();
+    fs::write(
+        app.join("other.yaml"),
+        "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: sds-review-queue-2\n",
+    )
+    .unwrap();
     let child = fs::read_to_string(app.join("child.yaml")).unwrap();
     fs::write(app.join("child.yaml"), child.replace("Value: hello", "Value: world")).unwrap();
     let (code, out, err) = review("json");
