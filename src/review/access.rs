@@ -196,17 +196,52 @@ fn policies(t: &Template) -> Vec<(String, String, Policy)> {
 }
 
 /// Whether `pattern` (IAM wildcards `*` and `?`, case-insensitive as IAM actions are) covers `s`.
+/// The usual greedy match with one backtrack point: linear in practice, quadratic at worst.
 fn covers(pattern: &str, s: &str) -> bool {
-    fn go(p: &[u8], s: &[u8]) -> bool {
-        match (p.first(), s.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => go(&p[1..], s) || (!s.is_empty() && go(p, &s[1..])),
-            (Some(b'?'), Some(_)) => go(&p[1..], &s[1..]),
-            (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => go(&p[1..], &s[1..]),
-            _ => false,
+    let (p, s) = (pattern.as_bytes(), s.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while j < s.len() {
+        if i < p.len() && (p[i] == b'?' || p[i].eq_ignore_ascii_case(&s[j])) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == b'*' {
+            star = Some((i, j));
+            i += 1;
+        } else if let Some((si, sj)) = star {
+            i = si + 1;
+            j = sj + 1;
+            star = Some((si, sj + 1));
+        } else {
+            return false;
         }
     }
-    pattern.len() <= 512 && s.len() <= 512 && go(pattern.as_bytes(), s.as_bytes())
+    p[i..].iter().all(|c| *c == b'*')
+}
+
+/// The actions an old policy allowed: exact names (lower case) and wildcard patterns.
+struct Allowed<'a> {
+    exact: std::collections::HashSet<String>,
+    patterns: Vec<&'a str>,
+}
+
+impl<'a> Allowed<'a> {
+    fn new(allows: &[&'a Statement]) -> Allowed<'a> {
+        let mut exact = std::collections::HashSet::new();
+        let mut patterns = Vec::new();
+        for a in allows.iter().flat_map(|o| &o.actions) {
+            if a.contains(['*', '?']) {
+                patterns.push(a.as_str());
+            } else {
+                exact.insert(a.to_ascii_lowercase());
+            }
+        }
+        Allowed { exact, patterns }
+    }
+
+    fn covers(&self, action: &str) -> bool {
+        self.exact.contains(&action.to_ascii_lowercase()) || self.patterns.iter().any(|p| covers(p, action))
+    }
 }
 
 /// Why an added statement widens what `old` allowed.
@@ -222,8 +257,8 @@ fn widening(s: &Statement, old: &[Statement], removed: &[&Statement]) -> Vec<Str
     {
         why.push("wildcard".to_string());
     }
-    let new_actions: Vec<&String> =
-        s.actions.iter().filter(|a| !allows.iter().any(|o| o.actions.iter().any(|p| covers(p, a)))).collect();
+    let allowed = Allowed::new(&allows);
+    let new_actions: Vec<&String> = s.actions.iter().filter(|a| !allowed.covers(a)).collect();
     if !new_actions.is_empty() {
         let list: Vec<&str> = new_actions.iter().take(5).map(|a| a.as_str()).collect();
         let more = if new_actions.len() > 5 { format!(" and {} more", new_actions.len() - 5) } else { String::new() };
@@ -239,8 +274,9 @@ fn widening(s: &Statement, old: &[Statement], removed: &[&Statement]) -> Vec<Str
     if removed.iter().filter(same_grant).any(|o| o.conditions.iter().any(|c| !s.conditions.contains(c))) {
         why.push("condition dropped".to_string());
     }
-    if why.is_empty() {
-        // Allowed before for these actions, but perhaps not on these resources or without these conditions.
+    // The same actions were allowed: perhaps not on these resources, or only under conditions.
+    // (Bounded: a policy has at most a few hundred statements within IAM's size limits.)
+    if why.is_empty() && allows.len() <= 1000 {
         let covered = s.actions.iter().all(|a| {
             s.resources.iter().all(|r| {
                 allows.iter().any(|o| {
@@ -263,29 +299,29 @@ pub fn analyse(old: &Set, new: &Set, order: &[String]) -> Vec<AccessChange> {
     for name in order {
         let a = old.get(name).map(|e| policies(&e.template)).unwrap_or_default();
         let b = new.get(name).map(|e| policies(&e.template)).unwrap_or_default();
-        let find = |list: &[(String, String, Policy)], id: &str, label: &str| -> Option<Policy> {
-            list.iter().find(|(i, _, (l, _, _))| i == id && l == label).map(|(_, _, p)| p.clone())
-        };
-        let mut keys: Vec<(String, String, String)> = Vec::new();
-        for (id, ty, (label, _, _)) in a.iter().chain(&b) {
-            let k = (id.clone(), ty.clone(), label.clone());
-            if !keys.contains(&k) {
-                keys.push(k);
+        // (resource, type, label) → the policy on each side, in order of appearance.
+        let mut by_key: indexmap::IndexMap<(&str, &str, &str), [Option<&Policy>; 2]> = indexmap::IndexMap::new();
+        for (side, list) in [&a, &b].into_iter().enumerate() {
+            for (id, ty, p) in list {
+                by_key.entry((id.as_str(), ty.as_str(), p.0.as_str())).or_default()[side] = Some(p);
             }
         }
-        for (id, ty, label) in keys {
-            let (before, after) = (find(&a, &id, &label), find(&b, &id, &label));
-            let old_s = before.as_ref().map(|p| p.2.clone()).unwrap_or_default();
-            let new_s = after.as_ref().map(|p| p.2.clone()).unwrap_or_default();
-            let attached_to = after.as_ref().or(before.as_ref()).map(|p| p.1.clone()).unwrap_or_default();
+        for ((id, ty, label), [before, after]) in by_key {
+            let none = Vec::new();
+            let old_s = before.map_or(&none, |p| &p.2);
+            let new_s = after.map_or(&none, |p| &p.2);
+            if old_s == new_s {
+                continue;
+            }
+            let attached_to = after.or(before).map(|p| p.1.clone()).unwrap_or_default();
             let old_set: BTreeSet<&Statement> = old_s.iter().collect();
             let new_set: BTreeSet<&Statement> = new_s.iter().collect();
             let removed: Vec<&Statement> = old_s.iter().filter(|s| !new_set.contains(s)).collect();
             let base = |s: &Statement, added: bool, widening: Vec<String>| AccessChange {
                 template: name.clone(),
-                holder: id.clone(),
-                holder_type: ty.clone(),
-                policy: label.clone(),
+                holder: id.to_string(),
+                holder_type: ty.to_string(),
+                policy: label.to_string(),
                 attached_to: attached_to.clone(),
                 added,
                 statement: s.clone(),
@@ -299,7 +335,7 @@ pub fn analyse(old: &Set, new: &Set, order: &[String]) -> Vec<AccessChange> {
                 let why = if s.effect == "Attach" {
                     vec!["managed policy attached".to_string()]
                 } else {
-                    widening(s, &old_s, &removed)
+                    widening(s, old_s, &removed)
                 };
                 out.push(base(s, true, why));
             }

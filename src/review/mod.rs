@@ -72,6 +72,7 @@ pub fn review(old: &Set, new: &Set, suppressions: &[Suppression], labels: (&str,
     let empty = Template::default();
     let mut templates = Vec::new();
     let mut details = Vec::new();
+    let mut diffs = std::collections::BTreeMap::new();
     for (name, depth, parent) in tree {
         let (a, b) = (old.get(&name), new.get(&name));
         let entries = diff_templates(a.map_or(&empty, |e| &e.template), b.map_or(&empty, |e| &e.template));
@@ -84,6 +85,7 @@ pub fn review(old: &Set, new: &Set, suppressions: &[Suppression], labels: (&str,
         let n = entries.iter().map(|e| e.changes.len()).sum();
         templates.push((name.clone(), depth, parent, status, n));
         if !entries.is_empty() {
+            diffs.insert(name.clone(), entries.clone());
             details.push((name, entries));
         }
     }
@@ -91,7 +93,7 @@ pub fn review(old: &Set, new: &Set, suppressions: &[Suppression], labels: (&str,
     Review {
         templates,
         details,
-        resources: resources::analyse(old, new, &order),
+        resources: resources::analyse(old, new, &order, &diffs),
         access: access::analyse(old, new, &order),
         network: network::analyse(old, new, &order),
         interface: interface::analyse(old, new, &order),

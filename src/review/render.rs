@@ -84,15 +84,31 @@ pub fn json(report: &J) -> anyhow::Result<String> {
     Ok(serde_json::to_string_pretty(report)? + "\n")
 }
 
+/// The longest run of backticks in any string of `j`.
+fn longest_backticks(j: &J) -> usize {
+    match j {
+        J::String(s) => s.split(|c| c != '`').map(str::len).max().unwrap_or(0),
+        J::Array(a) => a.iter().map(longest_backticks).max().unwrap_or(0),
+        J::Object(o) => o.values().map(longest_backticks).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
 /// The markdown comment, at most `limit` characters (the details cut as needed).
 pub fn markdown(report: &J, limit: usize) -> anyhow::Result<String> {
     let env = env(false);
     let details = report.get("details").and_then(J::as_array).cloned().unwrap_or_default();
-    let blocks: Vec<String> =
-        details.iter().map(|d| render(&env, "review_details.md", value(d))).collect::<anyhow::Result<_>>()?;
+    // Each block's code fence is longer than any run of backticks in its values.
+    let fences: Vec<String> = details.iter().map(|d| "`".repeat(3.max(longest_backticks(d) + 1))).collect();
+    let blocks: Vec<String> = details
+        .iter()
+        .zip(&fences)
+        .map(|(d, fence)| render(&env, "review_details.md", minijinja::context! { d => value(d), fence => fence }))
+        .collect::<anyhow::Result<_>>()?;
+    let r = value(report);
     let main = |blocks: &[String], omitted: usize, cut: bool| {
         let ctx = minijinja::context! {
-            r => value(report),
+            r => r.clone(),
             blocks => blocks,
             omitted => omitted,
             cut => cut,
@@ -108,7 +124,7 @@ pub fn markdown(report: &J, limit: usize) -> anyhow::Result<String> {
     let mut budget = limit.saturating_sub(base + NOTE_ROOM);
     let mut kept = Vec::new();
     let mut cut = false;
-    for b in &blocks {
+    for (b, fence) in blocks.iter().zip(&fences) {
         let n = b.chars().count();
         if n <= budget {
             budget -= n;
@@ -116,20 +132,21 @@ pub fn markdown(report: &J, limit: usize) -> anyhow::Result<String> {
             continue;
         }
         // The first block that does not fit is cut at a line, and closed.
-        let closing = "… (cut here)\n```\n\n</details>\n";
-        if budget > closing.len() + 200 {
+        let closing = format!("… (cut here)\n{fence}\n\n</details>\n");
+        let room = closing.chars().count();
+        if budget > room + 200 {
             let mut part = String::new();
             let mut used = 0;
             for line in b.lines() {
                 let n = line.chars().count() + 1;
-                if used + n + closing.len() > budget {
+                if used + n + room > budget {
                     break;
                 }
                 part.push_str(line);
                 part.push('\n');
                 used += n;
             }
-            part.push_str(closing);
+            part.push_str(&closing);
             kept.push(part);
             cut = true;
         }

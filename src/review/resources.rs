@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use sds_constructs::cfn::{diff_templates, semantic_eq, ChangeKind, Intrinsic, Resource, Template, Value};
+use sds_constructs::cfn::{semantic_eq, ChangeKind, EntryDiff, Intrinsic, Map, Resource, Template, Value};
 
 use super::sets::Set;
 
@@ -95,10 +95,13 @@ impl CreateOnly {
     fn of(&mut self, type_: &str) -> &[Vec<String>] {
         self.cache.entry(type_.to_string()).or_insert_with(|| {
             let Some(text) = crate::validate::schema_source(type_) else { return Vec::new() };
-            let Ok(schema) = serde_json::from_str::<serde_json::Value>(text) else { return Vec::new() };
-            let list = schema.get("createOnlyProperties").and_then(|l| l.as_array()).cloned().unwrap_or_default();
+            // Only this list is needed, and whole schemas take milliseconds to parse: the pruned
+            // schemas hold the key once, at the top level (scripts/refresh-schemas keeps it there only).
+            const KEY: &str = "\"createOnlyProperties\":";
+            let Some(start) = text.find(KEY).map(|i| i + KEY.len()) else { return Vec::new() };
+            let Some(len) = text[start..].find(']').map(|i| i + 1) else { return Vec::new() };
+            let Ok(list) = serde_json::from_str::<Vec<String>>(&text[start..start + len]) else { return Vec::new() };
             list.iter()
-                .filter_map(|p| p.as_str())
                 .map(|p| p.split('/').skip(2).filter(|s| *s != "properties").map(str::to_string).collect())
                 .collect()
         })
@@ -163,6 +166,10 @@ fn sub_variables(s: &str) -> Vec<&str> {
     out
 }
 
+fn same_properties(a: &Map, b: &Map) -> bool {
+    a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| semantic_eq(v, w)))
+}
+
 fn policy(r: &Resource, name: &str) -> Option<String> {
     r.attributes.get(name).map(sds_constructs::cfn::yaml::inline)
 }
@@ -180,8 +187,14 @@ fn change(template: &str, id: &str, r: &Resource, action: Action, reason: String
     }
 }
 
-/// Every resource change of the app, templates in `order`, resources in template order.
-pub fn analyse(old: &Set, new: &Set, order: &[String]) -> Vec<ResourceChange> {
+/// Every resource change of the app, templates in `order`, resources in template order, from
+/// each template's differences (`diffs`, by template name; none for an equal template).
+pub fn analyse(
+    old: &Set,
+    new: &Set,
+    order: &[String],
+    diffs: &BTreeMap<String, Vec<EntryDiff>>,
+) -> Vec<ResourceChange> {
     let mut create_only = CreateOnly::default();
     let empty = Template::default();
     // (template, id) → change, for resources that change syntactically.
@@ -189,7 +202,8 @@ pub fn analyse(old: &Set, new: &Set, order: &[String]) -> Vec<ResourceChange> {
     for name in order {
         let a = old.get(name).map_or(&empty, |e| &e.template);
         let b = new.get(name).map_or(&empty, |e| &e.template);
-        let entries: Vec<_> = diff_templates(a, b).into_iter().filter(|e| e.section == "Resources").collect();
+        let entries: Vec<&EntryDiff> =
+            diffs.get(name).into_iter().flatten().filter(|e| e.section == "Resources").collect();
         let removed: Vec<&String> =
             entries.iter().filter(|e| e.kind == ChangeKind::Removed).filter_map(|e| e.id.as_ref()).collect();
         let mut added: Vec<&String> =
@@ -198,7 +212,7 @@ pub fn analyse(old: &Set, new: &Set, order: &[String]) -> Vec<ResourceChange> {
             let r = &a.resources[id.as_str()];
             let twin = added.iter().position(|n| {
                 let s = &b.resources[n.as_str()];
-                s.type_ == r.type_ && semantic_eq(&Value::Map(s.properties.clone()), &Value::Map(r.properties.clone()))
+                s.type_ == r.type_ && same_properties(&s.properties, &r.properties)
             });
             match twin {
                 Some(i) => {
@@ -293,8 +307,9 @@ fn propagate(
             let (Some(a), Some(b)) = (old.get(name), new.get(name)) else { continue };
             let t = &b.template;
             // Values passed to nested stacks that change: the child's parameter changes.
+            let nested = super::sets::children(t);
             for (id, r) in t.resources.iter().filter(|(_, r)| r.type_ == "AWS::CloudFormation::Stack") {
-                let Some(child) = super::sets::children(t).into_iter().find(|(i, _)| i == id).map(|(_, c)| c) else {
+                let Some(child) = nested.iter().find(|(i, _)| i == id).map(|(_, c)| c.clone()) else {
                     continue;
                 };
                 let passed = r.properties.get("Parameters").and_then(Value::as_map);

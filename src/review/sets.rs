@@ -29,7 +29,20 @@ pub type Set = BTreeMap<String, Entry>;
 /// files with different names are compared under the new name.
 pub fn from_paths(old: &Path, new: &Path) -> anyhow::Result<(Set, Set)> {
     match (old.is_dir(), new.is_dir()) {
-        (true, true) => Ok((from_dir(old)?, from_dir(new)?)),
+        (true, true) => {
+            // Read (and parse) both sides at the same time.
+            let (a, b) = std::thread::scope(|scope| {
+                let a = scope.spawn(|| from_dir(old));
+                let b = from_dir(new);
+                (a.join(), b)
+            });
+            let a = a.unwrap_or_else(|e| std::panic::resume_unwind(e));
+            match (a, b) {
+                (Ok(a), Ok(b)) => Ok((a, b)),
+                (Err(a), Err(b)) => Err(files::Errors(vec![format!("{a:#}"), format!("{b:#}")]).into()),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            }
+        }
         (false, false) => {
             let name = files::file_name(new);
             let load = |p: &Path| -> anyhow::Result<Set> {
@@ -124,9 +137,7 @@ pub fn from_git(rev: &str, dir: &Path) -> anyhow::Result<Set> {
     if !errors.is_empty() {
         return Err(files::Errors(errors).into());
     }
-    if set.is_empty() {
-        bail!("{rev}:{spec} holds no templates (is {} the right directory?)", dir.display());
-    }
+    // Nothing there at `rev` (the change adds the directory): every template is new.
     Ok(set)
 }
 
