@@ -35,6 +35,10 @@ pub enum Command {
     /// profiles and roles of the app, and check the platform's access invariants. Exit 0 none
     /// violated, 1 violations, 2 could not run.
     Access(AccessArgs),
+    /// Review a change to the templates as a pull request needs it: what is added, changed,
+    /// removed and replaced, who gains access, what opens in the network, which exports go away,
+    /// which findings appear. Exit 0 no changes, 1 changes (or, with --fail-on, what it names), 2 error.
+    Review(ReviewArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -202,4 +206,63 @@ pub struct PublishArgs {
         conflicts_with_all = ["no_execute", "yes", "no_deploy", "parameter", "profile", "stack_name", "wait_timeout"]
     )]
     pub package_only: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReviewFormat {
+    Human,
+    Markdown,
+    Json,
+}
+
+/// What a `--fail-on` gate blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum FailOn {
+    /// A resource CloudFormation replaces (or may replace), a renamed logical id.
+    Replacement,
+    /// An IAM statement that widens access.
+    Access,
+    /// A removed resource, template or export.
+    Removal,
+    /// A new error-level validation finding, or a removed export that a template imports.
+    Findings,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// The old template or directory (with NEW; as `sds diff`).
+    #[arg(requires = "new", conflicts_with_all = ["git", "stack"])]
+    pub old: Option<PathBuf>,
+    /// The new template or directory.
+    pub new: Option<PathBuf>,
+    /// Compare DIR as committed at REF (read with git, no checkout) with DIR in the working tree.
+    #[arg(long, value_name = "REF", conflicts_with = "stack")]
+    pub git: Option<String>,
+    /// The directory of templates that --git compares.
+    #[arg(long, value_name = "DIR", default_value = "out", requires = "git")]
+    pub dir: PathBuf,
+    /// Compare the deployed stack (and its nested stacks) with what `sds synth` would deploy now.
+    #[arg(long, value_name = "NAME")]
+    pub stack: Option<String>,
+    #[arg(long, requires = "stack")]
+    pub region: Option<String>,
+    #[arg(long, requires = "stack")]
+    pub profile: Option<String>,
+    /// With --stack, compare with the templates of this directory instead of the synthesized platform.
+    #[arg(long, value_name = "DIR", requires = "stack", conflicts_with = "config")]
+    pub templates: Option<PathBuf>,
+    /// With --stack --templates, the file name of the root template.
+    #[arg(long, value_name = "FILE", default_value = "ds_administration.yaml")]
+    pub root: String,
+    /// Platform configuration: what --stack compares with, and which findings are suppressed.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ReviewFormat::Human)]
+    pub format: ReviewFormat,
+    /// Colour the human output [default: auto: on a terminal, unless NO_COLOR is set].
+    #[arg(long, value_enum)]
+    pub color: Option<ColorChoice>,
+    /// Exit 1 only for these kinds of change (comma-separated or repeated); others exit 0.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "KIND")]
+    pub fail_on: Vec<FailOn>,
 }

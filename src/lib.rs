@@ -30,6 +30,7 @@ pub mod diff;
 pub mod files;
 pub mod fmt;
 pub mod publish;
+pub mod review;
 mod style;
 pub mod synth;
 pub mod validate;
@@ -61,6 +62,7 @@ pub fn run_with(cli: Cli, platform: PlatformFn) -> anyhow::Result<ExitCode> {
         Command::Publish(args) => publish::run(&args, platform, &mut out),
         Command::Validate(args) => validate::command::run(&args, platform, &mut out),
         Command::Access(args) => access::run(&args, platform, &mut out),
+        Command::Review(args) => review::command::run(&args, platform, &mut out),
     }
 }
 

@@ -20,6 +20,10 @@ impl Paint {
         Paint { enabled }
     }
 
+    pub fn enabled(self) -> bool {
+        self.enabled
+    }
+
     fn wrap(self, code: &str, s: &str) -> String {
         if self.enabled {
             format!("\x1b[{code}m{s}\x1b[0m")

@@ -25,6 +25,7 @@ use sds_constructs::config::Suppression;
 
 use eval::Ctx;
 pub use rules::Severity;
+pub use schema::source as schema_source;
 use schema::{is_custom, Schemas};
 
 /// One template to validate.

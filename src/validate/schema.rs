@@ -81,6 +81,12 @@ const SCHEMAS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The vendored resource provider schema of a type (JSON text), if there is one. `sds review`
+/// reads its `createOnlyProperties`.
+pub fn source(type_: &str) -> Option<&'static str> {
+    SCHEMAS.iter().find(|(t, _)| *t == type_).map(|(_, text)| *text)
+}
+
 /// Types whose properties are not checked: custom resources have no schema.
 pub fn is_custom(type_: &str) -> bool {
     type_.starts_with("Custom::") || type_ == "AWS::CloudFormation::CustomResource"

@@ -12,6 +12,7 @@ mod iam_oracle;
 mod moto;
 mod publish;
 mod publish_safety;
+mod review;
 mod safety;
 mod stand_in;
 mod support;

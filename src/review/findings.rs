@@ -1,0 +1,46 @@
+//! The validation findings a change introduces and fixes: `sds validate` run on both sides (each
+//! as one app, with the configuration's suppressions), compared by rule, template, place and
+//! message.
+//!
+//! Depends on `validate` only.
+
+use std::collections::BTreeSet;
+
+use sds_constructs::config::Suppression;
+
+use super::sets::Set;
+use crate::validate::{self, Finding, Input};
+
+fn inputs(set: &Set) -> Vec<Input> {
+    set.iter()
+        .map(|(name, e)| Input {
+            name: name.clone(),
+            template: e.template.clone(),
+            source_map: None,
+            body_len: e.body_len,
+            display: name.clone(),
+        })
+        .collect()
+}
+
+type Key = (String, String, &'static str, String);
+
+fn key(f: &Finding) -> Key {
+    (f.template.clone(), f.pointer.clone(), f.rule, f.message.clone())
+}
+
+/// (introduced, fixed).
+pub fn delta(old: &Set, new: &Set, suppressions: &[Suppression]) -> (Vec<Finding>, Vec<Finding>) {
+    // The two sides are independent: validated at the same time (most of a review's time).
+    let (a, b) = std::thread::scope(|scope| {
+        let a = scope.spawn(|| validate::validate(&inputs(old), suppressions));
+        let b = validate::validate(&inputs(new), suppressions);
+        (a.join(), b)
+    });
+    let a = a.unwrap_or_else(|e| std::panic::resume_unwind(e));
+    let ka: BTreeSet<Key> = a.findings.iter().map(key).collect();
+    let kb: BTreeSet<Key> = b.findings.iter().map(key).collect();
+    let introduced = b.findings.iter().filter(|f| !ka.contains(&key(f))).cloned().collect();
+    let fixed = a.findings.iter().filter(|f| !kb.contains(&key(f))).cloned().collect();
+    (introduced, fixed)
+}
