@@ -4,8 +4,10 @@
 
 pub mod cli;
 pub mod diff;
+pub mod docs;
 pub mod files;
 pub mod fmt;
+#[cfg(feature = "publish")]
 pub mod publish;
 mod style;
 pub mod synth;
@@ -23,7 +25,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fmt(args) => fmt::run(&args, &mut out),
         Command::Diff(args) => diff::run(&args, &mut out),
         Command::Synth(args) => synth::run(&args, &mut out),
+        #[cfg(feature = "publish")]
         Command::Publish(args) => publish::run(&args, &mut out),
         Command::Validate(args) => validate::command::run(&args, &mut out),
+        Command::Schema(args) => docs::schema(&args, &mut out),
+        Command::Completions(args) => docs::completions(&args, &mut out),
+        Command::Man(args) => docs::man(&args, &mut out),
     }
 }

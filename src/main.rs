@@ -3,10 +3,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = sds::cli::Cli::parse();
+    let cli = sds::cli::parse();
     match sds::run(cli) {
         Ok(code) => code,
         Err(e) => {

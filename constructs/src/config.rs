@@ -6,6 +6,9 @@
 //! applies to it, so a bad value fails here and not at deploy time. Depends on `cfn::read` and the
 //! constructs' props types only.
 
+pub mod rules;
+pub mod schema;
+
 use crate::cfn::read::{excerpt, read_value, Format, Location, SourceMap};
 use crate::cfn::template::pointer_segment;
 use crate::cfn::{Map, Value};
@@ -15,6 +18,7 @@ use crate::shared_network::NetworkProps;
 use crate::shared_services::SharedServicesProps;
 use crate::studio_domain::StudioProps;
 use crate::user_profile::{UserProfileProps, Variant};
+use rules::{mask, overlaps, parse_cidr, Rule};
 
 /// The whole configuration, every field defaulting to the reference platform.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,30 +79,250 @@ pub struct ConfigError {
 #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
 pub struct ConfigErrors(pub Vec<ConfigError>);
 
-/// The configuration keys, documented (the README lists the same).
-pub const KEYS: &[(&str, &str)] = &[
-    ("stack_set_name", "common root of shared-service names and exports (default DSSharedServices)"),
-    ("network.vpc_cidr", "VPC range (default 10.2.0.0/16)"),
-    ("network.subnet_cidrs", "three subnet ranges inside the VPC (default 10.2.1.0/24, 10.2.2.0/24, 10.2.3.0/24)"),
-    ("ecr.repository_name", "shared ECR repository (default ds-shared-container-images)"),
-    ("code_artifact.domain_name", "CodeArtifact domain (default ds-domain)"),
-    ("code_artifact.repository_name", "shared repository (default ds-shared-repo)"),
-    ("code_artifact.upstream_repository_name", "PyPI upstream repository (default ds-public-upstream-repo)"),
-    ("studio.domain_name", "Studio domain (default ds-studio-domain)"),
-    ("studio.kms_alias", "alias of Studio's EFS key, without alias/ (default ds-sagemaker-studio-kms)"),
-    ("detective_control.lambda_runtime", "Python runtime of the detective control (default python3.14)"),
-    ("user_profile.variant", "v1 or v2 (v2 adds the preventive control); the portfolio offers this one (default v1)"),
-    ("user_profile.instance_types", "allowed notebook instance types"),
-    ("user_profile.default_instance_type", "default notebook instance type (default ml.t3.medium)"),
-    ("user_profile.deployment_instance_types", "instance types models may be deployed on"),
-    ("user_profile.default_deployment_instance_type", "default deployment instance type (default ml.c5.large)"),
-    ("validation.suppress", "findings accepted on purpose: a list of {rule, template?, resource?, reason}"),
+/// A configuration key: its name, what it means, and what it holds. The tree of them,
+/// [`KEYS`], is the one description of the file format: the reader walks it, and
+/// [`schema::json_schema`] turns it into the JSON Schema editors use.
+#[derive(Debug)]
+pub struct Key {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub kind: Kind,
+}
+
+/// What a key holds.
+#[derive(Debug)]
+pub enum Kind {
+    /// A mapping of these keys (any other key is an error).
+    Section(&'static [Key]),
+    /// A string following the rule.
+    Text(&'static Rule, Field<String>),
+    /// A non-empty list of distinct strings, each following the rule, of exactly `len` items when
+    /// given (`len.1` says what they are).
+    List { rule: &'static Rule, len: Option<(usize, &'static str)>, field: Field<Vec<String>> },
+    /// `validation.suppress`: a list of `{rule, template?, resource?, reason}`.
+    Suppressions,
+}
+
+/// Where a value lives in [`Config`]: read for the schema's defaults, written by the reader.
+#[derive(Debug)]
+pub struct Field<T> {
+    pub get: fn(&Config) -> T,
+    pub set: fn(&mut Config, T),
+}
+
+/// The keys of a suppression, with whether each is required.
+pub const SUPPRESSION_KEYS: &[(&str, bool, &str)] = &[
+    ("rule", true, "id of the rule (`sds validate --list-rules`)"),
+    ("template", false, "file name of the template (e.g. ds_admin_detective.yaml); all templates when absent"),
+    ("resource", false, "logical id of the resource, parameter or output; all when absent"),
+    ("reason", true, "why the finding is accepted"),
+];
+
+/// The configuration file: every key, documented, in the order the README lists them.
+pub const KEYS: &[Key] = &[
+    Key {
+        name: "stack_set_name",
+        doc: "common root of shared-service names and exports",
+        kind: Kind::Text(
+            &rules::STACK_SET_NAME,
+            Field { get: |c| c.shared.stack_set_name.clone(), set: |c, v| c.shared.stack_set_name = v },
+        ),
+    },
+    Key {
+        name: "network",
+        doc: "the shared VPC",
+        kind: Kind::Section(&[
+            Key {
+                name: "vpc_cidr",
+                doc: "VPC range",
+                kind: Kind::Text(
+                    &rules::CIDR,
+                    Field { get: |c| c.shared.network.vpc_cidr.clone(), set: |c, v| c.shared.network.vpc_cidr = v },
+                ),
+            },
+            Key {
+                name: "subnet_cidrs",
+                doc: "three subnet ranges (one per availability zone) inside the VPC, not overlapping",
+                kind: Kind::List {
+                    rule: &rules::CIDR,
+                    len: Some((3, "ranges (one per subnet)")),
+                    field: Field {
+                        get: |c| c.shared.network.subnet_cidrs.to_vec(),
+                        set: |c, v| {
+                            if let Ok(three) = <[String; 3]>::try_from(v) {
+                                c.shared.network.subnet_cidrs = three;
+                            }
+                        },
+                    },
+                },
+            },
+        ]),
+    },
+    Key {
+        name: "ecr",
+        doc: "the shared container image repository",
+        kind: Kind::Section(&[Key {
+            name: "repository_name",
+            doc: "shared ECR repository",
+            kind: Kind::Text(
+                &rules::ECR_NAME,
+                Field { get: |c| c.shared.ecr_repository_name.clone(), set: |c, v| c.shared.ecr_repository_name = v },
+            ),
+        }]),
+    },
+    Key {
+        name: "code_artifact",
+        doc: "the shared package repository",
+        kind: Kind::Section(&[
+            Key {
+                name: "domain_name",
+                doc: "CodeArtifact domain",
+                kind: Kind::Text(
+                    &rules::CODE_ARTIFACT_DOMAIN,
+                    Field { get: |c| c.code_artifact.domain_name.clone(), set: |c, v| c.code_artifact.domain_name = v },
+                ),
+            },
+            Key {
+                name: "repository_name",
+                doc: "shared repository",
+                kind: Kind::Text(
+                    &rules::CODE_ARTIFACT_REPO,
+                    Field {
+                        get: |c| c.code_artifact.repository_name.clone(),
+                        set: |c, v| c.code_artifact.repository_name = v,
+                    },
+                ),
+            },
+            Key {
+                name: "upstream_repository_name",
+                doc: "PyPI upstream repository",
+                kind: Kind::Text(
+                    &rules::CODE_ARTIFACT_REPO,
+                    Field {
+                        get: |c| c.code_artifact.upstream_repository_name.clone(),
+                        set: |c, v| c.code_artifact.upstream_repository_name = v,
+                    },
+                ),
+            },
+        ]),
+    },
+    Key {
+        name: "studio",
+        doc: "the SageMaker Studio domain",
+        kind: Kind::Section(&[
+            Key {
+                name: "domain_name",
+                doc: "Studio domain",
+                kind: Kind::Text(
+                    &rules::STUDIO_DOMAIN,
+                    Field { get: |c| c.studio.domain_name.clone(), set: |c, v| c.studio.domain_name = v },
+                ),
+            },
+            Key {
+                name: "kms_alias",
+                doc: "alias of Studio's EFS key, without alias/",
+                kind: Kind::Text(
+                    &rules::KMS_ALIAS,
+                    Field { get: |c| c.studio.kms_alias.clone(), set: |c, v| c.studio.kms_alias = v },
+                ),
+            },
+        ]),
+    },
+    Key {
+        name: "detective_control",
+        doc: "the Lambda that stops training jobs and deletes models outside the VPC",
+        kind: Kind::Section(&[Key {
+            name: "lambda_runtime",
+            doc: "Python runtime of the detective control",
+            kind: Kind::Text(
+                &rules::RUNTIME,
+                Field { get: |c| c.detective.runtime.clone(), set: |c, v| c.detective.runtime = v },
+            ),
+        }]),
+    },
+    Key {
+        name: "user_profile",
+        doc: "the Studio user profile product",
+        kind: Kind::Section(&[
+            Key {
+                name: "variant",
+                doc: "v1 or v2 (v2 adds the preventive control); the portfolio offers this one",
+                kind: Kind::Text(
+                    &rules::VARIANT,
+                    Field {
+                        get: |c| match c.user_profile_variant {
+                            Variant::V1 => "v1".into(),
+                            Variant::V2 => "v2".into(),
+                        },
+                        set: |c, v| c.user_profile_variant = if v == "v2" { Variant::V2 } else { Variant::V1 },
+                    },
+                ),
+            },
+            Key {
+                name: "instance_types",
+                doc: "allowed notebook instance types",
+                kind: Kind::List {
+                    rule: &rules::INSTANCE_TYPE,
+                    len: None,
+                    field: Field {
+                        get: |c| c.user_profile.instance_types.clone(),
+                        set: |c, v| c.user_profile.instance_types = v,
+                    },
+                },
+            },
+            Key {
+                name: "default_instance_type",
+                doc: "default notebook instance type (one of instance_types)",
+                kind: Kind::Text(
+                    &rules::INSTANCE_TYPE,
+                    Field {
+                        get: |c| c.user_profile.default_instance_type.clone(),
+                        set: |c, v| c.user_profile.default_instance_type = v,
+                    },
+                ),
+            },
+            Key {
+                name: "deployment_instance_types",
+                doc: "instance types models may be deployed on",
+                kind: Kind::List {
+                    rule: &rules::INSTANCE_TYPE,
+                    len: None,
+                    field: Field {
+                        get: |c| c.user_profile.deployment_instance_types.clone(),
+                        set: |c, v| c.user_profile.deployment_instance_types = v,
+                    },
+                },
+            },
+            Key {
+                name: "default_deployment_instance_type",
+                doc: "default deployment instance type (one of deployment_instance_types)",
+                kind: Kind::Text(
+                    &rules::INSTANCE_TYPE,
+                    Field {
+                        get: |c| c.user_profile.default_deployment_instance_type.clone(),
+                        set: |c, v| c.user_profile.default_deployment_instance_type = v,
+                    },
+                ),
+            },
+        ]),
+    },
+    Key {
+        name: "validation",
+        doc: "how `sds validate` (and synth and publish, which validate) treat findings",
+        kind: Kind::Section(&[Key {
+            name: "suppress",
+            doc: "findings accepted on purpose: a list of {rule, template?, resource?, reason}",
+            kind: Kind::Suppressions,
+        }]),
+    },
 ];
 
 struct Reader<'a> {
     file: &'a str,
     map: SourceMap,
     errors: Vec<ConfigError>,
+    /// Dotted keys the file sets.
+    given: std::collections::HashSet<String>,
 }
 
 fn pointer(key: &str) -> String {
@@ -124,6 +348,35 @@ impl Reader<'_> {
             }
         }
         Some(m)
+    }
+
+    /// Reads the mapping `v` at `prefix` as `keys` describe it into `c`.
+    fn read_section(&mut self, c: &mut Config, prefix: &str, v: Value, keys: &[Key]) {
+        let names: Vec<&str> = keys.iter().map(|k| k.name).collect();
+        let Some(m) = self.section(prefix, v, &names) else { return };
+        for (name, v) in m {
+            let Some(key) = keys.iter().find(|k| k.name == name) else { continue };
+            let full = if prefix.is_empty() { name } else { format!("{prefix}.{name}") };
+            self.given.insert(full.clone());
+            match &key.kind {
+                Kind::Section(sub) => self.read_section(c, &full, v, sub),
+                Kind::Text(rule, field) => {
+                    if let Some(s) = self.string(&full, &v, rule.check) {
+                        (field.set)(c, s);
+                    }
+                }
+                Kind::List { rule, len, field } => {
+                    let Some(list) = self.strings(&full, &v, rule.check) else { continue };
+                    match len {
+                        Some((n, what)) if list.len() != *n => {
+                            self.fail(&full, format!("{full} must list exactly {n} {what}, found {}", list.len()))
+                        }
+                        _ => (field.set)(c, list),
+                    }
+                }
+                Kind::Suppressions => self.suppressions(c, &full, &v),
+            }
+        }
     }
 
     fn string(&mut self, key: &str, v: &Value, check: fn(&str) -> Result<(), String>) -> Option<String> {
@@ -163,6 +416,38 @@ impl Reader<'_> {
         }
         Some(out)
     }
+
+    fn suppressions(&mut self, c: &mut Config, key: &str, list: &Value) {
+        let Value::List(items) = list else {
+            self.fail(key, format!("{key} must be a list"));
+            return;
+        };
+        let known: Vec<&str> = SUPPRESSION_KEYS.iter().map(|(k, ..)| *k).collect();
+        for (i, item) in items.iter().enumerate() {
+            let key = format!("{key}.{i}");
+            let Some(entry) = self.section(&key, item.clone(), &known) else { continue };
+            let mut fields = SUPPRESSION_KEYS.iter().map(|&(field, required, _)| match entry.get(field) {
+                Some(Value::String(s)) if (rules::NON_BLANK.check)(s).is_ok() => Some(s.clone()),
+                Some(_) => {
+                    self.fail(&format!("{key}.{field}"), format!("{key}.{field} must be a non-empty string"));
+                    None
+                }
+                None => {
+                    if required {
+                        self.fail(&key, format!("{key} needs a {field}"));
+                    }
+                    None
+                }
+            });
+            let (rule, template, resource, reason) =
+                (fields.next().flatten(), fields.next().flatten(), fields.next().flatten(), fields.next().flatten());
+            if let (Some(rule), Some(reason)) = (rule, reason) {
+                let at = self.map.locate(&pointer(&format!("{key}.rule"))).map(|l| format!(":{l}")).unwrap_or_default();
+                let origin = Some(format!("{}{at}", self.file));
+                c.suppressions.push(Suppression { rule, template, resource, reason, origin });
+            }
+        }
+    }
 }
 
 fn display(key: &str) -> &str {
@@ -188,75 +473,12 @@ impl Config {
                 }]))
             }
         };
-        let mut r = Reader { file, map, errors: Vec::new() };
+        let mut r = Reader { file, map, errors: Vec::new(), given: Default::default() };
         let mut c = Config::default();
-        let known = [
-            "stack_set_name",
-            "network",
-            "ecr",
-            "code_artifact",
-            "studio",
-            "detective_control",
-            "user_profile",
-            "validation",
-        ];
-        let Some(top) = r.section("", value, &known) else { return Err(ConfigErrors(r.errors)) };
-        for (k, v) in top {
-            match k.as_str() {
-                "stack_set_name" => {
-                    set(&mut c.shared.stack_set_name, r.string("stack_set_name", &v, check_stack_set_name))
-                }
-                "network" => read_network(&mut r, v, &mut c.shared.network),
-                "ecr" => {
-                    if let Some(m) = r.section("ecr", v, &["repository_name"]) {
-                        if let Some(v) = m.get("repository_name") {
-                            set(&mut c.shared.ecr_repository_name, r.string("ecr.repository_name", v, check_ecr_name));
-                        }
-                    }
-                }
-                "code_artifact" => {
-                    let keys = ["domain_name", "repository_name", "upstream_repository_name"];
-                    if let Some(m) = r.section("code_artifact", v, &keys) {
-                        let ca = &mut c.code_artifact;
-                        for (k, v) in &m {
-                            let key = format!("code_artifact.{k}");
-                            match k.as_str() {
-                                "domain_name" => {
-                                    set(&mut ca.domain_name, r.string(&key, v, check_code_artifact_domain))
-                                }
-                                "repository_name" => {
-                                    set(&mut ca.repository_name, r.string(&key, v, check_code_artifact_repo))
-                                }
-                                _ => set(&mut ca.upstream_repository_name, r.string(&key, v, check_code_artifact_repo)),
-                            }
-                        }
-                    }
-                }
-                "studio" => {
-                    if let Some(m) = r.section("studio", v, &["domain_name", "kms_alias"]) {
-                        if let Some(v) = m.get("domain_name") {
-                            set(&mut c.studio.domain_name, r.string("studio.domain_name", v, check_studio_domain));
-                        }
-                        if let Some(v) = m.get("kms_alias") {
-                            set(&mut c.studio.kms_alias, r.string("studio.kms_alias", v, check_kms_alias));
-                        }
-                    }
-                }
-                "detective_control" => {
-                    if let Some(m) = r.section("detective_control", v, &["lambda_runtime"]) {
-                        if let Some(v) = m.get("lambda_runtime") {
-                            set(
-                                &mut c.detective.runtime,
-                                r.string("detective_control.lambda_runtime", v, check_runtime),
-                            );
-                        }
-                    }
-                }
-                "user_profile" => read_user_profile(&mut r, v, &mut c),
-                "validation" => read_validation(&mut r, v, &mut c),
-                _ => {}
-            }
-        }
+        r.read_section(&mut c, "", value, KEYS);
+        // Across keys, on the values read (or their defaults).
+        check_network(&mut r, &c.shared.network);
+        check_defaults(&mut r, &c.user_profile);
         if r.errors.is_empty() {
             Ok(c)
         } else {
@@ -265,29 +487,8 @@ impl Config {
     }
 }
 
-fn set<T>(target: &mut T, value: Option<T>) {
-    if let Some(v) = value {
-        *target = v;
-    }
-}
-
-fn read_network(r: &mut Reader, v: Value, n: &mut NetworkProps) {
-    let Some(m) = r.section("network", v, &["vpc_cidr", "subnet_cidrs"]) else { return };
-    if let Some(v) = m.get("vpc_cidr") {
-        set(&mut n.vpc_cidr, r.string("network.vpc_cidr", v, check_cidr));
-    }
-    if let Some(v) = m.get("subnet_cidrs") {
-        if let Some(list) = r.strings("network.subnet_cidrs", v, check_cidr) {
-            match <[String; 3]>::try_from(list) {
-                Ok(three) => n.subnet_cidrs = three,
-                Err(list) => r.fail(
-                    "network.subnet_cidrs",
-                    format!("network.subnet_cidrs must list exactly 3 ranges (one per subnet), found {}", list.len()),
-                ),
-            }
-        }
-    }
-    // Subnets must lie inside the VPC and not overlap (only when every range parsed).
+/// Subnets must lie inside the VPC and not overlap.
+fn check_network(r: &mut Reader, n: &NetworkProps) {
     let Some(vpc) = parse_cidr(&n.vpc_cidr) else { return };
     let subnets: Vec<(u32, u32)> = n.subnet_cidrs.iter().filter_map(|c| parse_cidr(c)).collect();
     for (i, s) in subnets.iter().enumerate() {
@@ -301,200 +502,18 @@ fn read_network(r: &mut Reader, v: Value, n: &mut NetworkProps) {
     }
 }
 
-fn read_validation(r: &mut Reader, v: Value, c: &mut Config) {
-    let Some(m) = r.section("validation", v, &["suppress"]) else { return };
-    let Some(list) = m.get("suppress") else { return };
-    let Value::List(items) = list else {
-        r.fail("validation.suppress", "validation.suppress must be a list".into());
-        return;
-    };
-    for (i, item) in items.iter().enumerate() {
-        let key = format!("validation.suppress.{i}");
-        let Some(entry) = r.section(&key, item.clone(), &["rule", "template", "resource", "reason"]) else { continue };
-        let mut text = |field: &str, required: bool| -> Option<String> {
-            match entry.get(field) {
-                Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
-                Some(_) => {
-                    r.fail(&format!("{key}.{field}"), format!("{key}.{field} must be a non-empty string"));
-                    None
-                }
-                None => {
-                    if required {
-                        r.fail(&key, format!("{key} needs a {field}"));
-                    }
-                    None
-                }
-            }
-        };
-        let (rule, template, resource, reason) =
-            (text("rule", true), text("template", false), text("resource", false), text("reason", true));
-        if let (Some(rule), Some(reason)) = (rule, reason) {
-            let at = r.map.locate(&pointer(&format!("{key}.rule"))).map(|l| format!(":{l}")).unwrap_or_default();
-            let origin = Some(format!("{}{at}", r.file));
-            c.suppressions.push(Suppression { rule, template, resource, reason, origin });
-        }
-    }
-}
-
-fn read_user_profile(r: &mut Reader, v: Value, c: &mut Config) {
-    let keys = [
-        "variant",
-        "instance_types",
-        "default_instance_type",
-        "deployment_instance_types",
-        "default_deployment_instance_type",
-    ];
-    let Some(m) = r.section("user_profile", v, &keys) else { return };
-    let u = &mut c.user_profile;
-    for (k, v) in &m {
-        let key = format!("user_profile.{k}");
-        match k.as_str() {
-            "variant" => match r.string(&key, v, check_variant).as_deref() {
-                Some("v2") => c.user_profile_variant = Variant::V2,
-                Some(_) => c.user_profile_variant = Variant::V1,
-                None => {}
-            },
-            "instance_types" => set(&mut u.instance_types, r.strings(&key, v, check_instance_type)),
-            "deployment_instance_types" => {
-                set(&mut u.deployment_instance_types, r.strings(&key, v, check_instance_type))
-            }
-            "default_instance_type" => set(&mut u.default_instance_type, r.string(&key, v, check_instance_type)),
-            _ => set(&mut u.default_deployment_instance_type, r.string(&key, v, check_instance_type)),
-        }
-    }
+/// The default instance types must be among the allowed ones.
+fn check_defaults(r: &mut Reader, u: &UserProfileProps) {
     for (default_key, default, list) in [
         ("default_instance_type", &u.default_instance_type, &u.instance_types),
         ("default_deployment_instance_type", &u.default_deployment_instance_type, &u.deployment_instance_types),
     ] {
         if !list.contains(default) {
             let key = format!("user_profile.{default_key}");
-            let shown = if m.contains_key(default_key) { key.clone() } else { "user_profile".to_string() };
+            let shown = if r.given.contains(&key) { key.clone() } else { "user_profile".to_string() };
             r.fail(&shown, format!("{key} {default} is not one of the allowed instance types"));
         }
     }
-}
-
-// ---- value rules ----
-
-fn chars_ok(s: &str, extra: &str) -> bool {
-    s.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
-}
-
-/// Exports, role names and SSM names are built from it; the longest role name
-/// (`<name>-SageMaker-DetectiveControl-` + the 12-character stack suffix) must stay within IAM's 64.
-fn check_stack_set_name(s: &str) -> Result<(), String> {
-    let ok = s.len() <= 24 && s.starts_with(|c: char| c.is_ascii_alphabetic()) && chars_ok(s, "-");
-    ok.then_some(()).ok_or_else(|| {
-        "must start with a letter and have at most 24 letters, digits and hyphens (IAM role names built from it are limited to 64 characters)"
-            .into()
-    })
-}
-
-fn mask(prefix: u32) -> u32 {
-    if prefix == 0 {
-        0
-    } else {
-        u32::MAX << (32 - prefix)
-    }
-}
-
-fn overlaps(a: (u32, u32), b: (u32, u32)) -> bool {
-    let p = a.1.min(b.1);
-    (a.0 & mask(p)) == (b.0 & mask(p))
-}
-
-/// (network address, prefix length) of an IPv4 CIDR whose host bits are zero.
-fn parse_cidr(s: &str) -> Option<(u32, u32)> {
-    let (ip, prefix) = s.split_once('/')?;
-    let prefix: u32 = prefix.parse().ok().filter(|p| *p <= 32 && !prefix.starts_with('+'))?;
-    let octets: Vec<u32> = ip.split('.').map(|o| o.parse::<u8>().ok().map(u32::from)).collect::<Option<_>>()?;
-    if octets.len() != 4 || ip.split('.').any(|o| o.len() > 1 && o.starts_with('0')) {
-        return None;
-    }
-    let addr = octets.iter().fold(0u32, |a, o| (a << 8) | o);
-    (addr & !mask(prefix) == 0).then_some((addr, prefix))
-}
-
-/// A VPC or subnet range: AWS allows netmasks from /16 to /28 for both.
-/// See: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html
-fn check_cidr(s: &str) -> Result<(), String> {
-    let (_, prefix) = parse_cidr(s).ok_or("is not an IPv4 CIDR block with its host bits zero (like 10.2.0.0/16)")?;
-    if !(16..=28).contains(&prefix) {
-        return Err(format!("has a /{prefix} netmask; AWS allows VPC and subnet ranges from /16 to /28"));
-    }
-    Ok(())
-}
-
-/// See: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html
-fn check_ecr_name(s: &str) -> Result<(), String> {
-    let component_ok = |c: &str| {
-        !c.is_empty()
-            && c.split(['.', '_', '-'])
-                .all(|p| !p.is_empty() && p.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit()))
-    };
-    let ok = (2..=256).contains(&s.len()) && s.split('/').all(component_ok);
-    ok.then_some(())
-        .ok_or_else(|| "is not an ECR repository name (lower case letters and digits, separated by . _ - or /)".into())
-}
-
-/// See: https://docs.aws.amazon.com/codeartifact/latest/APIReference/API_CreateDomain.html
-fn check_code_artifact_domain(s: &str) -> Result<(), String> {
-    let ok = (2..=50).contains(&s.len())
-        && s.starts_with(|c: char| c.is_ascii_lowercase())
-        && !s.ends_with('-')
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    ok.then_some(()).ok_or_else(|| {
-        "is not a CodeArtifact domain name (2-50 lower case letters, digits and hyphens, starting with a letter)".into()
-    })
-}
-
-/// See: https://docs.aws.amazon.com/codeartifact/latest/APIReference/API_CreateRepository.html
-fn check_code_artifact_repo(s: &str) -> Result<(), String> {
-    let ok = (2..=100).contains(&s.len()) && s.starts_with(|c: char| c.is_ascii_alphanumeric()) && chars_ok(s, "._-");
-    ok.then_some(()).ok_or_else(|| "is not a CodeArtifact repository name (2-100 letters, digits, . _ -)".into())
-}
-
-/// The reference's `StudioDomainName` pattern, matched whole.
-fn check_studio_domain(s: &str) -> Result<(), String> {
-    let ok = (1..=63).contains(&s.len())
-        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && s.ends_with(|c: char| c.is_ascii_alphanumeric())
-        && chars_ok(s, "-");
-    ok.then_some(()).ok_or_else(|| "is not a Studio domain name (1-63 letters, digits and inner hyphens)".into())
-}
-
-/// See: https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html
-fn check_kms_alias(s: &str) -> Result<(), String> {
-    if s.starts_with("alias/") {
-        return Err("must be given without the alias/ prefix".into());
-    }
-    if s.starts_with("aws/") {
-        return Err("is reserved: aliases starting with aws/ belong to AWS managed keys".into());
-    }
-    let ok = (1..=250).contains(&s.len()) && chars_ok(s, "/_-");
-    ok.then_some(()).ok_or_else(|| "is not a KMS alias name (letters, digits, / _ -)".into())
-}
-
-/// The handler is Python: `python3.<minor>`.
-fn check_runtime(s: &str) -> Result<(), String> {
-    let ok = s.strip_prefix("python3.").is_some_and(|m| !m.is_empty() && m.chars().all(|c| c.is_ascii_digit()));
-    ok.then_some(()).ok_or_else(|| "is not a Python Lambda runtime (python3.<minor>, e.g. python3.14)".into())
-}
-
-fn check_variant(s: &str) -> Result<(), String> {
-    matches!(s, "v1" | "v2").then_some(()).ok_or_else(|| "is not a user profile variant (v1 or v2)".into())
-}
-
-/// `ml.<family>.<size>`, or `system` (Studio's Jupyter server).
-fn check_instance_type(s: &str) -> Result<(), String> {
-    let parts: Vec<&str> = s.split('.').collect();
-    let ok = s == "system"
-        || (parts.len() == 3
-            && parts[0] == "ml"
-            && parts[1..]
-                .iter()
-                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())));
-    ok.then_some(()).ok_or_else(|| "is not a SageMaker instance type (ml.<family>.<size>, or system)".into())
 }
 
 #[cfg(test)]

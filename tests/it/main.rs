@@ -3,12 +3,20 @@
 
 mod assets;
 mod diff;
+mod docs;
 mod fmt;
 mod fuzz;
+mod json_output;
+#[cfg(feature = "publish")]
 mod moto;
+#[cfg(feature = "publish")]
 mod publish;
+#[cfg(feature = "publish")]
+mod publish_json;
+#[cfg(feature = "publish")]
 mod publish_safety;
 mod safety;
+#[cfg(feature = "publish")]
 mod stand_in;
 mod support;
 mod synth;
