@@ -22,6 +22,8 @@ pub enum Command {
     Synth(SynthArgs),
     /// Package the platform (assets, nested templates), upload it to a staging bucket and deploy
     /// it through a change set. Exit 0 deployed or up to date, 1 deployment failed, 2 error.
+    /// (Built with the default `publish` feature.)
+    #[cfg(feature = "publish")]
     Publish(PublishArgs),
     /// Check templates (files, directories, or the synthesized platform) against resource
     /// schemas, references, limits and security rules. Exit 0 no errors, 1 errors, 2 could not run.
@@ -39,6 +41,74 @@ pub enum Command {
     /// removed and replaced, who gains access, what opens in the network, which exports go away,
     /// which findings appear. Exit 0 no changes, 1 changes (or, with --fail-on, what it names), 2 error.
     Review(ReviewArgs),
+    /// Print the JSON Schema of a file sds reads (the configuration), for editors and CI.
+    Schema(SchemaArgs),
+    /// Print a completion script for a shell (bash, zsh, fish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command into a directory.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// The platform configuration (`--config FILE`).
+    Config,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which file's schema.
+    #[arg(value_enum)]
+    pub kind: SchemaKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    pub shell: Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write sds.1 and one sds-COMMAND.1 page per command into DIR instead of printing sds.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// The command line's definition, with the long version (`--version`) naming the vendored data.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command().long_version(long_version())
+}
+
+/// Parses the process's arguments (exits on `--help`, `--version` and usage errors, as clap does).
+pub fn parse() -> Cli {
+    use clap::FromArgMatches;
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// `0.1.0` and the version and date of the resource schemas `sds validate` checks against.
+pub fn long_version() -> String {
+    let source: serde_json::Value =
+        serde_json::from_str(include_str!("validate/data/SOURCE.json")).unwrap_or(serde_json::Value::Null);
+    let field = |k: &str| source.get(k).and_then(|v| v.as_str()).unwrap_or("unknown").to_string();
+    format!(
+        "{}\nresource schemas: {} {}, schema date {} ({}), {} resource types",
+        env!("CARGO_PKG_VERSION"),
+        field("package"),
+        field("version"),
+        field("schema_date"),
+        field("region"),
+        source.get("types").and_then(|t| t.as_array()).map_or(0, Vec::len)
+    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -107,6 +177,9 @@ pub struct SynthArgs {
     /// Write even when validation finds errors.
     #[arg(long, conflicts_with = "check")]
     pub no_validate: bool,
+    /// Output for people or for machines (one JSON document on standard output).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -192,8 +265,9 @@ pub struct PublishArgs {
     /// Create the change set and stop.
     #[arg(long)]
     pub no_execute: bool,
-    /// Upload, then print the root template's URL and the create-stack command.
-    #[arg(long, conflicts_with_all = ["no_execute", "yes"])]
+    /// Upload, then print the root template's URL and the create-stack command (`--yes` is
+    /// accepted and does nothing then).
+    #[arg(long, conflicts_with = "no_execute")]
     pub no_deploy: bool,
     /// How long to follow the stack operation before giving up waiting (it goes on server-side;
     /// exit 2).
@@ -206,6 +280,10 @@ pub struct PublishArgs {
         conflicts_with_all = ["no_execute", "yes", "no_deploy", "parameter", "profile", "stack_name", "wait_timeout"]
     )]
     pub package_only: Option<PathBuf>,
+    /// Output for people or for machines: one JSON document on standard output (progress and
+    /// the human lines go to standard error).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -27,8 +27,10 @@
 pub mod access;
 pub mod cli;
 pub mod diff;
+pub mod docs;
 pub mod files;
 pub mod fmt;
+#[cfg(feature = "publish")]
 pub mod publish;
 pub mod review;
 mod style;
@@ -37,7 +39,6 @@ pub mod validate;
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use cli::{Cli, Command};
 use sds_constructs::config::Config;
 use sds_constructs::platform::Platform;
@@ -59,10 +60,14 @@ pub fn run_with(cli: Cli, platform: PlatformFn) -> anyhow::Result<ExitCode> {
         Command::Fmt(args) => fmt::run(&args, &mut out),
         Command::Diff(args) => diff::run(&args, &mut out),
         Command::Synth(args) => synth::run(&args, platform, &mut out),
+        #[cfg(feature = "publish")]
         Command::Publish(args) => publish::run(&args, platform, &mut out),
         Command::Validate(args) => validate::command::run(&args, platform, &mut out),
         Command::Access(args) => access::run(&args, platform, &mut out),
         Command::Review(args) => review::command::run(&args, platform, &mut out),
+        Command::Schema(args) => docs::schema(&args, &mut out),
+        Command::Completions(args) => docs::completions(&args, &mut out),
+        Command::Man(args) => docs::man(&args, &mut out),
     }
 }
 
@@ -70,7 +75,7 @@ pub fn run_with(cli: Cli, platform: PlatformFn) -> anyhow::Result<ExitCode> {
 /// command, prints errors one per line, and maps the outcome to the exit code (0 success,
 /// 1 differences or findings, 2 error).
 pub fn main_with(platform: PlatformFn) -> ExitCode {
-    let cli = Cli::parse();
+    let cli = cli::parse();
     match run_with(cli, platform) {
         Ok(code) => code,
         Err(e) => {

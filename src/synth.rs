@@ -11,8 +11,10 @@ use std::process::ExitCode;
 use sds_constructs::cfn::to_yaml;
 use sds_constructs::config::Config;
 use sds_constructs::construct::App;
+use serde_json::json;
+use sha2::{Digest, Sha256};
 
-use crate::cli::SynthArgs;
+use crate::cli::{ReportFormat, SynthArgs};
 use crate::files::{self, Errors};
 use crate::PlatformFn;
 
@@ -38,16 +40,19 @@ pub fn render(app: &App) -> Vec<(String, String)> {
 }
 
 pub fn run(args: &SynthArgs, platform: PlatformFn, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let json = args.format == ReportFormat::Json;
     let config = load_config(args.config.as_deref())?;
     crate::validate::refuse_unknown_suppressions(&config.suppressions)?;
     let app = build(&config, platform)?;
     let rendered = render(&app);
     if args.check {
-        return check(&args.out, &rendered, out);
+        return check(&args.out, &rendered, json, out);
     }
+    let mut findings = None;
     if !args.no_validate {
         let inputs = crate::validate::command::inputs_from_rendered(&rendered, &app);
         let report = crate::validate::validate(&inputs, &config.suppressions);
+        findings = Some(findings_json(&report));
         if report.has_errors() {
             let mut err = std::io::stderr().lock();
             crate::validate::report::write_human(&report, &mut err)?;
@@ -55,6 +60,9 @@ pub fn run(args: &SynthArgs, platform: PlatformFn, out: &mut dyn Write) -> anyho
                 err,
                 "nothing written: fix the errors, suppress them in the configuration, or pass --no-validate"
             )?;
+            if json {
+                write_json(out, &args.out, false, &[], findings)?;
+            }
             return Ok(ExitCode::from(1));
         }
         if report.count(crate::validate::Severity::Warning) > 0 {
@@ -63,18 +71,58 @@ pub fn run(args: &SynthArgs, platform: PlatformFn, out: &mut dyn Write) -> anyho
     }
     let outputs = rendered.iter().map(|(n, t)| (n.clone(), t.clone().into_bytes())).collect();
     files::replace_dir_atomically(&args.out, outputs, args.config.as_slice())?;
-    writeln!(out, "wrote {} templates to {}", rendered.len(), args.out.display())?;
+    if json {
+        write_json(out, &args.out, true, &rendered, findings)?;
+    } else {
+        writeln!(out, "wrote {} templates to {}", rendered.len(), args.out.display())?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
+/// The validation counts, named as `sds validate --format json` names them.
+fn findings_json(report: &crate::validate::Report) -> serde_json::Value {
+    use crate::validate::Severity;
+    json!({
+        "errors": report.count(Severity::Error),
+        "warnings": report.count(Severity::Warning),
+        "suppressed": report.suppressed.len(),
+    })
+}
+
+/// `sds synth --format json` (README: "Output for machines").
+fn write_json(
+    out: &mut dyn Write,
+    dir: &Path,
+    written: bool,
+    rendered: &[(String, String)],
+    findings: Option<serde_json::Value>,
+) -> anyhow::Result<()> {
+    let files: Vec<serde_json::Value> = rendered
+        .iter()
+        .map(|(name, text)| {
+            let sha: String = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+            json!({"name": name, "bytes": text.len(), "sha256": sha})
+        })
+        .collect();
+    let doc = json!({
+        "out": dir.display().to_string(),
+        "written": written,
+        "files": files,
+        "findings": findings,
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)?;
+    Ok(())
+}
+
 /// Compares `rendered` with what `dir` holds: changed, missing and extra templates are stale.
-fn check(dir: &Path, rendered: &[(String, String)], out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+fn check(dir: &Path, rendered: &[(String, String)], json: bool, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let mut stale = Vec::new();
     for (name, text) in rendered {
         match fs::read(dir.join(name)) {
             Ok(bytes) if bytes == text.as_bytes() => {}
-            Ok(_) => stale.push(format!("{name}: differs from what synth writes")),
-            Err(_) => stale.push(format!("{name}: missing")),
+            Ok(_) => stale.push((name.clone(), "differs from what synth writes")),
+            Err(_) => stale.push((name.clone(), "missing")),
         }
     }
     let produced: BTreeSet<&str> = rendered.iter().map(|(n, _)| n.as_str()).collect();
@@ -82,17 +130,25 @@ fn check(dir: &Path, rendered: &[(String, String)], out: &mut dyn Write) -> anyh
         for p in files::template_files(dir).unwrap_or_default() {
             let name = files::file_name(&p);
             if !produced.contains(name.as_str()) {
-                stale.push(format!("{name}: not produced by synth"));
+                stale.push((name, "not produced by synth"));
             }
         }
     }
+    let code = if stale.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) };
+    if json {
+        let stale: Vec<_> = stale.iter().map(|(file, problem)| json!({"file": file, "problem": problem})).collect();
+        let doc = json!({"out": dir.display().to_string(), "current": stale.is_empty(), "templates": rendered.len(), "stale": stale});
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        writeln!(out)?;
+        return Ok(code);
+    }
     if stale.is_empty() {
         writeln!(out, "{} is current ({} templates)", dir.display(), rendered.len())?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(code);
     }
-    for s in &stale {
-        writeln!(out, "stale: {}/{s}", dir.display())?;
+    for (name, problem) in &stale {
+        writeln!(out, "stale: {}/{name}: {problem}", dir.display())?;
     }
     writeln!(out, "{} is stale: run `sds synth` and commit the result", dir.display())?;
-    Ok(ExitCode::from(1))
+    Ok(code)
 }

@@ -3,8 +3,14 @@
 //!
 //! Read from YAML text through the model's reader, so every error names the line and column of
 //! the offending value. Every value is checked against the rule AWS or the reference template
-//! applies to it, so a bad value fails here and not at deploy time. Depends on `cfn::read` and the
-//! constructs' props types only.
+//! applies to it, so a bad value fails here and not at deploy time. The keys, their rules and where
+//! each value goes are described once, in `keys.rs` (with the rules in `rules.rs`); the reader
+//! walks that description, and `schema.rs` turns it into the JSON Schema editors use. Depends on
+//! `cfn::read`, `serde_json` (the schema) and the constructs' props types only.
+
+pub mod keys;
+pub mod rules;
+pub mod schema;
 
 use crate::cfn::read::{excerpt, read_value, Format, Location, SourceMap};
 use crate::cfn::template::pointer_segment;
@@ -15,6 +21,8 @@ use crate::shared_network::NetworkProps;
 use crate::shared_services::SharedServicesProps;
 use crate::studio_domain::StudioProps;
 use crate::user_profile::{UserProfileProps, Variant};
+pub use keys::{Field, Key, Kind, KEYS, SUPPRESSION_KEYS};
+use rules::{mask, overlaps, parse_cidr};
 
 /// The whole configuration, every field defaulting to the reference platform.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,30 +83,12 @@ pub struct ConfigError {
 #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
 pub struct ConfigErrors(pub Vec<ConfigError>);
 
-/// The configuration keys, documented (the README lists the same).
-pub const KEYS: &[(&str, &str)] = &[
-    ("stack_set_name", "common root of shared-service names and exports (default DSSharedServices)"),
-    ("network.vpc_cidr", "VPC range (default 10.2.0.0/16)"),
-    ("network.subnet_cidrs", "three subnet ranges inside the VPC (default 10.2.1.0/24, 10.2.2.0/24, 10.2.3.0/24)"),
-    ("ecr.repository_name", "shared ECR repository (default ds-shared-container-images)"),
-    ("code_artifact.domain_name", "CodeArtifact domain (default ds-domain)"),
-    ("code_artifact.repository_name", "shared repository (default ds-shared-repo)"),
-    ("code_artifact.upstream_repository_name", "PyPI upstream repository (default ds-public-upstream-repo)"),
-    ("studio.domain_name", "Studio domain (default ds-studio-domain)"),
-    ("studio.kms_alias", "alias of Studio's EFS key, without alias/ (default ds-sagemaker-studio-kms)"),
-    ("detective_control.lambda_runtime", "Python runtime of the detective control (default python3.14)"),
-    ("user_profile.variant", "v1 or v2 (v2 adds the preventive control); the portfolio offers this one (default v1)"),
-    ("user_profile.instance_types", "allowed notebook instance types"),
-    ("user_profile.default_instance_type", "default notebook instance type (default ml.t3.medium)"),
-    ("user_profile.deployment_instance_types", "instance types models may be deployed on"),
-    ("user_profile.default_deployment_instance_type", "default deployment instance type (default ml.c5.large)"),
-    ("validation.suppress", "findings accepted on purpose: a list of {rule, template?, resource?, reason}"),
-];
-
 struct Reader<'a> {
     file: &'a str,
     map: SourceMap,
     errors: Vec<ConfigError>,
+    /// Dotted keys the file sets.
+    given: std::collections::HashSet<String>,
 }
 
 fn pointer(key: &str) -> String {
@@ -124,6 +114,35 @@ impl Reader<'_> {
             }
         }
         Some(m)
+    }
+
+    /// Reads the mapping `v` at `prefix` as `keys` describe it into `c`.
+    fn read_section(&mut self, c: &mut Config, prefix: &str, v: Value, keys: &[Key]) {
+        let names: Vec<&str> = keys.iter().map(|k| k.name).collect();
+        let Some(m) = self.section(prefix, v, &names) else { return };
+        for (name, v) in m {
+            let Some(key) = keys.iter().find(|k| k.name == name) else { continue };
+            let full = if prefix.is_empty() { name } else { format!("{prefix}.{name}") };
+            self.given.insert(full.clone());
+            match &key.kind {
+                Kind::Section(sub) => self.read_section(c, &full, v, sub),
+                Kind::Text(rule, field) => {
+                    if let Some(s) = self.string(&full, &v, rule.check) {
+                        (field.set)(c, s);
+                    }
+                }
+                Kind::List { rule, len, field } => {
+                    let Some(list) = self.strings(&full, &v, rule.check) else { continue };
+                    match len {
+                        Some((n, what)) if list.len() != *n => {
+                            self.fail(&full, format!("{full} must list exactly {n} {what}, found {}", list.len()))
+                        }
+                        _ => (field.set)(c, list),
+                    }
+                }
+                Kind::Suppressions => self.suppressions(c, &full, &v),
+            }
+        }
     }
 
     fn string(&mut self, key: &str, v: &Value, check: fn(&str) -> Result<(), String>) -> Option<String> {
@@ -163,6 +182,38 @@ impl Reader<'_> {
         }
         Some(out)
     }
+
+    fn suppressions(&mut self, c: &mut Config, key: &str, list: &Value) {
+        let Value::List(items) = list else {
+            self.fail(key, format!("{key} must be a list"));
+            return;
+        };
+        let known: Vec<&str> = SUPPRESSION_KEYS.iter().map(|(k, ..)| *k).collect();
+        for (i, item) in items.iter().enumerate() {
+            let key = format!("{key}.{i}");
+            let Some(entry) = self.section(&key, item.clone(), &known) else { continue };
+            let mut fields = SUPPRESSION_KEYS.iter().map(|&(field, required, _)| match entry.get(field) {
+                Some(Value::String(s)) if (rules::NON_BLANK.check)(s).is_ok() => Some(s.clone()),
+                Some(_) => {
+                    self.fail(&format!("{key}.{field}"), format!("{key}.{field} must be a non-empty string"));
+                    None
+                }
+                None => {
+                    if required {
+                        self.fail(&key, format!("{key} needs a {field}"));
+                    }
+                    None
+                }
+            });
+            let (rule, template, resource, reason) =
+                (fields.next().flatten(), fields.next().flatten(), fields.next().flatten(), fields.next().flatten());
+            if let (Some(rule), Some(reason)) = (rule, reason) {
+                let at = self.map.locate(&pointer(&format!("{key}.rule"))).map(|l| format!(":{l}")).unwrap_or_default();
+                let origin = Some(format!("{}{at}", self.file));
+                c.suppressions.push(Suppression { rule, template, resource, reason, origin });
+            }
+        }
+    }
 }
 
 fn display(key: &str) -> &str {
@@ -188,75 +239,12 @@ impl Config {
                 }]))
             }
         };
-        let mut r = Reader { file, map, errors: Vec::new() };
+        let mut r = Reader { file, map, errors: Vec::new(), given: Default::default() };
         let mut c = Config::default();
-        let known = [
-            "stack_set_name",
-            "network",
-            "ecr",
-            "code_artifact",
-            "studio",
-            "detective_control",
-            "user_profile",
-            "validation",
-        ];
-        let Some(top) = r.section("", value, &known) else { return Err(ConfigErrors(r.errors)) };
-        for (k, v) in top {
-            match k.as_str() {
-                "stack_set_name" => {
-                    set(&mut c.shared.stack_set_name, r.string("stack_set_name", &v, check_stack_set_name))
-                }
-                "network" => read_network(&mut r, v, &mut c.shared.network),
-                "ecr" => {
-                    if let Some(m) = r.section("ecr", v, &["repository_name"]) {
-                        if let Some(v) = m.get("repository_name") {
-                            set(&mut c.shared.ecr_repository_name, r.string("ecr.repository_name", v, check_ecr_name));
-                        }
-                    }
-                }
-                "code_artifact" => {
-                    let keys = ["domain_name", "repository_name", "upstream_repository_name"];
-                    if let Some(m) = r.section("code_artifact", v, &keys) {
-                        let ca = &mut c.code_artifact;
-                        for (k, v) in &m {
-                            let key = format!("code_artifact.{k}");
-                            match k.as_str() {
-                                "domain_name" => {
-                                    set(&mut ca.domain_name, r.string(&key, v, check_code_artifact_domain))
-                                }
-                                "repository_name" => {
-                                    set(&mut ca.repository_name, r.string(&key, v, check_code_artifact_repo))
-                                }
-                                _ => set(&mut ca.upstream_repository_name, r.string(&key, v, check_code_artifact_repo)),
-                            }
-                        }
-                    }
-                }
-                "studio" => {
-                    if let Some(m) = r.section("studio", v, &["domain_name", "kms_alias"]) {
-                        if let Some(v) = m.get("domain_name") {
-                            set(&mut c.studio.domain_name, r.string("studio.domain_name", v, check_studio_domain));
-                        }
-                        if let Some(v) = m.get("kms_alias") {
-                            set(&mut c.studio.kms_alias, r.string("studio.kms_alias", v, check_kms_alias));
-                        }
-                    }
-                }
-                "detective_control" => {
-                    if let Some(m) = r.section("detective_control", v, &["lambda_runtime"]) {
-                        if let Some(v) = m.get("lambda_runtime") {
-                            set(
-                                &mut c.detective.runtime,
-                                r.string("detective_control.lambda_runtime", v, check_runtime),
-                            );
-                        }
-                    }
-                }
-                "user_profile" => read_user_profile(&mut r, v, &mut c),
-                "validation" => read_validation(&mut r, v, &mut c),
-                _ => {}
-            }
-        }
+        r.read_section(&mut c, "", value, KEYS);
+        // Across keys, on the values read (or their defaults).
+        check_network(&mut r, &c.shared.network);
+        check_defaults(&mut r, &c.user_profile);
         if r.errors.is_empty() {
             Ok(c)
         } else {
@@ -265,29 +253,8 @@ impl Config {
     }
 }
 
-fn set<T>(target: &mut T, value: Option<T>) {
-    if let Some(v) = value {
-        *target = v;
-    }
-}
-
-fn read_network(r: &mut Reader, v: Value, n: &mut NetworkProps) {
-    let Some(m) = r.section("network", v, &["vpc_cidr", "subnet_cidrs"]) else { return };
-    if let Some(v) = m.get("vpc_cidr") {
-        set(&mut n.vpc_cidr, r.string("network.vpc_cidr", v, check_cidr));
-    }
-    if let Some(v) = m.get("subnet_cidrs") {
-        if let Some(list) = r.strings("network.subnet_cidrs", v, check_cidr) {
-            match <[String; 3]>::try_from(list) {
-                Ok(three) => n.subnet_cidrs = three,
-                Err(list) => r.fail(
-                    "network.subnet_cidrs",
-                    format!("network.subnet_cidrs must list exactly 3 ranges (one per subnet), found {}", list.len()),
-                ),
-            }
-        }
-    }
-    // Subnets must lie inside the VPC and not overlap (only when every range parsed).
+/// Subnets must lie inside the VPC and not overlap.
+fn check_network(r: &mut Reader, n: &NetworkProps) {
     let Some(vpc) = parse_cidr(&n.vpc_cidr) else { return };
     let subnets: Vec<(u32, u32)> = n.subnet_cidrs.iter().filter_map(|c| parse_cidr(c)).collect();
     for (i, s) in subnets.iter().enumerate() {
@@ -301,200 +268,18 @@ fn read_network(r: &mut Reader, v: Value, n: &mut NetworkProps) {
     }
 }
 
-fn read_validation(r: &mut Reader, v: Value, c: &mut Config) {
-    let Some(m) = r.section("validation", v, &["suppress"]) else { return };
-    let Some(list) = m.get("suppress") else { return };
-    let Value::List(items) = list else {
-        r.fail("validation.suppress", "validation.suppress must be a list".into());
-        return;
-    };
-    for (i, item) in items.iter().enumerate() {
-        let key = format!("validation.suppress.{i}");
-        let Some(entry) = r.section(&key, item.clone(), &["rule", "template", "resource", "reason"]) else { continue };
-        let mut text = |field: &str, required: bool| -> Option<String> {
-            match entry.get(field) {
-                Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
-                Some(_) => {
-                    r.fail(&format!("{key}.{field}"), format!("{key}.{field} must be a non-empty string"));
-                    None
-                }
-                None => {
-                    if required {
-                        r.fail(&key, format!("{key} needs a {field}"));
-                    }
-                    None
-                }
-            }
-        };
-        let (rule, template, resource, reason) =
-            (text("rule", true), text("template", false), text("resource", false), text("reason", true));
-        if let (Some(rule), Some(reason)) = (rule, reason) {
-            let at = r.map.locate(&pointer(&format!("{key}.rule"))).map(|l| format!(":{l}")).unwrap_or_default();
-            let origin = Some(format!("{}{at}", r.file));
-            c.suppressions.push(Suppression { rule, template, resource, reason, origin });
-        }
-    }
-}
-
-fn read_user_profile(r: &mut Reader, v: Value, c: &mut Config) {
-    let keys = [
-        "variant",
-        "instance_types",
-        "default_instance_type",
-        "deployment_instance_types",
-        "default_deployment_instance_type",
-    ];
-    let Some(m) = r.section("user_profile", v, &keys) else { return };
-    let u = &mut c.user_profile;
-    for (k, v) in &m {
-        let key = format!("user_profile.{k}");
-        match k.as_str() {
-            "variant" => match r.string(&key, v, check_variant).as_deref() {
-                Some("v2") => c.user_profile_variant = Variant::V2,
-                Some(_) => c.user_profile_variant = Variant::V1,
-                None => {}
-            },
-            "instance_types" => set(&mut u.instance_types, r.strings(&key, v, check_instance_type)),
-            "deployment_instance_types" => {
-                set(&mut u.deployment_instance_types, r.strings(&key, v, check_instance_type))
-            }
-            "default_instance_type" => set(&mut u.default_instance_type, r.string(&key, v, check_instance_type)),
-            _ => set(&mut u.default_deployment_instance_type, r.string(&key, v, check_instance_type)),
-        }
-    }
+/// The default instance types must be among the allowed ones.
+fn check_defaults(r: &mut Reader, u: &UserProfileProps) {
     for (default_key, default, list) in [
         ("default_instance_type", &u.default_instance_type, &u.instance_types),
         ("default_deployment_instance_type", &u.default_deployment_instance_type, &u.deployment_instance_types),
     ] {
         if !list.contains(default) {
             let key = format!("user_profile.{default_key}");
-            let shown = if m.contains_key(default_key) { key.clone() } else { "user_profile".to_string() };
+            let shown = if r.given.contains(&key) { key.clone() } else { "user_profile".to_string() };
             r.fail(&shown, format!("{key} {default} is not one of the allowed instance types"));
         }
     }
-}
-
-// ---- value rules ----
-
-fn chars_ok(s: &str, extra: &str) -> bool {
-    s.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
-}
-
-/// Exports, role names and SSM names are built from it; the longest role name
-/// (`<name>-SageMaker-DetectiveControl-` + the 12-character stack suffix) must stay within IAM's 64.
-fn check_stack_set_name(s: &str) -> Result<(), String> {
-    let ok = s.len() <= 24 && s.starts_with(|c: char| c.is_ascii_alphabetic()) && chars_ok(s, "-");
-    ok.then_some(()).ok_or_else(|| {
-        "must start with a letter and have at most 24 letters, digits and hyphens (IAM role names built from it are limited to 64 characters)"
-            .into()
-    })
-}
-
-fn mask(prefix: u32) -> u32 {
-    if prefix == 0 {
-        0
-    } else {
-        u32::MAX << (32 - prefix)
-    }
-}
-
-fn overlaps(a: (u32, u32), b: (u32, u32)) -> bool {
-    let p = a.1.min(b.1);
-    (a.0 & mask(p)) == (b.0 & mask(p))
-}
-
-/// (network address, prefix length) of an IPv4 CIDR whose host bits are zero.
-fn parse_cidr(s: &str) -> Option<(u32, u32)> {
-    let (ip, prefix) = s.split_once('/')?;
-    let prefix: u32 = prefix.parse().ok().filter(|p| *p <= 32 && !prefix.starts_with('+'))?;
-    let octets: Vec<u32> = ip.split('.').map(|o| o.parse::<u8>().ok().map(u32::from)).collect::<Option<_>>()?;
-    if octets.len() != 4 || ip.split('.').any(|o| o.len() > 1 && o.starts_with('0')) {
-        return None;
-    }
-    let addr = octets.iter().fold(0u32, |a, o| (a << 8) | o);
-    (addr & !mask(prefix) == 0).then_some((addr, prefix))
-}
-
-/// A VPC or subnet range: AWS allows netmasks from /16 to /28 for both.
-/// See: <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html>
-fn check_cidr(s: &str) -> Result<(), String> {
-    let (_, prefix) = parse_cidr(s).ok_or("is not an IPv4 CIDR block with its host bits zero (like 10.2.0.0/16)")?;
-    if !(16..=28).contains(&prefix) {
-        return Err(format!("has a /{prefix} netmask; AWS allows VPC and subnet ranges from /16 to /28"));
-    }
-    Ok(())
-}
-
-/// See: <https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html>
-fn check_ecr_name(s: &str) -> Result<(), String> {
-    let component_ok = |c: &str| {
-        !c.is_empty()
-            && c.split(['.', '_', '-'])
-                .all(|p| !p.is_empty() && p.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit()))
-    };
-    let ok = (2..=256).contains(&s.len()) && s.split('/').all(component_ok);
-    ok.then_some(())
-        .ok_or_else(|| "is not an ECR repository name (lower case letters and digits, separated by . _ - or /)".into())
-}
-
-/// See: <https://docs.aws.amazon.com/codeartifact/latest/APIReference/API_CreateDomain.html>
-fn check_code_artifact_domain(s: &str) -> Result<(), String> {
-    let ok = (2..=50).contains(&s.len())
-        && s.starts_with(|c: char| c.is_ascii_lowercase())
-        && !s.ends_with('-')
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    ok.then_some(()).ok_or_else(|| {
-        "is not a CodeArtifact domain name (2-50 lower case letters, digits and hyphens, starting with a letter)".into()
-    })
-}
-
-/// See: <https://docs.aws.amazon.com/codeartifact/latest/APIReference/API_CreateRepository.html>
-fn check_code_artifact_repo(s: &str) -> Result<(), String> {
-    let ok = (2..=100).contains(&s.len()) && s.starts_with(|c: char| c.is_ascii_alphanumeric()) && chars_ok(s, "._-");
-    ok.then_some(()).ok_or_else(|| "is not a CodeArtifact repository name (2-100 letters, digits, . _ -)".into())
-}
-
-/// The reference's `StudioDomainName` pattern, matched whole.
-fn check_studio_domain(s: &str) -> Result<(), String> {
-    let ok = (1..=63).contains(&s.len())
-        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && s.ends_with(|c: char| c.is_ascii_alphanumeric())
-        && chars_ok(s, "-");
-    ok.then_some(()).ok_or_else(|| "is not a Studio domain name (1-63 letters, digits and inner hyphens)".into())
-}
-
-/// See: <https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html>
-fn check_kms_alias(s: &str) -> Result<(), String> {
-    if s.starts_with("alias/") {
-        return Err("must be given without the alias/ prefix".into());
-    }
-    if s.starts_with("aws/") {
-        return Err("is reserved: aliases starting with aws/ belong to AWS managed keys".into());
-    }
-    let ok = (1..=250).contains(&s.len()) && chars_ok(s, "/_-");
-    ok.then_some(()).ok_or_else(|| "is not a KMS alias name (letters, digits, / _ -)".into())
-}
-
-/// The handler is Python: `python3.<minor>`.
-fn check_runtime(s: &str) -> Result<(), String> {
-    let ok = s.strip_prefix("python3.").is_some_and(|m| !m.is_empty() && m.chars().all(|c| c.is_ascii_digit()));
-    ok.then_some(()).ok_or_else(|| "is not a Python Lambda runtime (python3.<minor>, e.g. python3.14)".into())
-}
-
-fn check_variant(s: &str) -> Result<(), String> {
-    matches!(s, "v1" | "v2").then_some(()).ok_or_else(|| "is not a user profile variant (v1 or v2)".into())
-}
-
-/// `ml.<family>.<size>`, or `system` (Studio's Jupyter server).
-fn check_instance_type(s: &str) -> Result<(), String> {
-    let parts: Vec<&str> = s.split('.').collect();
-    let ok = s == "system"
-        || (parts.len() == 3
-            && parts[0] == "ml"
-            && parts[1..]
-                .iter()
-                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())));
-    ok.then_some(()).ok_or_else(|| "is not a SageMaker instance type (ml.<family>.<size>, or system)".into())
 }
 
 #[cfg(test)]

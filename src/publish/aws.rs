@@ -15,7 +15,10 @@ use std::time::Duration;
 use anyhow::{anyhow, Context};
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
+use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
+use aws_smithy_http_client::tls::Provider;
 use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -206,10 +209,17 @@ pub fn is_transport<E, R>(e: &SdkError<E, R>) -> bool {
     matches!(e, SdkError::TimeoutError(_) | SdkError::DispatchFailure(_))
 }
 
+/// The one HTTP client of every AWS call: hyper 1 with rustls on ring (the SDK's default features,
+/// which would add aws-lc's C build, are off). It speaks plain `http://` too, for local servers.
+pub fn http_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https()
+}
+
 /// Loads the configuration and builds the clients.
 pub async fn connect(region: Option<&str>, profile: Option<&str>) -> anyhow::Result<Aws> {
     let timeouts = Timeouts::from_env();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts.config());
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).http_client(http_client()).timeout_config(timeouts.config());
     if let Some(r) = region {
         loader = loader.region(Region::new(r.to_string()));
     }

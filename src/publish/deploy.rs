@@ -13,6 +13,7 @@ use anyhow::{anyhow, bail};
 use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, StackStatus};
 use aws_sdk_cloudformation::Client;
+use serde_json::json;
 
 use super::progress::Progress;
 use super::{Phase, Tracker};
@@ -145,6 +146,7 @@ pub async fn deploy(
             if let Err(e) = deleted {
                 eprintln!("warning: cannot delete the empty change set {name} of stack {}: {}", d.stack, brief(&e));
             }
+            tracker.record("outcome", json!("up_to_date"));
             writeln!(out, "stack {} is up to date: nothing to deploy", d.stack)?;
             return Ok(ExitCode::SUCCESS);
         }
@@ -163,6 +165,7 @@ pub async fn deploy(
     // Summary.
     let (mut add, mut modify, mut remove, mut replace) = (0, 0, 0, 0);
     let mut lines = Vec::new();
+    let mut changes = Vec::new();
     for c in described.changes() {
         let Some(rc) = c.resource_change() else { continue };
         let action = rc.action().map(|a| a.as_str()).unwrap_or("?");
@@ -181,6 +184,12 @@ pub async fn deploy(
             "Conditional" => " (may be replaced)",
             _ => "",
         };
+        changes.push(json!({
+            "action": action,
+            "logical_id": rc.logical_resource_id(),
+            "resource_type": rc.resource_type(),
+            "replacement": rc.replacement().map(|r| r.as_str()),
+        }));
         lines.push(format!(
             "  {action:<6} {} {}{replaced}",
             rc.logical_resource_id().unwrap_or("?"),
@@ -188,12 +197,20 @@ pub async fn deploy(
         ));
     }
     progress.finish();
+    let change_set = |executed: bool| {
+        json!({
+            "name": name, "type": kind.as_str(), "changes": changes,
+            "add": add, "modify": modify, "remove": remove, "replace": replace, "executed": executed,
+        })
+    };
+    tracker.record("change_set", change_set(false));
     writeln!(out, "change set {name} for stack {} ({}):", d.stack, kind.as_str())?;
     for l in &lines {
         writeln!(out, "{l}")?;
     }
     writeln!(out, "{add} to add, {modify} to modify, {remove} to remove, {replace} replaced or possibly replaced")?;
     if d.no_execute {
+        tracker.record("outcome", json!("not_executed"));
         writeln!(out, "not executed (--no-execute): review it in the console, or run")?;
         writeln!(out, "  aws cloudformation execute-change-set --stack-name {} --change-set-name {name}", d.stack)?;
         return Ok(ExitCode::SUCCESS);
@@ -204,6 +221,7 @@ pub async fn deploy(
             .await
             .map_err(|e| anyhow!("the confirmation prompt failed: {e}"))??;
     if !confirmed {
+        tracker.record("outcome", json!("declined"));
         writeln!(out, "not deployed; the change set {name} is left for review")?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -211,6 +229,7 @@ pub async fn deploy(
 
     let started = aws_smithy_types::DateTime::from(std::time::SystemTime::now() - Duration::from_secs(5));
     tracker.set(Phase::Deploying { stack: d.stack.clone(), cfn: cfn.clone() });
+    tracker.record("change_set", change_set(true));
     if let Err(e) = cfn.execute_change_set().stack_name(&d.stack).change_set_name(&name).send().await {
         if super::aws::is_transport(&e) {
             bail!(
@@ -223,12 +242,17 @@ pub async fn deploy(
         // Some servers (moto) create the resources during this call and report a failure here
         // instead of in stack events.
         let reason = brief(&e);
+        tracker.record("outcome", json!("failed"));
+        tracker.record(
+            "failures",
+            json!([{"stack": d.stack, "reason": format!("executing change set {name}: {reason}")}]),
+        );
         writeln!(out, "deployment of stack {} failed: executing change set {name}: {reason}", d.stack)?;
         return Ok(ExitCode::from(1));
     }
     // A fresh live status: the previous one was finished before the summary and the question.
     let progress = super::progress::for_stderr();
-    match tokio::time::timeout_at(deadline, follow(cfn, d, started, progress.clone(), out)).await {
+    match tokio::time::timeout_at(deadline, follow(cfn, d, started, tracker, progress.clone(), out)).await {
         Ok(done) => done,
         Err(_) => {
             progress.finish();
@@ -269,12 +293,14 @@ async fn follow(
     cfn: &Client,
     d: &Deploy,
     started: aws_smithy_types::DateTime,
+    tracker: &Tracker,
     progress: Arc<dyn Progress>,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let mut seen = BTreeSet::new();
     let mut stacks: Vec<String> = vec![d.stack.clone()];
     let mut failures: Vec<String> = Vec::new();
+    let mut failed_json = Vec::new();
     loop {
         let poll = async {
             // Events of the root and of every nested stack seen so far, oldest first.
@@ -300,6 +326,13 @@ async fn follow(
                     e.resource_type().unwrap_or("")
                 );
                 if status.ends_with("_FAILED") {
+                    failed_json.push(json!({
+                        "stack": e.stack_name(),
+                        "logical_id": e.logical_resource_id(),
+                        "resource_type": e.resource_type(),
+                        "status": status,
+                        "reason": e.resource_status_reason(),
+                    }));
                     failures.push(line.clone());
                 }
                 if e.resource_type() == Some("AWS::CloudFormation::Stack") {
@@ -319,6 +352,9 @@ async fn follow(
         progress.status(&format!("{} {}", d.stack, status.as_str()));
         if let Some(ok) = settled(&status) {
             progress.finish();
+            tracker.record("status", json!(status.as_str()));
+            tracker.record("failures", json!(failed_json));
+            tracker.record("outcome", json!(if ok { "deployed" } else { "failed" }));
             if !ok {
                 writeln!(out, "deployment of stack {} failed: {}", d.stack, status.as_str())?;
                 for f in &failures {
@@ -342,6 +378,11 @@ async fn follow(
                 }
             };
             let outputs: Vec<_> = described.iter().flat_map(|s| s.stacks()).flat_map(|s| s.outputs()).collect();
+            let by_key: serde_json::Map<String, serde_json::Value> = outputs
+                .iter()
+                .map(|o| (o.output_key().unwrap_or("").to_string(), json!(o.output_value().unwrap_or(""))))
+                .collect();
+            tracker.record("outputs", serde_json::Value::Object(by_key));
             if !outputs.is_empty() {
                 writeln!(out, "outputs:")?;
                 for o in outputs {

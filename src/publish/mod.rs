@@ -23,7 +23,9 @@ use std::time::Duration;
 use anyhow::{anyhow, bail};
 use sds_constructs::cfn::Template;
 
-use crate::cli::PublishArgs;
+use serde_json::json;
+
+use crate::cli::{PublishArgs, ReportFormat};
 use crate::files;
 use package::{package, Staging};
 
@@ -51,14 +53,37 @@ pub enum Phase {
     },
 }
 
-/// The phase and the lock of a run, shared between the run and its Ctrl-C handler.
+/// The phase and the lock of a run, shared between the run and its Ctrl-C handler, and what the
+/// run did, for `--format json`.
 #[derive(Debug, Default)]
 pub struct Tracker {
     phase: Mutex<Phase>,
     lock: Mutex<Option<lock::Lock>>,
+    report: Mutex<serde_json::Map<String, serde_json::Value>>,
 }
 
+/// The keys of the `--format json` document, in order (README: "Output for machines").
+const REPORT_KEYS: &[&str] =
+    &["outcome", "stack", "bucket", "root_url", "uploads", "change_set", "status", "failures", "outputs"];
+
 impl Tracker {
+    /// Records one fact of the JSON document (one of [`REPORT_KEYS`]).
+    pub fn record(&self, key: &str, value: serde_json::Value) {
+        if let Ok(mut r) = self.report.lock() {
+            r.insert(key.to_string(), value);
+        }
+    }
+
+    /// The JSON document: every key of [`REPORT_KEYS`], null where the run did not get there.
+    fn report(&self) -> serde_json::Value {
+        let recorded = self.report.lock().map(|r| r.clone()).unwrap_or_default();
+        let doc: serde_json::Map<String, serde_json::Value> = REPORT_KEYS
+            .iter()
+            .map(|k| (k.to_string(), recorded.get(*k).cloned().unwrap_or(serde_json::Value::Null)))
+            .collect();
+        serde_json::Value::Object(doc)
+    }
+
     pub fn set(&self, phase: Phase) {
         if let Ok(mut p) = self.phase.lock() {
             *p = phase;
@@ -140,6 +165,23 @@ fn write_package(dir: &Path, objects: &[package::Object], inputs: &[PathBuf]) ->
 }
 
 pub fn run(args: &PublishArgs, platform: crate::PlatformFn, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let tracker = Tracker::default();
+    if args.format == ReportFormat::Human {
+        return run_tracked(args, platform, &tracker, out);
+    }
+    // One JSON document on standard output; the human lines join the progress on standard error.
+    let code = run_tracked(args, platform, &tracker, &mut std::io::stderr())?;
+    serde_json::to_writer_pretty(&mut *out, &tracker.report())?;
+    writeln!(out)?;
+    Ok(code)
+}
+
+fn run_tracked(
+    args: &PublishArgs,
+    platform: crate::PlatformFn,
+    tracker: &Tracker,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
     let params = parameters(args)?;
     let deploying = !args.no_deploy && args.package_only.is_none();
     if deploying && !args.no_execute && !args.yes && !std::io::stdin().is_terminal() {
@@ -163,6 +205,13 @@ pub fn run(args: &PublishArgs, platform: crate::PlatformFn, out: &mut dyn Write)
         let packaged = package(&templates, &root, &assets, &staging)?;
         let inputs: Vec<PathBuf> = args.config.iter().chain(&args.templates).cloned().collect();
         write_package(dir, &packaged.objects, &inputs)?;
+        tracker.record("outcome", json!("packaged"));
+        tracker.record("bucket", json!(staging.bucket));
+        tracker.record("root_url", json!(packaged.root_url));
+        tracker.record(
+            "uploads",
+            json!({"objects": packaged.objects.len(), "uploaded": 0, "unchanged": 0, "dir": dir.display().to_string()}),
+        );
         writeln!(out, "packaged {} objects into {} (no upload)", packaged.objects.len(), dir.display())?;
         writeln!(out, "root template: {}", packaged.root_url)?;
         return Ok(ExitCode::SUCCESS);
@@ -178,7 +227,6 @@ pub fn run(args: &PublishArgs, platform: crate::PlatformFn, out: &mut dyn Write)
     package(&templates, &root, &assets, &dry)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let tracker = Tracker::default();
     let stack = args.stack_name.clone().unwrap_or_else(|| DEFAULT_STACK.to_string());
     let net = Network { args, params, templates, validation, root, assets, prefix, deploying, stack };
     let result = runtime.block_on(async {
@@ -187,14 +235,14 @@ pub fn run(args: &PublishArgs, platform: crate::PlatformFn, out: &mut dyn Write)
         // default handler (`ctrl_c()` would only install it when first polled).
         let interrupt = interrupt_signal()?;
         let outcome = tokio::select! {
-            r = net.run(&tracker, progress.clone(), out) => Some(r),
+            r = net.run(tracker, progress.clone(), out) => Some(r),
             _ = interrupt => None,
         };
         let outcome = match outcome {
             Some(r) => r,
             None => {
                 progress.finish();
-                interrupted(&tracker, out).await
+                interrupted(tracker, out).await
             }
         };
         if let Some(lock) = tracker.take_lock() {
@@ -226,6 +274,7 @@ fn interrupt_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
 
 /// Says what goes on after Ctrl-C and how to follow it; exit 130.
 async fn interrupted(tracker: &Tracker, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    tracker.record("outcome", json!("interrupted"));
     match tracker.phase() {
         Phase::Preparing => writeln!(out, "interrupted: nothing was uploaded or deployed")?,
         Phase::Uploading { bucket } => writeln!(
@@ -239,6 +288,7 @@ async fn interrupted(tracker: &Tracker, out: &mut dyn Write) -> anyhow::Result<E
         Phase::Deploying { stack, cfn } => {
             let now = tokio::time::timeout(Duration::from_secs(5), deploy::stack_status(&cfn, &stack)).await;
             let now = now.ok().and_then(Result::ok).flatten();
+            tracker.record("status", json!(now.as_ref().map(|s| s.as_str())));
             writeln!(
                 out,
                 "interrupted: the stack operation goes on server-side (status {}); Ctrl-C does not cancel it",
@@ -280,6 +330,8 @@ impl Network<'_> {
             check.await.map_err(|e| anyhow!("validation did not finish: {e}"))??;
         }
         let bucket = args.bucket.clone().unwrap_or_else(|| s3::default_bucket(&account, &aws.region));
+        tracker.record("stack", json!(stack));
+        tracker.record("bucket", json!(bucket));
         progress.status(&format!("staging bucket {bucket}"));
         let plain_http = aws.endpoint.as_deref().is_some_and(|e| e.starts_with("http://"));
         let created =
@@ -298,7 +350,10 @@ impl Network<'_> {
         let up = s3::upload(&aws.s3, &bucket, &account, packaged.objects, created, progress.clone()).await?;
         progress.finish();
         writeln!(out, "{} of {total} objects uploaded to s3://{bucket}/ ({} unchanged)", up.uploaded, up.unchanged)?;
+        tracker.record("root_url", json!(packaged.root_url));
+        tracker.record("uploads", json!({"objects": total, "uploaded": up.uploaded, "unchanged": up.unchanged}));
         if !deploying {
+            tracker.record("outcome", json!("uploaded"));
             writeln!(out, "root template: {}", packaged.root_url)?;
             writeln!(out, "deploy it with:")?;
             let params: String = params.iter().map(|(k, v)| format!(" ParameterKey={k},ParameterValue={v}")).collect();

@@ -33,6 +33,20 @@ fn deployed_part(set: &Set, root: &str) -> Set {
     set.iter().filter(|(n, _)| keep.contains(*n)).map(|(n, e)| (n.clone(), e.clone())).collect()
 }
 
+/// What was read from the account: the deployed templates, parameter drift, notes.
+type Fetched = (Set, Vec<super::ParameterDrift>, Vec<String>);
+
+#[cfg(feature = "publish")]
+fn fetch(stack: &str, args: &ReviewArgs, ours: &Set, root: &str) -> anyhow::Result<Fetched> {
+    let d = super::stack::fetch(stack, args.region.as_deref(), args.profile.as_deref(), ours, root)?;
+    Ok((d.set, d.drift, d.notes))
+}
+
+#[cfg(not(feature = "publish"))]
+fn fetch(_: &str, _: &ReviewArgs, _: &Set, _: &str) -> anyhow::Result<Fetched> {
+    bail!("--stack reads the deployed stack through the AWS SDK: this sds was built without the publish feature")
+}
+
 pub fn run(args: &ReviewArgs, platform: crate::PlatformFn, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     if args.format != ReviewFormat::Human && args.color.is_some() {
         bail!("--color applies to the human output");
@@ -62,12 +76,12 @@ pub fn run(args: &ReviewArgs, platform: crate::PlatformFn, out: &mut dyn Write) 
                 bail!("the root template {root} is not among ours (pass --root FILE)");
             }
             let ours = deployed_part(&ours, &root);
-            let deployed = super::stack::fetch(stack, args.region.as_deref(), args.profile.as_deref(), &ours, &root)?;
+            let deployed = fetch(stack, args, &ours, &root)?;
             let label = match &args.templates {
                 Some(d) => d.display().to_string(),
                 None => "sds synth".to_string(),
             };
-            (deployed.set, ours, (format!("stack {stack} (deployed)"), label), deployed.drift, deployed.notes)
+            (deployed.0, ours, (format!("stack {stack} (deployed)"), label), deployed.1, deployed.2)
         }
         (Some(_), None, _, _) => bail!("give both OLD and NEW"),
         (None, None, None, None) => bail!("nothing to review: give OLD NEW, --git REF or --stack NAME"),

@@ -17,6 +17,7 @@ pub mod network;
 pub mod render;
 pub mod resources;
 pub mod sets;
+#[cfg(feature = "publish")]
 pub mod stack;
 
 use sds_constructs::cfn::yaml::inline;

@@ -6,7 +6,8 @@
 use std::collections::BTreeSet;
 
 use sds_constructs::cfn::{read_template, Format, Value};
-use sds_constructs::config::{Config, KEYS};
+use sds_constructs::config::keys::{Key, Kind, KEYS};
+use sds_constructs::config::Config;
 use sds_constructs::platform::Platform;
 
 use crate::support::reference_files;
@@ -171,7 +172,20 @@ fn synth(yaml: &str) -> Vec<(String, String)> {
 fn every_key_has_a_case() {
     let covered: BTreeSet<&str> =
         REACH.iter().flat_map(|r| r.keys.iter().copied()).chain(NOT_IN_TEMPLATES.iter().map(|(k, _)| *k)).collect();
-    let keys: BTreeSet<&str> = KEYS.iter().map(|(k, _)| *k).collect();
+    fn leaves(prefix: &str, keys: &[Key], out: &mut BTreeSet<String>) {
+        for k in keys {
+            let name = if prefix.is_empty() { k.name.to_string() } else { format!("{prefix}.{}", k.name) };
+            match &k.kind {
+                Kind::Section(inner) => leaves(&name, inner, out),
+                _ => {
+                    out.insert(name);
+                }
+            }
+        }
+    }
+    let mut all = BTreeSet::new();
+    leaves("", KEYS, &mut all);
+    let keys: BTreeSet<&str> = all.iter().map(String::as_str).collect();
     assert_eq!(covered, keys, "every configuration key needs a case in REACH");
 }
 

@@ -5,15 +5,23 @@ mod access;
 mod assets;
 mod config_reach;
 mod diff;
+mod docs;
 mod example;
 mod fmt;
 mod fuzz;
 mod iam_oracle;
+mod json_output;
+#[cfg(feature = "publish")]
 mod moto;
+#[cfg(feature = "publish")]
 mod publish;
+#[cfg(feature = "publish")]
+mod publish_json;
+#[cfg(feature = "publish")]
 mod publish_safety;
 mod review;
 mod safety;
+#[cfg(feature = "publish")]
 mod stand_in;
 mod support;
 mod synth;

@@ -86,6 +86,7 @@ impl Moto {
             .region(aws_sdk_s3::config::Region::new("us-east-1"))
             .endpoint_url(self.endpoint())
             .credentials_provider(creds)
+            .http_client(sds::publish::aws::http_client())
             .force_path_style(true)
             .build();
         aws_sdk_s3::Client::from_conf(conf)

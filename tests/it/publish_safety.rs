@@ -24,14 +24,14 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
 }
 
 /// An `sds` child whose standard error arrives line by line.
-struct Running {
+pub(crate) struct Running {
     child: Child,
     lines: Receiver<String>,
     seen: Vec<String>,
 }
 
 impl Running {
-    fn spawn(mut c: Command) -> Running {
+    pub(crate) fn spawn(mut c: Command) -> Running {
         let mut child = c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         let (tx, lines) = channel();
         let err = child.stderr.take().unwrap();
@@ -65,7 +65,7 @@ impl Running {
     }
 
     /// Waits at most `limit` for the exit: (code, stdout, stderr, time taken).
-    fn finish(mut self, limit: Duration) -> (i32, String, String, Duration) {
+    pub(crate) fn finish(mut self, limit: Duration) -> (i32, String, String, Duration) {
         let started = Instant::now();
         let status = loop {
             if let Some(s) = self.child.try_wait().unwrap() {
@@ -235,7 +235,7 @@ fn a_live_lock_refuses_and_an_expired_one_is_taken_over() {
 }
 
 /// `sds publish --yes` of the small app, S3 and STS on moto, CloudFormation on a stand-in.
-fn with_stand_in(moto: &Moto, cfn_port: u16, app: &std::path::Path) -> Command {
+pub(crate) fn with_stand_in(moto: &Moto, cfn_port: u16, app: &std::path::Path) -> Command {
     let mut c = moto.process();
     c.env("AWS_ENDPOINT_URL_CLOUDFORMATION", format!("http://127.0.0.1:{cfn_port}"))
         .args(["publish", "--yes", "--templates"])
@@ -488,6 +488,7 @@ fn parameters_prefix_profile_and_region_reach_aws() {
             .region(aws_sdk_cloudformation::config::Region::new("eu-west-1"))
             .endpoint_url(moto.endpoint())
             .credentials_provider(creds)
+            .http_client(sds::publish::aws::http_client())
             .build(),
     );
     let params = block_on(async {
