@@ -13,18 +13,22 @@ mod limits;
 mod refs;
 pub mod report;
 pub mod rules;
-mod schema;
+pub mod schema;
 mod security;
 mod structure;
+mod transforms;
+mod types;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use sds_constructs::cfn::template::pointer_segment;
 use sds_constructs::cfn::value::is_function_key;
 use sds_constructs::cfn::{Location, Map, SourceMap, Template, Value};
 use sds_constructs::config::Suppression;
 
 use eval::Ctx;
 pub use rules::Severity;
+pub use schema::source as schema_source;
 use schema::{is_custom, Schemas};
 
 /// One template to validate.
@@ -213,17 +217,22 @@ pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
     for (input, ctx) in inputs.iter().zip(&contexts) {
         let (name, t) = (input.name.as_str(), &input.template);
         let types: BTreeMap<String, String> = t.resources.iter().map(|(id, r)| (id.clone(), r.type_.clone())).collect();
+        let transforms = transforms::declared(t);
+        transforms::note(name, &transforms, t, &mut sink);
         for (id, r) in &t.resources {
             if is_custom(&r.type_) {
+                if !r.properties.contains_key("ServiceToken") {
+                    sink.push(
+                        "schema/custom-service-token",
+                        name,
+                        &format!("/Resources/{}/Properties", pointer_segment(id)),
+                        format!("custom resource {id} ({}) has no ServiceToken", r.type_),
+                    );
+                }
                 continue;
             }
             if !schemas.knows(&r.type_) {
-                sink.push(
-                    "schema/unknown-type",
-                    name,
-                    &format!("/Resources/{id}/Type"),
-                    format!("unknown resource type {}", r.type_),
-                );
+                types::unknown(name, id, &r.type_, &transforms, &mut sink);
                 continue;
             }
             for v in schemas.check(r, ctx, &types) {
@@ -243,7 +252,7 @@ pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
         }
         structure::check(name, t, ctx, &mut sink);
         functions::check(name, t, ctx, &mut sink);
-        refs::check(name, t, &mut schemas, &mut sink);
+        refs::check(name, t, &mut schemas, &mut sink, transforms.sam || !transforms.others.is_empty());
         limits::check(input, ctx, &mut schemas, &mut sink);
         security::check(name, t, &mut catalog, &mut sink);
     }

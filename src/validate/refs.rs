@@ -11,10 +11,13 @@ use sds_constructs::stack::{check_references, sub_variables, visit};
 use super::schema::{is_custom, Schemas};
 use super::Sink;
 
-pub fn check(name: &str, t: &Template, schemas: &mut Schemas, sink: &mut Sink) {
+/// `macro_declared`: the template names a macro sds does not expand (SAM, a template's own), which
+/// may declare what it refers to (SAM's `ServerlessRestApi`, `<Function>Role`): references are not
+/// required to resolve.
+pub fn check(name: &str, t: &Template, schemas: &mut Schemas, sink: &mut Sink, macro_declared: bool) {
     let mut missing = Vec::new();
     check_references(t, &mut missing);
-    for (place, target) in missing {
+    for (place, target) in missing.into_iter().filter(|_| !macro_declared) {
         sink.push(
             "ref/undefined",
             name,

@@ -30,7 +30,10 @@ const EXPECTED_SEVERITY: &[(&str, &str)] = &[
     ("template/resources-required", "error"),
     ("template/parameter-type", "error"),
     ("template/resource-policy", "error"),
+    ("template/transform", "info"),
     ("schema/unknown-type", "error"),
+    ("schema/unregistered-type", "warning"),
+    ("schema/custom-service-token", "error"),
     ("schema/property", "error"),
     ("fn/select-index", "error"),
     ("fn/join-list", "error"),
@@ -361,6 +364,9 @@ Parameters:
   Env:
     Type: String
     Default: dev
+  Days:
+    Type: Number
+    Default: "3"
 Mappings:
   Regions:
     us-east-1:
@@ -383,6 +389,34 @@ Resources:
           Value: !FindInMap [Regions, !Ref 'AWS::Region', Size]
         - Key: joined
           Value: !Join [',', !If [IsProd, [a], !Split [',', 'b,c']]]
+  # issue 11: "3" (parameters are text) against RetentionInDays' enum of integers
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      RetentionInDays: !Ref Days
+  MoreLogs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      RetentionInDays: "5"
+  Instance:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: !Ref Image
+      SubnetId: !Select [0, !Ref Subnets]
+  Alarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      ComparisonOperator: GreaterThanThreshold
+      EvaluationPeriods: "1"
+      MetricName: CPUUtilization
+      Namespace: AWS/EC2
+      Period: 60
+      Statistic: Average
+      Threshold: "80"
+  Lookup:
+    Type: Custom::Lookup
+    Properties:
+      ServiceToken: !Sub 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:lookup'
 Outputs:
   One:
     Value: !Ref Topic
