@@ -56,6 +56,8 @@ pub const RULES: &[Rule] = &[
         "A custom resource (Custom::* or AWS::CloudFormation::CustomResource) needs the ServiceToken property: the Lambda function or SNS topic CloudFormation sends its requests to."),
     rule("schema/property", E, "Property does not match the resource schema",
         "Properties are checked against the resource provider schema of their type (required properties, types, enums, patterns, lengths, unknown properties); CloudFormation would fail the deployment."),
+    rule("fn/unknown", E, "Function CloudFormation does not have",
+        "A one-key mapping whose key starts with Fn:: is a function call; CloudFormation rejects names it does not know (unless a macro the template names handles them), and Fn::ForEach without Transform: AWS::LanguageExtensions."),
     rule("fn/select-index", E, "Fn::Select index not in its list",
         "The index must be a whole number from 0 to the list's length - 1 (checked for literal lists and lists split from values known with defaults), and the list not empty."),
     rule("fn/join-list", E, "Fn::Join of something that is not a list",

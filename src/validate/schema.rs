@@ -183,17 +183,19 @@ impl Schemas {
                 schemas: self,
                 branch,
                 stand_ins: Vec::new(),
+                anything: Vec::new(),
                 evaluated: BTreeMap::new(),
                 has_if: false,
             };
             let instance = b.object(&r.properties, "");
-            let (stand_ins, evaluated, has_if) = (b.stand_ins, b.evaluated, b.has_if);
+            let (stand_ins, anything, evaluated, has_if) = (b.stand_ins, b.anything, b.evaluated, b.has_if);
             let stand_ins: HashSet<&str> = stand_ins.iter().map(String::as_str).collect();
             let Some(c) = self.get(&r.type_) else { return out };
             let Some(validator) = &c.validator else { return out };
             for e in validator.iter_errors(&instance) {
                 let pointer = e.instance_path().as_str().to_string();
-                if ignorable(&e, &pointer, &stand_ins) {
+                let inside = |p: &String| pointer == *p || pointer.starts_with(&format!("{p}/"));
+                if anything.iter().any(inside) || ignorable(&e, &pointer, &stand_ins) {
                     continue;
                 }
                 let message = e.to_string();
@@ -350,6 +352,11 @@ fn coercible(instance: &J, expected: &[JsonType]) -> bool {
     })
 }
 
+/// Whether `s` holds a dynamic reference, resolved only at deployment.
+pub fn is_dynamic_reference(s: &str) -> bool {
+    s.find("{{").is_some_and(|i| s[i + 2..].trim_start().starts_with("resolve:"))
+}
+
 /// Builds the JSON instance of a resource's properties.
 struct Builder<'a, 'b> {
     ctx: &'a Ctx<'a>,
@@ -360,6 +367,9 @@ struct Builder<'a, 'b> {
     /// Take the `then` branch of every `Fn::If` (else the `else` branch).
     branch: bool,
     stand_ins: Vec<String>,
+    /// Stand-ins that may be of any kind (what a macro's `Fn::Transform` returns): nothing at or
+    /// below them is checked.
+    anything: Vec<String>,
     evaluated: BTreeMap<String, String>,
     has_if: bool,
 }
@@ -397,6 +407,11 @@ impl Builder<'_, '_> {
     /// `None` removes the entry (`Ref AWS::NoValue`).
     fn value(&mut self, v: &Value, ptr: &str) -> Option<J> {
         match v {
+            // `{Fn::Upper: ...}`: a function only a macro knows (fn/unknown says so otherwise).
+            Value::Map(m) if m.len() == 1 && m.keys().all(|k| k.starts_with("Fn::")) => {
+                self.anything.push(ptr.to_string());
+                Some(J::String(STAND_IN.to_string()))
+            }
             Value::Map(m) => Some(self.object(m, ptr)),
             Value::List(items) => {
                 let mut out = Vec::new();
@@ -408,6 +423,12 @@ impl Builder<'_, '_> {
                 Some(J::Array(out))
             }
             Value::Fn(f) => self.function(v, f, ptr),
+            // A dynamic reference (`{{resolve:ssm:/name}}`) is resolved at deployment.
+            // See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references.html
+            Value::String(s) if is_dynamic_reference(s) => {
+                self.stand_ins.push(ptr.to_string());
+                Some(J::String(format!("{STAND_IN}:{s}")))
+            }
             scalar => Some(to_serde(scalar)),
         }
     }
@@ -420,6 +441,12 @@ impl Builder<'_, '_> {
                 return self.value(if self.branch { then } else { otherwise }, ptr);
             }
             _ => {}
+        }
+        if matches!(f, Intrinsic::Transform(_))
+            || matches!(f.argument(), Value::Fn(ref g) if matches!(**g, Intrinsic::Transform(_)))
+        {
+            self.anything.push(ptr.to_string());
+            return Some(J::String(STAND_IN.to_string()));
         }
         if let Some(text) = self.ctx.eval(v) {
             self.evaluated.insert(ptr.to_string(), inline(v));

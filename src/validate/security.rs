@@ -122,6 +122,10 @@ pub fn data_date() -> String {
 
 pub fn check(name: &str, t: &Template, catalog: &mut Catalog, sink: &mut Sink) {
     for (id, r) in &t.resources {
+        if r.properties.is_empty() && r.attributes.contains_key("Properties") {
+            // `Properties: !Transform ...`: what the resource gets is known only at deployment.
+            continue;
+        }
         let at = |p: &str| format!("/Resources/{id}/Properties{p}");
         let prop = |k: &str| r.properties.get(k);
         match r.type_.as_str() {

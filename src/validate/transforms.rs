@@ -4,6 +4,9 @@
 //!
 //! Depends on the model only.
 
+use sds_constructs::cfn::foreach;
+use sds_constructs::cfn::template::pointer_segment;
+use sds_constructs::cfn::value::FOR_EACH;
 use sds_constructs::cfn::{Template, Value};
 
 use super::types::SAM;
@@ -79,6 +82,58 @@ pub fn note(name: &str, d: &Declared, t: &Template, sink: &mut Sink) {
                 d.others.join(", ")
             ),
         );
+    }
+}
+
+/// Functions CloudFormation does not have (`Fn::Foo`, read as a one-key mapping), unless a macro
+/// the template names may handle them; `Fn::ForEach` without the language extensions.
+pub fn unknown_functions(name: &str, d: &Declared, t: &Template, original: &Template, sink: &mut Sink) {
+    if foreach::has_loops(original) && !d.language_extensions {
+        sink.push("fn/unknown", name, "/Transform", format!("Fn::ForEach needs `Transform: {LANGUAGE_EXTENSIONS}`"));
+    }
+    if !d.others.is_empty() {
+        return;
+    }
+    let mut found: Vec<(String, String)> = Vec::new();
+    for (id, r) in &t.resources {
+        let base = format!("/Resources/{}", pointer_segment(id));
+        for (k, v) in &r.properties {
+            walk(v, &format!("{base}/Properties/{}", pointer_segment(k)), &mut found);
+        }
+        for (k, v) in &r.attributes {
+            walk(v, &format!("{base}/{}", pointer_segment(k)), &mut found);
+        }
+    }
+    let sections = [
+        ("Outputs", t.outputs.iter().map(|(k, o)| (k, &o.value)).collect::<Vec<_>>()),
+        ("Conditions", t.conditions.iter().collect()),
+        ("Rules", t.rules.iter().collect()),
+    ];
+    for (section, entries) in sections {
+        for (id, v) in entries {
+            walk(v, &format!("/{section}/{}", pointer_segment(id)), &mut found);
+        }
+    }
+    for (pointer, key) in found {
+        sink.push("fn/unknown", name, &pointer, format!("{key} is not a function CloudFormation has"));
+    }
+}
+
+fn walk(v: &Value, pointer: &str, found: &mut Vec<(String, String)>) {
+    match v {
+        Value::Map(m) => {
+            if m.len() == 1 {
+                if let Some((k, _)) = m.first().filter(|(k, _)| k.starts_with("Fn::") && !k.starts_with(FOR_EACH)) {
+                    found.push((pointer.to_string(), k.clone()));
+                }
+            }
+            for (k, v) in m {
+                walk(v, &format!("{pointer}/{}", pointer_segment(k)), found);
+            }
+        }
+        Value::List(items) => items.iter().enumerate().for_each(|(i, v)| walk(v, &format!("{pointer}/{i}"), found)),
+        Value::Fn(f) => walk(&f.argument(), &format!("{pointer}/{}", f.name()), found),
+        _ => {}
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod assets;
 mod config_reach;
+mod corpus;
 mod diff;
 mod example;
 mod fmt;
