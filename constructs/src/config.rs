@@ -28,6 +28,9 @@ pub struct Config {
     pub user_profile_variant: Variant,
     /// Validation findings accepted on purpose. Default none.
     pub suppressions: Vec<Suppression>,
+    /// Severities of validation rules for templates that are not the platform's own output
+    /// (`sds validate PATH`), as written: (rule, severity, where written). Default none.
+    pub severities: Vec<(String, String, Option<String>)>,
 }
 
 /// A validation finding accepted on purpose: every finding of `rule` (in `template`, about
@@ -55,6 +58,7 @@ impl Default for Config {
             user_profile: UserProfileProps::default(),
             user_profile_variant: Variant::V1,
             suppressions: Vec::new(),
+            severities: Vec::new(),
         }
     }
 }
@@ -93,6 +97,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("user_profile.deployment_instance_types", "instance types models may be deployed on"),
     ("user_profile.default_deployment_instance_type", "default deployment instance type (default ml.c5.large)"),
     ("validation.suppress", "findings accepted on purpose: a list of {rule, template?, resource?, reason}"),
+    (
+        "validation.severity",
+        "rule id -> error, warning or info, for templates other than the platform's (sds validate PATH)",
+    ),
 ];
 
 struct Reader<'a> {
@@ -302,7 +310,25 @@ fn read_network(r: &mut Reader, v: Value, n: &mut NetworkProps) {
 }
 
 fn read_validation(r: &mut Reader, v: Value, c: &mut Config) {
-    let Some(m) = r.section("validation", v, &["suppress"]) else { return };
+    let Some(m) = r.section("validation", v, &["suppress", "severity"]) else { return };
+    if let Some(v) = m.get("severity") {
+        // Rule ids and severity words are checked by the validator, which knows them.
+        match v {
+            Value::Map(entries) => {
+                for (rule, word) in entries {
+                    let key = format!("validation.severity.{rule}");
+                    let at = r.map.locate(&pointer(&key)).map(|l| format!(":{l}")).unwrap_or_default();
+                    match word {
+                        Value::String(w) => {
+                            c.severities.push((rule.clone(), w.clone(), Some(format!("{}{at}", r.file))))
+                        }
+                        _ => r.fail(&key, format!("{key} must be error, warning or info")),
+                    }
+                }
+            }
+            _ => r.fail("validation.severity", "validation.severity must be a mapping of rule id to severity".into()),
+        }
+    }
     let Some(list) = m.get("suppress") else { return };
     let Value::List(items) = list else {
         r.fail("validation.suppress", "validation.suppress must be a list".into());
@@ -570,6 +596,16 @@ mod tests {
         let huge = format!("ecr:\n  repository_name: {}\n", "A".repeat(1 << 20));
         let e = errors(&huge);
         assert!(e[0].len() < 400, "{}", e[0].len());
+    }
+
+    #[test]
+    fn severities_are_read_with_where_they_were_written() {
+        let c = Config::from_yaml("validation:\n  severity:\n    sec/s3-encryption: warning\n", "c.yaml").unwrap();
+        assert_eq!(
+            c.severities,
+            [("sec/s3-encryption".to_string(), "warning".to_string(), Some("c.yaml:3:5".to_string()))]
+        );
+        assert_eq!(errors("validation:\n  severity: [x]\n").len(), 1);
     }
 
     #[test]

@@ -168,6 +168,48 @@ pub fn refuse_unknown_suppressions(suppressions: &[Suppression]) -> anyhow::Resu
     anyhow::bail!("{}", lines.join("\n"))
 }
 
+/// The severities the configuration sets (`validation.severity`), checked: a rule that does not
+/// exist or a word other than error, warning or info fails, naming where it was written.
+pub fn severity_profile(
+    overrides: &[(String, String, Option<String>)],
+) -> anyhow::Result<Vec<(&'static str, Severity)>> {
+    let mut out = Vec::new();
+    let mut bad = Vec::new();
+    for (rule, word, origin) in overrides {
+        let origin = origin.as_deref().map(|o| format!("{o}: ")).unwrap_or_default();
+        let severity = match word.as_str() {
+            "error" => Severity::Error,
+            "warning" => Severity::Warning,
+            "info" => Severity::Info,
+            _ => {
+                bad.push(format!("{origin}validation.severity.{rule} is {word:?}: use error, warning or info"));
+                continue;
+            }
+        };
+        match rules::find(rule) {
+            Some(r) => out.push((r.id, severity)),
+            None => bad.push(format!(
+                "{origin}the configuration sets the severity of an unknown rule {rule} (see `sds validate --list-rules`)"
+            )),
+        }
+    }
+    if !bad.is_empty() {
+        anyhow::bail!("{}", bad.join("\n"));
+    }
+    Ok(out)
+}
+
+/// Gives each finding of a rule the profile names that severity (templates that are not the
+/// platform's own output: the platform's controls stay errors on the platform).
+pub fn apply_severities(report: &mut Report, profile: &[(&'static str, Severity)]) {
+    let all = report.findings.iter_mut().chain(report.suppressed.iter_mut().map(|(f, _)| f));
+    for f in all {
+        if let Some((_, s)) = profile.iter().find(|(r, _)| *r == f.rule) {
+            f.severity = *s;
+        }
+    }
+}
+
 /// For each template nested by another of the inputs: (parent index, parameters it passes).
 fn parents(inputs: &[Input]) -> BTreeMap<&str, (usize, &Map)> {
     let mut out = BTreeMap::new();

@@ -443,3 +443,30 @@ fn function_findings_point_at_the_argument_in_short_and_long_form() {
         assert_eq!((f["line"].as_u64(), f["column"].as_u64()), (Some(line), Some(column)), "{fixture}");
     }
 }
+
+#[test]
+fn the_configuration_sets_severities_for_other_templates() {
+    let (tmp, bucket) = generated("bucket.yaml", "Resources:\n  Data:\n    Type: AWS::S3::Bucket\n");
+    let config = tmp.path().join("sds.yaml");
+    fs::write(&config, "validation:\n  severity:\n    sec/s3-encryption: warning\n    sec/s3-public-access: info\n")
+        .unwrap();
+    let (code, doc) = findings(&[&bucket]);
+    assert_eq!(code, 1, "{doc:#}");
+    let (code, doc) = findings(&["--config", config.to_str().unwrap(), &bucket]);
+    assert_eq!(code, 0, "{doc:#}");
+    let severities: Vec<(&str, &str)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["severity"].as_str().unwrap()))
+        .collect();
+    assert_eq!(severities, [("sec/s3-encryption", "warning"), ("sec/s3-public-access", "info")]);
+    // a rule that does not exist, or a word that is no severity, is refused where it is written
+    fs::write(&config, "validation:\n  severity:\n    sec/s3-encryptoin: warning\n    sec/kms-rotation: low\n")
+        .unwrap();
+    let o = sds().args(["validate", "--config", config.to_str().unwrap(), &bucket]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("sds.yaml:3:5") && err.contains("unknown rule sec/s3-encryptoin"), "{err}");
+    assert!(err.contains("sec/kms-rotation is \"low\""), "{err}");
+}
