@@ -36,6 +36,9 @@ pub struct Config {
     pub user_profile_variant: Variant,
     /// Validation findings accepted on purpose. Default none.
     pub suppressions: Vec<Suppression>,
+    /// Severities of validation rules for templates that are not the platform's own output
+    /// (`sds validate PATH`), as written: (rule, severity, where written). Default none.
+    pub severities: Vec<(String, String, Option<String>)>,
 }
 
 /// A validation finding accepted on purpose: every finding of `rule` (in `template`, about
@@ -63,6 +66,7 @@ impl Default for Config {
             user_profile: UserProfileProps::default(),
             user_profile_variant: Variant::V1,
             suppressions: Vec::new(),
+            severities: Vec::new(),
         }
     }
 }
@@ -141,6 +145,7 @@ impl Reader<'_> {
                     }
                 }
                 Kind::Suppressions => self.suppressions(c, &full, &v),
+                Kind::Severities => self.severities(c, &full, &v),
             }
         }
     }
@@ -181,6 +186,23 @@ impl Reader<'_> {
             return None;
         }
         Some(out)
+    }
+
+    /// `validation.severity`: rule id → severity word, kept as written with where; the validator,
+    /// which knows the rules and words, checks them.
+    fn severities(&mut self, c: &mut Config, key: &str, v: &Value) {
+        let Value::Map(entries) = v else {
+            self.fail(key, format!("{key} must be a mapping of rule id to severity"));
+            return;
+        };
+        for (rule, word) in entries {
+            let entry = format!("{key}.{rule}");
+            let at = self.map.locate(&pointer(&entry)).map(|l| format!(":{l}")).unwrap_or_default();
+            match word {
+                Value::String(w) => c.severities.push((rule.clone(), w.clone(), Some(format!("{}{at}", self.file)))),
+                _ => self.fail(&entry, format!("{entry} must be error, warning or info")),
+            }
+        }
     }
 
     fn suppressions(&mut self, c: &mut Config, key: &str, list: &Value) {
@@ -355,6 +377,16 @@ mod tests {
         let huge = format!("ecr:\n  repository_name: {}\n", "A".repeat(1 << 20));
         let e = errors(&huge);
         assert!(e[0].len() < 400, "{}", e[0].len());
+    }
+
+    #[test]
+    fn severities_are_read_with_where_they_were_written() {
+        let c = Config::from_yaml("validation:\n  severity:\n    sec/s3-encryption: warning\n", "c.yaml").unwrap();
+        assert_eq!(
+            c.severities,
+            [("sec/s3-encryption".to_string(), "warning".to_string(), Some("c.yaml:3:5".to_string()))]
+        );
+        assert_eq!(errors("validation:\n  severity: [x]\n").len(), 1);
     }
 
     #[test]

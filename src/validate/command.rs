@@ -29,6 +29,7 @@ pub fn inputs_from_rendered(rendered: &[(String, String)], app: &sds_constructs:
 pub fn run(args: &ValidateArgs, platform: crate::PlatformFn, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let config = crate::synth::load_config(args.config.as_deref())?;
     super::refuse_unknown_suppressions(&config.suppressions)?;
+    let profile = super::severity_profile(&config.severities)?;
     if args.list_rules {
         for r in super::rules::RULES {
             writeln!(out, "{:<32} {:<8} {}\n{:<41} {}", r.id, r.severity.as_str(), r.title, "", r.rationale)?;
@@ -57,7 +58,11 @@ pub fn run(args: &ValidateArgs, platform: crate::PlatformFn, out: &mut dyn Write
             })
             .collect()
     };
-    let report = validate(&inputs, &config.suppressions);
+    let mut report = validate(&inputs, &config.suppressions);
+    if !args.paths.is_empty() {
+        // Templates of one's own: the configured severities. The platform keeps the defaults.
+        super::apply_severities(&mut report, &profile);
+    }
     match args.format {
         ValidateFormat::Human => report::write_human(&report, out)?,
         ValidateFormat::Json => report::write_json(&report, out)?,

@@ -70,7 +70,8 @@ impl<'a> Ctx<'a> {
         let passed = self.parent.as_ref().and_then(|(parent, passed)| Some((parent, passed.get(name)?)));
         let value = match passed {
             Some((parent, v)) => parent.eval(v),
-            None => p.attributes.get("Default").and_then(scalar),
+            // An empty default usually means "optional" (a condition tests for it): unknown.
+            None => p.attributes.get("Default").and_then(scalar).filter(|d| !d.is_empty()),
         };
         self.parameters.borrow_mut().insert(name.to_string(), value.clone());
         value
@@ -104,6 +105,7 @@ impl<'a> Ctx<'a> {
     fn eval_fn(&self, f: &Intrinsic) -> Option<String> {
         match f {
             Intrinsic::Ref(name) => self.eval_ref(name),
+            Intrinsic::Sub { template, .. } if super::schema::is_dynamic_reference(template) => None,
             Intrinsic::Sub { template, variables } => {
                 let mut out = String::new();
                 // each variable evaluated once, however often the text repeats it
@@ -184,9 +186,10 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// The text of a scalar.
+/// The text of a scalar; a dynamic reference (`{{resolve:ssm:...}}`) is known only at deployment.
 fn scalar(v: &Value) -> Option<String> {
     match v {
+        Value::String(s) if super::schema::is_dynamic_reference(s) => None,
         Value::String(s) | Value::Number(s) => Some(s.clone()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,

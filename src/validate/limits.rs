@@ -55,7 +55,8 @@ pub fn check(input: &Input, ctx: &Ctx, schemas: &mut Schemas, sink: &mut Sink) {
         ("Resources", t.resources.keys().collect::<Vec<_>>()),
         ("Parameters", t.parameters.keys().collect()),
         ("Outputs", t.outputs.keys().collect()),
-        ("Conditions", t.conditions.keys().collect()),
+        // Condition names are not held to it: AWS's own Quick Start templates name conditions
+        // `NATGateway&3AZCondition`, and CloudFormation deploys them.
         ("Mappings", t.mappings.keys().collect()),
     ];
     for (section, keys) in ids {

@@ -13,12 +13,16 @@ mod limits;
 mod refs;
 pub mod report;
 pub mod rules;
-mod schema;
+pub mod schema;
 mod security;
 mod structure;
+mod transforms;
+mod types;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use sds_constructs::cfn::foreach;
+use sds_constructs::cfn::template::pointer_segment;
 use sds_constructs::cfn::value::is_function_key;
 use sds_constructs::cfn::{Location, Map, SourceMap, Template, Value};
 use sds_constructs::config::Suppression;
@@ -164,6 +168,48 @@ pub fn refuse_unknown_suppressions(suppressions: &[Suppression]) -> anyhow::Resu
     anyhow::bail!("{}", lines.join("\n"))
 }
 
+/// The severities the configuration sets (`validation.severity`), checked: a rule that does not
+/// exist or a word other than error, warning or info fails, naming where it was written.
+pub fn severity_profile(
+    overrides: &[(String, String, Option<String>)],
+) -> anyhow::Result<Vec<(&'static str, Severity)>> {
+    let mut out = Vec::new();
+    let mut bad = Vec::new();
+    for (rule, word, origin) in overrides {
+        let origin = origin.as_deref().map(|o| format!("{o}: ")).unwrap_or_default();
+        let severity = match word.as_str() {
+            "error" => Severity::Error,
+            "warning" => Severity::Warning,
+            "info" => Severity::Info,
+            _ => {
+                bad.push(format!("{origin}validation.severity.{rule} is {word:?}: use error, warning or info"));
+                continue;
+            }
+        };
+        match rules::find(rule) {
+            Some(r) => out.push((r.id, severity)),
+            None => bad.push(format!(
+                "{origin}the configuration sets the severity of an unknown rule {rule} (see `sds validate --list-rules`)"
+            )),
+        }
+    }
+    if !bad.is_empty() {
+        anyhow::bail!("{}", bad.join("\n"));
+    }
+    Ok(out)
+}
+
+/// Gives each finding of a rule the profile names that severity (templates that are not the
+/// platform's own output: the platform's controls stay errors on the platform).
+pub fn apply_severities(report: &mut Report, profile: &[(&'static str, Severity)]) {
+    let all = report.findings.iter_mut().chain(report.suppressed.iter_mut().map(|(f, _)| f));
+    for f in all {
+        if let Some((_, s)) = profile.iter().find(|(r, _)| *r == f.rule) {
+            f.severity = *s;
+        }
+    }
+}
+
 /// For each template nested by another of the inputs: (parent index, parameters it passes).
 fn parents(inputs: &[Input]) -> BTreeMap<&str, (usize, &Map)> {
     let mut out = BTreeMap::new();
@@ -204,27 +250,102 @@ fn locate(map: &SourceMap, pointer: &str) -> Option<Location> {
     map.locate(&known)
 }
 
+/// The items of a `Fn::ForEach` collection known before deployment: a literal list, a split
+/// of known text, or a list parameter's default.
+fn collection(ctx: &Ctx, v: &Value) -> Option<Vec<String>> {
+    if let Some(items) = ctx.eval_list(v) {
+        return Some(items);
+    }
+    match v {
+        Value::Fn(f) => match &**f {
+            sds_constructs::cfn::Intrinsic::Ref(n) if ctx.template.parameters.contains_key(n) => {
+                Some(ctx.parameter(n)?.split(',').map(|s| s.trim().to_string()).collect())
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether a resource's `Properties` is a function (`!If [Cond, {...}, {...}]`).
+fn conditional_properties(t: &Template) -> bool {
+    t.resources.values().any(|r| r.attributes.contains_key("Properties"))
+}
+
+/// `inputs` as CloudFormation would deploy them, if that differs from how they are written:
+/// `Fn::ForEach` loops expanded (loops whose collection is unknown are noted), and a
+/// `Properties: !If [...]` checked as its first branch.
+fn prepare(inputs: &[Input], sink: &mut Sink) -> Option<Vec<Input>> {
+    if !inputs.iter().any(|i| foreach::has_loops(&i.template) || conditional_properties(&i.template)) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let ctx = Ctx::new(&input.template, None);
+        let mut x = foreach::expand(&input.template, &|v| collection(&ctx, v));
+        for r in x.template.resources.values_mut() {
+            if let Some(Value::Fn(f)) = r.attributes.get("Properties") {
+                if let sds_constructs::cfn::Intrinsic::If { then: Value::Map(m), .. } = &**f {
+                    r.properties = m.clone();
+                }
+            }
+        }
+        for pointer in x.unresolved {
+            sink.push(
+                "template/for-each",
+                &input.name,
+                &pointer,
+                "the loop's collection is not known before deployment: what it makes is not checked".to_string(),
+            );
+        }
+        for (pointer, why) in x.malformed {
+            sink.push("schema/property", &input.name, &pointer, format!("Fn::ForEach makes {why}"));
+        }
+        out.push(Input {
+            name: input.name.clone(),
+            template: x.template,
+            source_map: input.source_map.clone(),
+            body_len: input.body_len,
+            display: input.display.clone(),
+        });
+    }
+    Some(out)
+}
+
 /// Validates `inputs` as one app.
 pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
     let mut schemas = Schemas::default();
     let mut catalog = security::Catalog::default();
     let mut sink = Sink::default();
+    let originals = inputs;
+    let expanded = prepare(inputs, &mut sink);
+    let inputs = expanded.as_deref().unwrap_or(inputs);
     let parents = parents(inputs);
     let contexts: Vec<Ctx> = (0..inputs.len()).map(|i| context(i, inputs, &parents, 0)).collect();
-    for (input, ctx) in inputs.iter().zip(&contexts) {
+    for ((input, original), ctx) in inputs.iter().zip(originals).zip(&contexts) {
         let (name, t) = (input.name.as_str(), &input.template);
         let types: BTreeMap<String, String> = t.resources.iter().map(|(id, r)| (id.clone(), r.type_.clone())).collect();
+        let transforms = transforms::declared(t);
+        transforms::note(name, &transforms, t, &mut sink);
+        transforms::unknown_functions(name, &transforms, t, &original.template, &mut sink);
         for (id, r) in &t.resources {
             if is_custom(&r.type_) {
+                if !r.properties.contains_key("ServiceToken") {
+                    sink.push(
+                        "schema/custom-service-token",
+                        name,
+                        &format!("/Resources/{}/Properties", pointer_segment(id)),
+                        format!("custom resource {id} ({}) has no ServiceToken", r.type_),
+                    );
+                }
                 continue;
             }
             if !schemas.knows(&r.type_) {
-                sink.push(
-                    "schema/unknown-type",
-                    name,
-                    &format!("/Resources/{id}/Type"),
-                    format!("unknown resource type {}", r.type_),
-                );
+                types::unknown(name, id, &r.type_, &transforms, &mut sink);
+                continue;
+            }
+            if r.attributes.contains_key("Properties") {
+                // `Properties: !If [...]`: which properties the resource gets is decided at deployment.
                 continue;
             }
             for v in schemas.check(r, ctx, &types) {
@@ -244,7 +365,9 @@ pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
         }
         structure::check(name, t, ctx, &mut sink);
         functions::check(name, t, ctx, &mut sink);
-        refs::check(name, t, &mut schemas, &mut sink);
+        // Modules (`Type: Org::Thing::MODULE`) declare resources named after the module's id.
+        let modules = t.resources.values().any(|r| r.type_.ends_with("::MODULE"));
+        refs::check(name, t, &mut schemas, &mut sink, transforms.sam || !transforms.others.is_empty() || modules);
         limits::check(input, ctx, &mut schemas, &mut sink);
         security::check(name, t, &mut catalog, &mut sink);
     }

@@ -11,10 +11,13 @@ use sds_constructs::stack::{check_references, sub_variables, visit};
 use super::schema::{is_custom, Schemas};
 use super::Sink;
 
-pub fn check(name: &str, t: &Template, schemas: &mut Schemas, sink: &mut Sink) {
+/// `macro_declared`: the template names a macro sds does not expand (SAM, a template's own), which
+/// may declare what it refers to (SAM's `ServerlessRestApi`, `<Function>Role`): references are not
+/// required to resolve.
+pub fn check(name: &str, t: &Template, schemas: &mut Schemas, sink: &mut Sink, macro_declared: bool) {
     let mut missing = Vec::new();
     check_references(t, &mut missing);
-    for (place, target) in missing {
+    for (place, target) in missing.into_iter().filter(|_| !macro_declared) {
         sink.push(
             "ref/undefined",
             name,
@@ -262,7 +265,11 @@ fn unused_parameters(name: &str, t: &Template, sink: &mut Sink) {
             mark(e);
         }
     }
-    t.conditions.values().chain(t.rules.values()).chain(t.metadata.values()).for_each(&mut mark);
+    // Loops as written: their collections (`!Ref Names`) and what they make.
+    let loops = t.resource_loops.values().chain(t.output_loops.values());
+    t.conditions.values().chain(t.rules.values()).chain(t.metadata.values()).chain(loops).for_each(&mut mark);
+    // A macro may use any parameter (SAM's Globals, a template's own macro).
+    t.globals.values().for_each(&mut mark);
     for p in t.parameters.keys().filter(|p| !used.contains(*p)) {
         sink.push("ref/unused-parameter", name, &format!("/Parameters/{p}"), format!("parameter {p} is not used"));
     }

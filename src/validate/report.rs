@@ -20,6 +20,9 @@ pub fn summary(r: &Report) -> String {
         count(r.count(Severity::Error), "error"),
         count(r.count(Severity::Warning), "warning")
     );
+    if r.count(Severity::Info) > 0 {
+        s.push_str(&format!(", {}", count(r.count(Severity::Info), "note")));
+    }
     if !r.suppressed.is_empty() {
         s.push_str(&format!(" ({} suppressed)", r.suppressed.len()));
     }
@@ -87,6 +90,7 @@ pub fn write_json(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             "templates": r.templates.len(),
             "errors": r.count(Severity::Error),
             "warnings": r.count(Severity::Warning),
+            "notes": r.count(Severity::Info),
             "suppressed": r.suppressed.len(),
         },
         "findings": r.findings.iter().map(finding_json).collect::<Vec<_>>(),
@@ -100,6 +104,7 @@ fn level(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
         Severity::Warning => "warning",
+        Severity::Info => "note",
     }
 }
 

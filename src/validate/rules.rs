@@ -1,9 +1,11 @@
 //! The rules `sds validate` applies: stable ids, severity, title and rationale. Findings name a
 //! rule by id; suppressions in the configuration must name one of these.
 
-/// How bad a finding is: errors fail validation (and `sds synth`), warnings are reported.
+/// How bad a finding is: errors fail validation (and `sds synth`), warnings are reported, notes
+/// (info) say what was not checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
+    Info,
     Warning,
     Error,
 }
@@ -11,6 +13,7 @@ pub enum Severity {
 impl Severity {
     pub fn as_str(self) -> &'static str {
         match self {
+            Severity::Info => "info",
             Severity::Warning => "warning",
             Severity::Error => "error",
         }
@@ -30,7 +33,7 @@ const fn rule(id: &'static str, severity: Severity, title: &'static str, rationa
     Rule { id, severity, title, rationale }
 }
 
-use Severity::{Error as E, Warning as W};
+use Severity::{Error as E, Info as I, Warning as W};
 
 pub const RULES: &[Rule] = &[
     rule("template/format-version", E, "AWSTemplateFormatVersion other than 2010-09-09",
@@ -41,10 +44,20 @@ pub const RULES: &[Rule] = &[
         "A parameter type must be String, Number, List<Number>, CommaDelimitedList, an AWS-specific type (AWS::EC2::VPC::Id, List<AWS::EC2::Subnet::Id>, ...) or an SSM type (AWS::SSM::Parameter::Name, AWS::SSM::Parameter::Value<...>); names are case-sensitive."),
     rule("template/resource-policy", E, "Unknown DeletionPolicy or UpdateReplacePolicy",
         "DeletionPolicy is one of Delete, Retain, RetainExceptOnCreate, Snapshot; UpdateReplacePolicy one of Delete, Retain, Snapshot. (Whether the type supports Snapshot is not checked.)"),
-    rule("schema/unknown-type", E, "Unknown resource type",
-        "CloudFormation rejects a template with a resource type it does not know. Custom resources (Custom::*) are not checked."),
+    rule("template/transform", I, "Transform that sds does not expand",
+        "A macro other than AWS::LanguageExtensions (a template's own, or AWS::Serverless, whose serverless resources are not expanded) rewrites the template when CloudFormation runs it: what sds can read is checked, the rest only after the macro has run."),
+    rule("template/for-each", I, "Fn::ForEach whose collection is not known before deployment",
+        "Fn::ForEach is expanded with its collection (a literal list or a parameter's default); when the collection depends on deployment, the loop's resources and outputs are not checked."),
+    rule("schema/unknown-type", E, "Unknown AWS resource type",
+        "CloudFormation rejects a resource type it does not know: an AWS type the registry lacks that is spelled like one it has (a typo), or a serverless type without the AWS::Serverless transform."),
+    rule("schema/unregistered-type", W, "Resource type not in the registry",
+        "A third-party or private type (or an AWS type newer than the vendored registry) must be registered in the account and region; its properties are not checked."),
+    rule("schema/custom-service-token", E, "Custom resource without ServiceToken",
+        "A custom resource (Custom::* or AWS::CloudFormation::CustomResource) needs the ServiceToken property: the Lambda function or SNS topic CloudFormation sends its requests to."),
     rule("schema/property", E, "Property does not match the resource schema",
         "Properties are checked against the resource provider schema of their type (required properties, types, enums, patterns, lengths, unknown properties); CloudFormation would fail the deployment."),
+    rule("fn/unknown", E, "Function CloudFormation does not have",
+        "A one-key mapping whose key starts with Fn:: is a function call; CloudFormation rejects names it does not know (unless a macro the template names handles them), and Fn::ForEach without Transform: AWS::LanguageExtensions."),
     rule("fn/select-index", E, "Fn::Select index not in its list",
         "The index must be a whole number from 0 to the list's length - 1 (checked for literal lists and lists split from values known with defaults), and the list not empty."),
     rule("fn/join-list", E, "Fn::Join of something that is not a list",

@@ -12,10 +12,12 @@ const IAM_ACTIONS: &str = include_str!("data/iam-actions.txt");
 const LAMBDA_RUNTIMES: &str = include_str!("data/lambda-runtimes.json");
 const SOURCE: &str = include_str!("data/SOURCE.json");
 
-/// The actions of one service, in the list's order and as a set for exact look-ups.
+/// The actions of one service, as AWS spells them (`ReEncryptFrom`) in the list's order, the same
+/// in lower case (IAM matches actions case-insensitively), and a set of those for exact look-ups.
 struct Service {
     actions: Vec<&'static str>,
-    set: HashSet<&'static str>,
+    lower: Vec<String>,
+    set: HashSet<String>,
 }
 
 /// IAM actions by service prefix, read from the embedded list as services come up.
@@ -42,7 +44,8 @@ impl Catalog {
                     })
                     .get(prefix)?;
                 let actions: Vec<&'static str> = line.split(' ').skip(1).collect();
-                Some(Service { set: actions.iter().copied().collect(), actions })
+                let lower: Vec<String> = actions.iter().map(|a| a.to_ascii_lowercase()).collect();
+                Some(Service { set: lower.iter().cloned().collect(), lower, actions })
             })
             .as_ref()
     }
@@ -70,16 +73,18 @@ impl Catalog {
         let name = name.to_ascii_lowercase();
         let wildcard = name.contains(['*', '?']);
         if service.set.contains(name.as_str())
-            || wildcard && service.actions.iter().any(|a| glob(name.as_bytes(), a.as_bytes()))
+            || wildcard && service.lower.iter().any(|a| glob(name.as_bytes(), a.as_bytes()))
         {
             return None;
         }
-        let actions = &service.actions;
-        let close: Vec<String> = actions
+        // Hints are spelled as AWS spells the actions, not as the lower-case look-up keys.
+        let close: Vec<String> = service
+            .lower
             .iter()
-            .filter(|a| a.starts_with(name.as_str()) || name.starts_with(**a))
+            .zip(&service.actions)
+            .filter(|(a, _)| a.starts_with(name.as_str()) || name.starts_with(a.as_str()))
             .take(3)
-            .map(|a| format!("{prefix}:{a}"))
+            .map(|(_, spelled)| format!("{prefix}:{spelled}"))
             .collect();
         let hint = if close.is_empty() { String::new() } else { format!(" (did you mean {}?)", close.join(", ")) };
         Some(format!("{action} is not an action of {prefix}{hint}"))
@@ -117,6 +122,10 @@ pub fn data_date() -> String {
 
 pub fn check(name: &str, t: &Template, catalog: &mut Catalog, sink: &mut Sink) {
     for (id, r) in &t.resources {
+        if r.properties.is_empty() && r.attributes.contains_key("Properties") {
+            // `Properties: !Transform ...`: what the resource gets is known only at deployment.
+            continue;
+        }
         let at = |p: &str| format!("/Resources/{id}/Properties{p}");
         let prop = |k: &str| r.properties.get(k);
         match r.type_.as_str() {
@@ -326,7 +335,11 @@ mod tests {
         assert_eq!(c.unknown("codecommit:*PullRequest*"), None);
         assert_eq!(c.unknown("*"), None);
         let why = c.unknown("kms:ReEncrypt").unwrap();
-        assert!(why.contains("kms:reencryptfrom"), "{why}");
+        // hints are spelled as AWS spells the actions (issue 11: they used to be lower case)
+        assert!(why.contains("kms:ReEncryptFrom") && why.contains("kms:ReEncryptTo"), "{why}");
+        assert!(!why.contains("reencrypt"), "{why}");
+        let why = c.unknown("s3:getobjec").unwrap();
+        assert!(why.contains("s3:GetObject"), "{why}");
         assert!(c.unknown("nosuchservice:Get").unwrap().contains("no AWS service"));
         assert!(c.unknown("s3:Nope*").is_some());
     }

@@ -70,7 +70,7 @@ pub fn check(name: &str, t: &Template, ctx: &Ctx, sink: &mut Sink) {
             format!("AWSTemplateFormatVersion is {v:?}; the only version is the string \"{FORMAT_VERSION}\""),
         );
     }
-    if t.resources.is_empty() {
+    if t.resources.is_empty() && t.resource_loops.is_empty() {
         sink.push(
             "template/resources-required",
             name,

@@ -128,7 +128,10 @@ const REACH: &[Reach] = &[
 ];
 
 /// Keys that reach no template, and why.
-const NOT_IN_TEMPLATES: &[(&str, &str)] = &[("validation.suppress", "it configures sds validate, not the platform")];
+const NOT_IN_TEMPLATES: &[(&str, &str)] = &[
+    ("validation.suppress", "it configures sds validate, not the platform"),
+    ("validation.severity", "it configures sds validate of other templates, not the platform"),
+];
 
 /// Every string scalar in `v`, intrinsic arguments included.
 fn scalars(v: &Value, out: &mut Vec<String>) {

@@ -136,7 +136,7 @@ fn texts<'a>(keys: &'a [Key], prefix: &str, out: &mut Vec<(String, &'a sds_const
             Kind::Section(sub) => texts(sub, &full, out),
             Kind::Text(rule, _) => out.push((full, rule)),
             Kind::List { rule, .. } => out.push((full, rule)),
-            Kind::Suppressions => {}
+            Kind::Suppressions | Kind::Severities => {}
         }
     }
 }

@@ -4,6 +4,7 @@
 mod access;
 mod assets;
 mod config_reach;
+mod corpus;
 mod diff;
 mod docs;
 mod example;

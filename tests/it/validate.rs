@@ -30,7 +30,10 @@ const EXPECTED_SEVERITY: &[(&str, &str)] = &[
     ("template/resources-required", "error"),
     ("template/parameter-type", "error"),
     ("template/resource-policy", "error"),
+    ("template/transform", "info"),
     ("schema/unknown-type", "error"),
+    ("schema/unregistered-type", "warning"),
+    ("schema/custom-service-token", "error"),
     ("schema/property", "error"),
     ("fn/select-index", "error"),
     ("fn/join-list", "error"),
@@ -361,6 +364,9 @@ Parameters:
   Env:
     Type: String
     Default: dev
+  Days:
+    Type: Number
+    Default: "3"
 Mappings:
   Regions:
     us-east-1:
@@ -383,6 +389,34 @@ Resources:
           Value: !FindInMap [Regions, !Ref 'AWS::Region', Size]
         - Key: joined
           Value: !Join [',', !If [IsProd, [a], !Split [',', 'b,c']]]
+  # issue 11: "3" (parameters are text) against RetentionInDays' enum of integers
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      RetentionInDays: !Ref Days
+  MoreLogs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      RetentionInDays: "5"
+  Instance:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: !Ref Image
+      SubnetId: !Select [0, !Ref Subnets]
+  Alarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      ComparisonOperator: GreaterThanThreshold
+      EvaluationPeriods: "1"
+      MetricName: CPUUtilization
+      Namespace: AWS/EC2
+      Period: 60
+      Statistic: Average
+      Threshold: "80"
+  Lookup:
+    Type: Custom::Lookup
+    Properties:
+      ServiceToken: !Sub 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:lookup'
 Outputs:
   One:
     Value: !Ref Topic
@@ -408,4 +442,31 @@ fn function_findings_point_at_the_argument_in_short_and_long_form() {
         assert_eq!(f["pointer"], "/Resources/Topic/Properties/TopicName/Fn::Select/0", "{fixture}");
         assert_eq!((f["line"].as_u64(), f["column"].as_u64()), (Some(line), Some(column)), "{fixture}");
     }
+}
+
+#[test]
+fn the_configuration_sets_severities_for_other_templates() {
+    let (tmp, bucket) = generated("bucket.yaml", "Resources:\n  Data:\n    Type: AWS::S3::Bucket\n");
+    let config = tmp.path().join("sds.yaml");
+    fs::write(&config, "validation:\n  severity:\n    sec/s3-encryption: warning\n    sec/s3-public-access: info\n")
+        .unwrap();
+    let (code, doc) = findings(&[&bucket]);
+    assert_eq!(code, 1, "{doc:#}");
+    let (code, doc) = findings(&["--config", config.to_str().unwrap(), &bucket]);
+    assert_eq!(code, 0, "{doc:#}");
+    let severities: Vec<(&str, &str)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["severity"].as_str().unwrap()))
+        .collect();
+    assert_eq!(severities, [("sec/s3-encryption", "warning"), ("sec/s3-public-access", "info")]);
+    // a rule that does not exist, or a word that is no severity, is refused where it is written
+    fs::write(&config, "validation:\n  severity:\n    sec/s3-encryptoin: warning\n    sec/kms-rotation: low\n")
+        .unwrap();
+    let o = sds().args(["validate", "--config", config.to_str().unwrap(), &bucket]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("sds.yaml:3:5") && err.contains("unknown rule sec/s3-encryptoin"), "{err}");
+    assert!(err.contains("sec/kms-rotation is \"low\""), "{err}");
 }

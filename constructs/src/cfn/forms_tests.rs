@@ -106,6 +106,31 @@ const FORMS: &[(&str, &str, &str)] = &[
         "V:\n  Fn::Transform:\n    Name: AWS::Include\n    Parameters:\n      Location: s3://b/k",
         r#"{"V": {"Fn::Transform": {"Name": "AWS::Include", "Parameters": {"Location": "s3://b/k"}}}}"#,
     ),
+    (
+        "V: !Transform [{Name: A}, {Name: B, Parameters: {x: 1}}]",
+        "V:\n  Fn::Transform:\n    - Name: A\n    - Name: B\n      Parameters: {x: 1}",
+        r#"{"V": {"Fn::Transform": [{"Name": "A"}, {"Name": "B", "Parameters": {"x": 1}}]}}"#,
+    ),
+    (
+        "V: !GetAtt [!Sub 'B${N}', !Ref P]",
+        "V:\n  Fn::GetAtt: [{Fn::Sub: 'B${N}'}, {Ref: P}]",
+        r#"{"V": {"Fn::GetAtt": [{"Fn::Sub": "B${N}"}, {"Ref": "P"}]}}"#,
+    ),
+    (
+        "V: !Contains [[a, b], !Ref P]",
+        "V:\n  Fn::Contains: [[a, b], {Ref: P}]",
+        r#"{"V": {"Fn::Contains": [["a", "b"], {"Ref": "P"}]}}"#,
+    ),
+    (
+        "V: !EachMemberEquals [!ValueOfAll [AWS::EC2::Subnet::Id, VpcId], !Ref V]",
+        "V:\n  Fn::EachMemberEquals:\n    - Fn::ValueOfAll: [AWS::EC2::Subnet::Id, VpcId]\n    - Ref: V",
+        r#"{"V": {"Fn::EachMemberEquals": [{"Fn::ValueOfAll": ["AWS::EC2::Subnet::Id", "VpcId"]}, {"Ref": "V"}]}}"#,
+    ),
+    (
+        "V: !EachMemberIn [!ValueOf [S, VpcId], !RefAll AWS::EC2::VPC::Id]",
+        "V:\n  Fn::EachMemberIn:\n    - Fn::ValueOf: [S, VpcId]\n    - Fn::RefAll: AWS::EC2::VPC::Id",
+        r#"{"V": {"Fn::EachMemberIn": [{"Fn::ValueOf": ["S", "VpcId"]}, {"Fn::RefAll": "AWS::EC2::VPC::Id"}]}}"#,
+    ),
 ];
 
 #[test]
@@ -242,10 +267,13 @@ fn intrinsic(inner: impl Strategy<Value = Value> + Clone + 'static) -> impl Stra
         ident().prop_map(Intrinsic::Condition),
         i.clone().prop_map(Intrinsic::Length),
         i.clone().prop_map(Intrinsic::ToJsonString),
-        (text(), prop::collection::vec((ident(), i), 0..3)).prop_map(|(n, p)| Intrinsic::Transform {
-            name: Value::String(n),
-            parameters: Value::Map(p.into_iter().collect())
+        (text(), prop::collection::vec((ident(), i.clone()), 0..3)).prop_map(|(n, p)| {
+            let mut m = Map::new();
+            m.insert("Name".into(), Value::String(n));
+            m.insert("Parameters".into(), Value::Map(p.into_iter().collect()));
+            Intrinsic::Transform(Value::Map(m))
         }),
+        (i.clone(), i).prop_map(|(a, b)| Intrinsic::Kept { name: "Fn::Contains", argument: Value::List(vec![a, b]) }),
     ]
     .prop_filter("scalar text arguments must be strings", |f| {
         // A tagged scalar reads as text, so a function whose whole argument is a non-string scalar

@@ -322,7 +322,8 @@ impl<'a> Builder<'a> {
                     let (ev, km) = self.next()?;
                     let key = match ev {
                         Event::MappingEnd => break,
-                        Event::Scalar(k, _, _, None) => {
+                        // `! key`: the non-specific tag, a plain string
+                        Event::Scalar(k, _, _, tag) if tag.as_ref().is_none_or(is_non_specific) => {
                             self.produced += NODE_COST + k.len();
                             k
                         }
@@ -343,10 +344,12 @@ impl<'a> Builder<'a> {
                     entries.insert(key, v);
                 }
                 self.depth -= 1;
+                let v =
+                    long_form(entries).map_err(|e| (Some(loc), Some(pointer.clone()), ReadErrorKind::Intrinsic(e)))?;
+                // `!ImportValue` on `{Fn::Sub: ...}`: the tag's argument is that function.
                 let v = match tag {
-                    Some(tag) => self.tagged(&tag, Value::Map(entries), &m, &pointer)?,
-                    None => long_form(entries)
-                        .map_err(|e| (Some(loc), Some(pointer.clone()), ReadErrorKind::Intrinsic(e)))?,
+                    Some(tag) => self.tagged(&tag, v, &m, &pointer)?,
+                    None => v,
                 };
                 (v, anchor)
             }
@@ -437,13 +440,21 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// `!` alone, the non-specific tag: the node is what it would be untagged (a string, for a key).
+fn is_non_specific(t: &Tag) -> bool {
+    t.suffix.is_empty() || t.handle.is_empty() && t.suffix == "!"
+}
+
 /// A mapping whose single key is a function (`Fn::Join`, `Ref`) is that function.
 /// `Condition` counts only with a string argument: IAM policies have `Condition` maps too.
+/// A key that looks like a function but is none CloudFormation has (`Fn::ForEach::Name`, a loop
+/// of the language extensions; `Fn::Foo`, which a template's own macro may handle) stays a
+/// mapping: validation says whether it is allowed there.
 fn long_form(entries: Map) -> Result<Value, IntrinsicError> {
     if entries.len() == 1 {
         if let Some((k, v)) = entries.first() {
             let is_fn = is_function_key(k) && (k != "Condition" || matches!(v, Value::String(_)));
-            if is_fn || k.starts_with("Fn::") {
+            if is_fn {
                 let (k, v) = entries.into_iter().next().unwrap_or_default();
                 return Intrinsic::from_long(&k, v).map(Value::from);
             }

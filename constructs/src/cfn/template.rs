@@ -6,7 +6,7 @@
 
 use indexmap::IndexMap;
 
-use super::value::{Map, Value};
+use super::value::{Map, Value, FOR_EACH};
 
 /// Top-level sections, in the order they are written.
 pub const SECTIONS: &[&str] = &[
@@ -18,6 +18,7 @@ pub const SECTIONS: &[&str] = &[
     "Mappings",
     "Conditions",
     "Transform",
+    "Globals",
     "Resources",
     "Outputs",
 ];
@@ -42,6 +43,8 @@ pub const PARAMETER_ATTRIBUTES: &[&str] = &[
 /// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-product-attribute-reference.html>
 pub const RESOURCE_ATTRIBUTES: &[&str] = &[
     "Type",
+    // Legacy; CloudFormation still accepts it.
+    "Version",
     "Condition",
     "DependsOn",
     "DeletionPolicy",
@@ -66,8 +69,30 @@ pub struct Template {
     pub mappings: Map,
     pub conditions: Map,
     pub transform: Option<Value>,
+    /// SAM's `Globals` section (`Transform: AWS::Serverless-2016-10-31`), as written.
+    pub globals: Map,
     pub resources: IndexMap<String, Resource>,
+    /// `Fn::ForEach::Name` entries of `Resources` (language extensions), as written: the loop
+    /// key → `[identifier, collection, {logical id template: resource}]`. Written after the
+    /// resources; validation expands them.
+    pub resource_loops: Map,
     pub outputs: IndexMap<String, Output>,
+    /// `Fn::ForEach::Name` entries of `Outputs`, as written.
+    pub output_loops: Map,
+}
+
+/// The transforms that are macros sds does not expand, which may give resources attributes
+/// CloudFormation does not know (everything but the language extensions).
+fn has_macro(transform: Option<&Value>) -> bool {
+    let is_macro = |v: &Value| match v {
+        Value::String(s) => s != "AWS::LanguageExtensions",
+        _ => true,
+    };
+    match transform {
+        None => false,
+        Some(Value::List(items)) => items.iter().any(is_macro),
+        Some(v) => is_macro(v),
+    }
 }
 
 /// A template parameter. Attributes other than `Type` are absent unless set.
@@ -86,7 +111,9 @@ pub struct Resource {
     /// Written as a single name when there is one, as a list otherwise.
     pub depends_on: Vec<String>,
     pub properties: Map,
-    /// `DeletionPolicy`, `UpdateReplacePolicy`, `CreationPolicy`, `UpdatePolicy`, `Metadata`.
+    /// `DeletionPolicy`, `UpdateReplacePolicy`, `CreationPolicy`, `UpdatePolicy`, `Metadata`,
+    /// `Version`, attributes a macro handles, and `Properties` when it is a function
+    /// (`!If [Cond, {...}, {...}]`) rather than a mapping.
     pub attributes: Map,
 }
 
@@ -162,20 +189,40 @@ fn check_attributes(m: &Map, pointer: &str, what: &'static str, known: &[&str]) 
     Ok(())
 }
 
+/// The entries of a section, and its `Fn::ForEach::Name` loops as written.
 fn entries<T>(
     v: Value,
     section: &str,
     mut f: impl FnMut(Value, &str, &str) -> Result<T, ModelError>,
-) -> Result<IndexMap<String, T>, ModelError> {
+) -> Result<(IndexMap<String, T>, Map), ModelError> {
     let pointer = format!("/{section}");
     let m = take_map(v, &pointer, section)?;
     let mut out = IndexMap::with_capacity(m.len());
+    let mut loops = Map::new();
     for (k, v) in m {
         let p = format!("{pointer}/{}", pointer_segment(&k));
+        if k.starts_with(FOR_EACH) {
+            check_loop(&v, &p)?;
+            loops.insert(k, v);
+            continue;
+        }
         let item = f(v, &p, &k)?;
         out.insert(k, item);
     }
-    Ok(out)
+    Ok((out, loops))
+}
+
+/// `Fn::ForEach::Name: [identifier, collection, {key: fragment}]`.
+/// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-foreach.html>
+pub fn check_loop(v: &Value, pointer: &str) -> Result<(), ModelError> {
+    match v {
+        Value::List(items)
+            if items.len() == 3 && matches!(items[0], Value::String(_)) && matches!(items[2], Value::Map(_)) =>
+        {
+            Ok(())
+        }
+        _ => Err(wrong(pointer, "Fn::ForEach", "[identifier, collection, {output key: fragment}]")),
+    }
 }
 
 impl Template {
@@ -185,6 +232,7 @@ impl Template {
             return Err(err(String::new(), ModelErrorKind::NotAMapping));
         };
         let mut t = Template::default();
+        let lenient = has_macro(top.get("Transform"));
         for (section, v) in top {
             let p = format!("/{}", pointer_segment(&section));
             match section.as_str() {
@@ -195,9 +243,13 @@ impl Template {
                 "Mappings" => t.mappings = take_map(v, &p, &section)?,
                 "Conditions" => t.conditions = take_map(v, &p, &section)?,
                 "Transform" => t.transform = Some(v),
-                "Parameters" => t.parameters = entries(v, "Parameters", Parameter::from_value)?,
-                "Resources" => t.resources = entries(v, "Resources", Resource::from_value)?,
-                "Outputs" => t.outputs = entries(v, "Outputs", Output::from_value)?,
+                "Globals" => t.globals = take_map(v, &p, &section)?,
+                "Parameters" => t.parameters = entries(v, "Parameters", Parameter::from_value)?.0,
+                "Resources" => {
+                    (t.resources, t.resource_loops) =
+                        entries(v, "Resources", |v, p, id| Resource::from_value(v, p, id, lenient))?
+                }
+                "Outputs" => (t.outputs, t.output_loops) = entries(v, "Outputs", Output::from_value)?,
                 _ => return Err(err(p, ModelErrorKind::UnknownSection(section))),
             }
         }
@@ -216,9 +268,10 @@ impl Template {
                 "Mappings" => non_empty(&self.mappings),
                 "Conditions" => non_empty(&self.conditions),
                 "Transform" => self.transform.clone(),
+                "Globals" => non_empty(&self.globals),
                 "Parameters" => collect(&self.parameters, Parameter::to_value),
-                "Resources" => collect(&self.resources, Resource::to_value),
-                "Outputs" => collect(&self.outputs, Output::to_value),
+                "Resources" => with_loops(collect(&self.resources, Resource::to_value), &self.resource_loops),
+                "Outputs" => with_loops(collect(&self.outputs, Output::to_value), &self.output_loops),
                 _ => None,
             };
             if let Some(v) = v {
@@ -227,6 +280,19 @@ impl Template {
         }
         Value::Map(top)
     }
+}
+
+/// A section's entries followed by its loops.
+fn with_loops(entries: Option<Value>, loops: &Map) -> Option<Value> {
+    if loops.is_empty() {
+        return entries;
+    }
+    let mut m = match entries {
+        Some(Value::Map(m)) => m,
+        _ => Map::new(),
+    };
+    m.extend(loops.iter().map(|(k, v)| (k.clone(), v.clone())));
+    Some(Value::Map(m))
 }
 
 fn non_empty(m: &Map) -> Option<Value> {
@@ -281,9 +347,18 @@ impl Resource {
         Resource { type_: type_.into(), ..Resource::default() }
     }
 
-    fn from_value(v: Value, pointer: &str, id: &str) -> Result<Resource, ModelError> {
+    /// Reads one resource entry (`{Type, Properties, ...}`) found at `pointer`.
+    pub fn from_entry(v: Value, pointer: &str, id: &str) -> Result<Resource, ModelError> {
+        Resource::from_value(v, pointer, id, false)
+    }
+
+    /// `lenient`: the template names a macro, which may handle attributes CloudFormation does
+    /// not know; they are kept (and written after the known ones).
+    fn from_value(v: Value, pointer: &str, id: &str, lenient: bool) -> Result<Resource, ModelError> {
         let mut m = take_map(v, pointer, &format!("resource {id}"))?;
-        check_attributes(&m, pointer, "resource", RESOURCE_ATTRIBUTES)?;
+        if !lenient {
+            check_attributes(&m, pointer, "resource", RESOURCE_ATTRIBUTES)?;
+        }
         let type_ = match m.shift_remove("Type") {
             Some(t) => take_string(t, &format!("{pointer}/Type"), "Type")?,
             None => {
@@ -307,6 +382,11 @@ impl Resource {
             Some(d) => vec![take_string(d, &format!("{pointer}/DependsOn"), "DependsOn")?],
         };
         let properties = match m.shift_remove("Properties") {
+            // `Properties: !If [Cond, {...}, {...}]`: kept as written among the attributes.
+            Some(p @ Value::Fn(_)) => {
+                m.insert("Properties".to_string(), p);
+                Map::new()
+            }
             Some(p) => take_map(p, &format!("{pointer}/Properties"), "Properties")?,
             None => Map::new(),
         };
@@ -324,11 +404,17 @@ impl Resource {
                     [one] => Some(Value::String(one.clone())),
                     many => Some(Value::List(many.iter().cloned().map(Value::String).collect())),
                 },
-                "Properties" => non_empty(&self.properties),
+                "Properties" => non_empty(&self.properties).or_else(|| self.attributes.get("Properties").cloned()),
                 other => self.attributes.get(other).cloned(),
             };
             if let Some(v) = v {
                 m.insert(name.to_string(), v);
+            }
+        }
+        // attributes only a macro knows
+        for (k, v) in &self.attributes {
+            if !RESOURCE_ATTRIBUTES.contains(&k.as_str()) {
+                m.insert(k.clone(), v.clone());
             }
         }
         Value::Map(m)
@@ -338,6 +424,11 @@ impl Resource {
 impl Output {
     pub fn new(value: impl Into<Value>) -> Output {
         Output { value: value.into(), description: None, export_name: None, condition: None }
+    }
+
+    /// Reads one output entry (`{Value, Export, ...}`) found at `pointer`.
+    pub fn from_entry(v: Value, pointer: &str, id: &str) -> Result<Output, ModelError> {
+        Output::from_value(v, pointer, id)
     }
 
     fn from_value(v: Value, pointer: &str, id: &str) -> Result<Output, ModelError> {
@@ -402,8 +493,8 @@ mod tests {
     fn depends_on_scalar_and_list_read_the_same() {
         let a = map(&[("Type", "AWS::S3::Bucket".into()), ("DependsOn", "X".into())]);
         let b = map(&[("Type", "AWS::S3::Bucket".into()), ("DependsOn", vec!["X"].into())]);
-        let a = Resource::from_value(a, "/Resources/A", "A").unwrap();
-        let b = Resource::from_value(b, "/Resources/A", "A").unwrap();
+        let a = Resource::from_value(a, "/Resources/A", "A", false).unwrap();
+        let b = Resource::from_value(b, "/Resources/A", "A", false).unwrap();
         assert_eq!(a, b);
         assert_eq!(a.depends_on, vec!["X".to_string()]);
     }
@@ -416,7 +507,7 @@ mod tests {
             ("Type", "T".into()),
             ("Condition", "C".into()),
         ]);
-        let r = Resource::from_value(r, "/Resources/R", "R").unwrap().to_value();
+        let r = Resource::from_value(r, "/Resources/R", "R", false).unwrap().to_value();
         let keys: Vec<_> = r.as_map().unwrap().keys().cloned().collect();
         assert_eq!(keys, ["Type", "Condition", "DependsOn", "Properties"]);
     }

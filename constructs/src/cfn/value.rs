@@ -82,9 +82,17 @@ pub enum Intrinsic {
     Condition(String),
     Length(Value),
     ToJsonString(Value),
-    Transform {
-        name: Value,
-        parameters: Value,
+    /// `Fn::Transform`: `{Name, Parameters}` (Parameters optional), or a list of those, kept as
+    /// written.
+    Transform(Value),
+    /// A function whose argument is kept as written, with its long-form key: the functions of
+    /// the `Rules` section (`Fn::Contains`, `Fn::EachMemberEquals`, `Fn::EachMemberIn`,
+    /// `Fn::RefAll`, `Fn::ValueOf`, `Fn::ValueOfAll`), and `Fn::GetAtt` of a logical id that is
+    /// itself computed (`!GetAtt [!Sub 'Bucket${Name}', Arn]` in a `Fn::ForEach` loop).
+    /// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/rules-section-structure.html>
+    Kept {
+        name: &'static str,
+        argument: Value,
     },
 }
 
@@ -119,7 +127,22 @@ pub const SPELLINGS: &[FnSpelling] = &[
     FnSpelling { long: "Fn::Length", short: None },
     FnSpelling { long: "Fn::ToJsonString", short: None },
     FnSpelling { long: "Fn::Transform", short: Some("Transform") },
+    // See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-getstackoutput.html
+    FnSpelling { long: "Fn::GetStackOutput", short: None },
+    // Rule-specific functions, valid in the Rules section.
+    // See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/rules-section-structure.html#rules-specific-intrinsic-section-structure
+    FnSpelling { long: "Fn::Contains", short: Some("Contains") },
+    FnSpelling { long: "Fn::EachMemberEquals", short: Some("EachMemberEquals") },
+    FnSpelling { long: "Fn::EachMemberIn", short: Some("EachMemberIn") },
+    FnSpelling { long: "Fn::RefAll", short: Some("RefAll") },
+    FnSpelling { long: "Fn::ValueOf", short: Some("ValueOf") },
+    FnSpelling { long: "Fn::ValueOfAll", short: Some("ValueOfAll") },
 ];
+
+/// The prefix of a `Fn::ForEach` loop key (`Fn::ForEach::Topics`) of the language extensions:
+/// an entry of a section or a mapping, not a function value.
+/// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-foreach.html>
+pub const FOR_EACH: &str = "Fn::ForEach::";
 
 /// The long-form key for a short tag (`Sub` → `Fn::Sub`).
 pub fn long_name_of_tag(tag: &str) -> Option<&'static str> {
@@ -154,7 +177,24 @@ fn describe(v: &Value) -> String {
 
 impl Intrinsic {
     /// Builds a function from its long-form key and argument, checking the argument's shape.
+    /// An argument of the wrong shape that is itself computed is kept as written: a macro's
+    /// `Fn::Transform` stands for whatever argument it returns, and with the language extensions
+    /// `Ref` takes a computed name (`Ref: !Sub 'Param${Id}'`).
     pub fn from_long(name: &str, arg: Value) -> Result<Intrinsic, IntrinsicError> {
+        let computed = match &arg {
+            Value::Fn(f) => matches!(**f, Intrinsic::Transform(_)) || name == "Ref",
+            _ => false,
+        };
+        if !computed {
+            return Intrinsic::from_long_checked(name, arg);
+        }
+        Intrinsic::from_long_checked(name, arg.clone()).or_else(|e| match SPELLINGS.iter().find(|s| s.long == name) {
+            Some(s) => Ok(Intrinsic::Kept { name: s.long, argument: arg }),
+            None => Err(e),
+        })
+    }
+
+    fn from_long_checked(name: &str, arg: Value) -> Result<Intrinsic, IntrinsicError> {
         let Some(spelling) = SPELLINGS.iter().find(|s| s.long == name) else {
             return Err(IntrinsicError::Unknown(name.to_string()));
         };
@@ -183,6 +223,10 @@ impl Intrinsic {
                     }
                     _ => return Err(bad("`Resource.Attribute` or [Resource, Attribute]", &Value::String(s))),
                 },
+                Value::List(items) if items.len() == 2 && matches!(items[0], Value::Fn(_)) => {
+                    // See: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-foreach-example-outputs.html
+                    Intrinsic::Kept { name: function, argument: Value::List(items) }
+                }
                 Value::List(items) if items.len() == 2 => {
                     let mut it = items.into_iter();
                     let (r, a) = (it.next(), it.next());
@@ -282,21 +326,37 @@ impl Intrinsic {
             }
             "Fn::Length" => Intrinsic::Length(arg),
             "Fn::ToJsonString" => Intrinsic::ToJsonString(arg),
-            "Fn::Transform" => match arg {
-                Value::Map(mut m) if m.contains_key("Name") => {
-                    let name = m.shift_remove("Name").unwrap_or(Value::Null);
-                    let parameters = m.shift_remove("Parameters").unwrap_or(Value::Map(Map::new()));
-                    if let Some((k, _)) = m.first() {
-                        return Err(IntrinsicError::Arity {
-                            function,
-                            expected: "a mapping with Name and Parameters",
-                            found: format!("the key {k}"),
-                        });
+            "Fn::Transform" => {
+                let expected = "a mapping with Name and Parameters, or a list of them";
+                let one = |v: &Value| match v {
+                    Value::Map(m) if m.contains_key("Name") => {
+                        match m.keys().find(|k| *k != "Name" && *k != "Parameters") {
+                            Some(k) => Err(IntrinsicError::Arity { function, expected, found: format!("the key {k}") }),
+                            None => Ok(()),
+                        }
                     }
-                    Intrinsic::Transform { name, parameters }
+                    other => Err(bad(expected, other)),
+                };
+                match &arg {
+                    Value::List(items) if !items.is_empty() => items.iter().try_for_each(one)?,
+                    other => one(other)?,
                 }
-                other => return Err(bad("a mapping with Name and Parameters", &other)),
+                Intrinsic::Transform(arg)
+            }
+            "Fn::GetStackOutput" => match arg {
+                Value::Map(ref m) if m.contains_key("StackName") && m.contains_key("OutputName") => {
+                    Intrinsic::Kept { name: function, argument: arg }
+                }
+                other => return Err(bad("a mapping with StackName and OutputName", &other)),
             },
+            "Fn::RefAll" => match arg {
+                Value::String(_) => Intrinsic::Kept { name: function, argument: arg },
+                other => return Err(bad("a parameter type", &other)),
+            },
+            "Fn::Contains" | "Fn::EachMemberEquals" | "Fn::EachMemberIn" | "Fn::ValueOf" | "Fn::ValueOfAll" => {
+                let items = fixed(arg, 2, "a list of two")?;
+                Intrinsic::Kept { name: function, argument: Value::List(items) }
+            }
             _ => return Err(IntrinsicError::Unknown(name.to_string())),
         })
     }
@@ -323,7 +383,8 @@ impl Intrinsic {
             Intrinsic::Condition(_) => "Condition",
             Intrinsic::Length(_) => "Fn::Length",
             Intrinsic::ToJsonString(_) => "Fn::ToJsonString",
-            Intrinsic::Transform { .. } => "Fn::Transform",
+            Intrinsic::Transform(_) => "Fn::Transform",
+            Intrinsic::Kept { name, .. } => name,
         }
     }
 
@@ -348,7 +409,9 @@ impl Intrinsic {
             | Intrinsic::GetAZs(v)
             | Intrinsic::Base64(v)
             | Intrinsic::Length(v)
-            | Intrinsic::ToJsonString(v) => v.clone(),
+            | Intrinsic::ToJsonString(v)
+            | Intrinsic::Transform(v)
+            | Intrinsic::Kept { argument: v, .. } => v.clone(),
             Intrinsic::FindInMap { map, top, second, default } => {
                 let mut items = vec![map.clone(), top.clone(), second.clone()];
                 items.extend(default.iter().cloned());
@@ -361,12 +424,6 @@ impl Intrinsic {
             Intrinsic::Equals(a, b) => Value::List(vec![a.clone(), b.clone()]),
             Intrinsic::And(items) | Intrinsic::Or(items) => Value::List(items.clone()),
             Intrinsic::Not(c) => Value::List(vec![c.clone()]),
-            Intrinsic::Transform { name, parameters } => {
-                let mut m = Map::new();
-                m.insert("Name".into(), name.clone());
-                m.insert("Parameters".into(), parameters.clone());
-                Value::Map(m)
-            }
         }
     }
 }
@@ -497,6 +554,20 @@ mod tests {
         assert!(Intrinsic::from_long("Fn::If", l(vec![Value::str("C"), Value::Null])).is_err());
         assert!(Intrinsic::from_long("Ref", l(vec![])).is_err());
         assert!(matches!(Intrinsic::from_long("Fn::Nope", Value::Null), Err(IntrinsicError::Unknown(_))));
+        assert!(Intrinsic::from_long("Fn::ValueOf", l(vec![Value::str("P")])).is_err());
+        assert!(Intrinsic::from_long("Fn::RefAll", l(vec![])).is_err());
+        assert!(Intrinsic::from_long("Fn::Transform", Value::Map(Map::new())).is_err());
+    }
+
+    #[test]
+    fn transform_keeps_its_form() {
+        let mut one = Map::new();
+        one.insert("Name".into(), Value::str("AWS::Include"));
+        let list = l(vec![Value::Map(one.clone()), Value::Map(one.clone())]);
+        let f = Intrinsic::from_long("Fn::Transform", list.clone()).unwrap();
+        assert_eq!(f.argument(), list);
+        let f = Intrinsic::from_long("Fn::Transform", Value::Map(one.clone())).unwrap();
+        assert_eq!(f.argument(), Value::Map(one), "no Parameters added");
     }
 
     #[test]

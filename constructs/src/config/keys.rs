@@ -28,6 +28,8 @@ pub enum Kind {
     List { rule: &'static Rule, len: Option<(usize, &'static str)>, field: Field<Vec<String>> },
     /// `validation.suppress`: a list of `{rule, template?, resource?, reason}`.
     Suppressions,
+    /// `validation.severity`: a mapping of rule id to `error`, `warning` or `info`.
+    Severities,
 }
 
 /// Where a value lives in [`Config`]: read for the schema's defaults, written by the reader.
@@ -236,10 +238,17 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "validation",
         doc: "how `sds validate` (and synth and publish, which validate) treat findings",
-        kind: Kind::Section(&[Key {
-            name: "suppress",
-            doc: "findings accepted on purpose: a list of {rule, template?, resource?, reason}",
-            kind: Kind::Suppressions,
-        }]),
+        kind: Kind::Section(&[
+            Key {
+                name: "suppress",
+                doc: "findings accepted on purpose: a list of {rule, template?, resource?, reason}",
+                kind: Kind::Suppressions,
+            },
+            Key {
+                name: "severity",
+                doc: "rule id -> error, warning or info, for templates other than the platform's (sds validate PATH)",
+                kind: Kind::Severities,
+            },
+        ]),
     },
 ];

@@ -56,6 +56,11 @@ fn key(k: &Key, defaults: &Config) -> Value {
             }
             l
         }
+        Kind::Severities => json!({
+            "type": "object",
+            "additionalProperties": {"enum": ["error", "warning", "info"]},
+            "default": {},
+        }),
         Kind::Suppressions => {
             let properties: Map<String, Value> = SUPPRESSION_KEYS
                 .iter()
