@@ -106,8 +106,8 @@ pub fn long_version() -> String {
         field("package"),
         field("version"),
         field("schema_date"),
-        field("region"),
-        source.get("types").and_then(|t| t.as_array()).map_or(0, Vec::len)
+        field("regions"),
+        source.get("types").and_then(|t| t.as_u64()).unwrap_or(0)
     )
 }
 
