@@ -191,24 +191,6 @@ fn env() -> minijinja::Environment<'static> {
     env
 }
 
-/// A JSON value as a template value. (`from_serialize` would pass serde_json's
-/// arbitrary-precision numbers through as maps.)
-fn mj(j: &J) -> minijinja::Value {
-    match j {
-        J::Null => minijinja::Value::from(()),
-        J::Bool(b) => minijinja::Value::from(*b),
-        J::Number(n) => match n.as_i64() {
-            Some(i) => minijinja::Value::from(i),
-            None => minijinja::Value::from(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        J::String(s) => minijinja::Value::from(s.as_str()),
-        J::Array(items) => minijinja::Value::from(items.iter().map(mj).collect::<Vec<_>>()),
-        J::Object(m) => minijinja::Value::from(
-            m.iter().map(|(k, v)| (k.clone(), mj(v))).collect::<BTreeMap<String, minijinja::Value>>(),
-        ),
-    }
-}
-
 fn render(template: &str, ctx: minijinja::Value) -> anyhow::Result<String> {
     let env = env();
     let t = env.get_template(template)?;
@@ -281,12 +263,12 @@ pub fn run(args: &AccessArgs, platform: PlatformFn, out: &mut dyn Write) -> anyh
         let e = explanation(g, pi, ti, &maps);
         match args.format {
             AccessFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&e)?)?,
-            _ => write!(out, "{}", render("access_explain.txt", mj(&e))?)?,
+            _ => write!(out, "{}", render("access_explain.txt", crate::review::render::value(&e))?)?,
         }
         return Ok(ExitCode::SUCCESS);
     }
     let r = report(&analysis);
-    let ctx = minijinja::context! { r => mj(&r), matrix => args.matrix };
+    let ctx = minijinja::context! { r => crate::review::render::value(&r), matrix => args.matrix };
     match args.format {
         AccessFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&r)?)?,
         AccessFormat::Human => write!(out, "{}", render("access.txt", ctx)?)?,

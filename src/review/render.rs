@@ -56,7 +56,7 @@ fn cell(s: String) -> String {
 
 /// The report as a template value. Built by hand: serde_json's arbitrary-precision numbers
 /// (a workspace feature) serialize as a private map that templates cannot compute with.
-fn value(j: &J) -> MJ {
+pub(crate) fn value(j: &J) -> MJ {
     match j {
         J::Null => MJ::from(()),
         J::Bool(b) => MJ::from(*b),
