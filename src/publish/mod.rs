@@ -67,7 +67,7 @@ const REPORT_KEYS: &[&str] =
     &["outcome", "stack", "bucket", "root_url", "uploads", "change_set", "status", "failures", "outputs"];
 
 impl Tracker {
-    /// Records one fact of the JSON document (one of [`REPORT_KEYS`]).
+    /// Records one fact of the JSON document (one of `REPORT_KEYS`).
     pub fn record(&self, key: &str, value: serde_json::Value) {
         if let Ok(mut r) = self.report.lock() {
             r.insert(key.to_string(), value);

@@ -4,7 +4,7 @@
 //! Markdown stays under GitHub's comment limit: the summary and the sections are always whole;
 //! the details (one `<details>` block per template) are cut when they do not fit, and the report
 //! says so.
-//! See: https://docs.github.com/en/rest/issues/comments (a comment body is at most 65,536 characters)
+//! See: <https://docs.github.com/en/rest/issues/comments> (a comment body is at most 65,536 characters)
 
 use minijinja::{Environment, Value as MJ};
 use serde_json::Value as J;

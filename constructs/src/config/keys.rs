@@ -8,7 +8,7 @@ use crate::user_profile::Variant;
 
 /// A configuration key: its name, what it means, and what it holds. The tree of them,
 /// [`KEYS`], is the one description of the file format: the reader walks it, and
-/// [`schema::json_schema`] turns it into the JSON Schema editors use.
+/// [`super::schema::json_schema`] turns it into the JSON Schema editors use.
 #[derive(Debug)]
 pub struct Key {
     pub name: &'static str,

@@ -66,7 +66,7 @@ pub(super) fn parse_cidr(s: &str) -> Option<(u32, u32)> {
 }
 
 /// A VPC or subnet range: AWS allows netmasks from /16 to /28 for both.
-/// See: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html
+/// See: <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html>
 pub const CIDR: Rule = Rule {
     check: |s| {
         let (_, prefix) =
@@ -83,7 +83,7 @@ pub const CIDR: Rule = Rule {
     ..RULE
 };
 
-/// See: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html
+/// See: <https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html>
 pub const ECR_NAME: Rule = Rule {
     check: |s| {
         let component_ok = |c: &str| {
@@ -101,7 +101,7 @@ pub const ECR_NAME: Rule = Rule {
     ..RULE
 };
 
-/// See: https://docs.aws.amazon.com/codeartifact/latest/APIReference/API_CreateDomain.html
+/// See: <https://docs.aws.amazon.com/codeartifact/latest/APIReference/API_CreateDomain.html>
 pub const CODE_ARTIFACT_DOMAIN: Rule = Rule {
     check: |s| {
         let ok = (2..=50).contains(&s.len())
@@ -118,7 +118,7 @@ pub const CODE_ARTIFACT_DOMAIN: Rule = Rule {
     ..RULE
 };
 
-/// See: https://docs.aws.amazon.com/codeartifact/latest/APIReference/API_CreateRepository.html
+/// See: <https://docs.aws.amazon.com/codeartifact/latest/APIReference/API_CreateRepository.html>
 pub const CODE_ARTIFACT_REPO: Rule = Rule {
     check: |s| {
         let ok =
@@ -144,7 +144,7 @@ pub const STUDIO_DOMAIN: Rule = Rule {
     ..RULE
 };
 
-/// See: https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html
+/// See: <https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html>
 pub const KMS_ALIAS: Rule = Rule {
     check: |s| {
         if s.starts_with("alias/") {
