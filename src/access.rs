@@ -251,6 +251,12 @@ fn explanation(g: &Graph, pi: usize, ti: usize, maps: &BTreeMap<String, SourceMa
 }
 
 pub fn run(args: &AccessArgs, platform: PlatformFn, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    if args.matrix && args.format != AccessFormat::Human {
+        bail!("--matrix applies to the human output (json and markdown always list every grant)");
+    }
+    if args.explain.is_some() && (args.matrix || args.format == AccessFormat::Markdown) {
+        bail!("--explain prints one principal's access: human or json, without --matrix");
+    }
     let loaded = templates(args, platform)?;
     let maps: BTreeMap<String, SourceMap> = loaded.iter().map(|(n, _, m)| (n.clone(), m.clone())).collect();
     let templates: Vec<(String, Template)> = loaded.into_iter().map(|(n, t, _)| (n, t)).collect();

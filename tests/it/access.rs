@@ -100,6 +100,9 @@ fn bad_input_is_a_clear_error() {
             "--config configures the synthesized platform",
         ),
         (vec!["out", "--root", "missing.yaml"], "--root missing.yaml: no such template"),
+        (vec!["--matrix", "--format", "json"], "--matrix applies to the human output"),
+        (vec!["--explain", "A", "B", "--format", "markdown"], "--explain prints one principal's access"),
+        (vec!["--explain", "A", "B", "--matrix"], "--explain prints one principal's access"),
     ] {
         let o = sds().arg("access").args(&args).output().unwrap();
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));

@@ -1,0 +1,91 @@
+//! Tests of the reader (`read.rs`): forms, locations, errors, limits; and the YAML helpers
+//! other modules' tests share.
+
+use super::*;
+
+pub(crate) fn yaml(s: &str) -> Value {
+    read_value(s, "t.yaml", Format::Yaml).unwrap().0
+}
+
+pub(crate) fn yaml_err(s: &str) -> ReadError {
+    read_value(s, "t.yaml", Format::Yaml).unwrap_err()
+}
+
+#[test]
+fn core_numbers() {
+    for n in ["0", "443", "-1", "+2", "1.5", ".5", "1e3", "1.0e+3", "0o17", "0x1F", ".inf", "-.Inf", ".nan", "0777"] {
+        assert!(is_core_number(n), "{n}");
+    }
+    for s in ["", ".", "e3", "1.2.3", "10.2.0.0/16", "2012-10-17", "0x", "1e", "yes", "0b101", "1_000"] {
+        assert!(!is_core_number(s), "{s}");
+    }
+}
+
+#[test]
+fn plain_scalars_resolve_by_yaml_1_2() {
+    assert_eq!(yaml("a: yes").as_map().unwrap()["a"], Value::str("yes"));
+    assert_eq!(yaml("a: 2012-10-17").as_map().unwrap()["a"], Value::str("2012-10-17"));
+    assert_eq!(yaml("a: 443").as_map().unwrap()["a"], Value::Number("443".into()));
+    assert_eq!(yaml("a: '443'").as_map().unwrap()["a"], Value::str("443"));
+    assert_eq!(yaml("a: TRUE").as_map().unwrap()["a"], Value::Bool(true));
+    assert_eq!(yaml("a: !!str 443").as_map().unwrap()["a"], Value::str("443"));
+}
+
+#[test]
+fn condition_key_with_a_map_is_not_a_function() {
+    let v = yaml("Condition:\n  StringEquals:\n    a: b\n");
+    assert!(v.as_map().unwrap().contains_key("Condition"));
+}
+
+#[test]
+fn errors_are_located() {
+    let e = yaml_err("a: 1\nb:\n  c: !Select [1]\n");
+    assert_eq!(e.location, Some(Location { line: 3, column: 6 }));
+    assert!(matches!(*e.kind, ReadErrorKind::Intrinsic(IntrinsicError::Arity { .. })));
+    let e = yaml_err("a: 1\na: 2\n");
+    assert_eq!(
+        (e.location, *e.kind),
+        (Some(Location { line: 2, column: 1 }), ReadErrorKind::DuplicateKey("\"a\"".into()))
+    );
+    let e = yaml_err("a: !Foo x\n");
+    assert_eq!(*e.kind, ReadErrorKind::UnknownTag("!Foo".into()));
+    let e = yaml_err("a: !Length [1]\n");
+    assert_eq!(*e.kind, ReadErrorKind::NoShortForm("Fn::Length"));
+    let e = yaml_err("a:\n  b: !Base64 !Sub x\n");
+    assert!(matches!(*e.kind, ReadErrorKind::TagInTag { .. }), "{e}");
+    assert_eq!(e.location.map(|l| l.line), Some(2));
+}
+
+#[test]
+fn aliases_copy_their_anchor() {
+    let v = yaml("a: &x [1, 2]\nb: *x\n");
+    let m = v.as_map().unwrap();
+    assert_eq!(m["a"], m["b"]);
+}
+
+#[test]
+fn source_map_points_at_keys_and_items() {
+    let (_, map) = read_value("A:\n  B:\n    - x\n    - y\n", "t", Format::Yaml).unwrap();
+    assert_eq!(map.locate("/A/B"), Some(Location { line: 2, column: 3 }));
+    assert_eq!(map.locate("/A/B/1"), Some(Location { line: 4, column: 7 }));
+    assert_eq!(map.locate("/A/B/1/deeper"), Some(Location { line: 4, column: 7 }));
+}
+
+#[test]
+fn non_ascii_text_keeps_locations_right() {
+    let text = "Description: \"é😀\"\nA:\n  B: {x: 1}\n  C:\n    d: !Base64 !Sub x\n";
+    let e = yaml_err(text);
+    assert!(matches!(*e.kind, ReadErrorKind::TagInTag { .. }), "{e}");
+    assert_eq!(e.location.map(|l| l.line), Some(5));
+    let (_, map) = read_value("D: é😀\nA:\n  B:\n    - x\n", "t", Format::Yaml).unwrap();
+    assert_eq!(map.locate("/A/B"), Some(Location { line: 3, column: 3 }));
+    let e = yaml_err("D: é\nA: !Foo x\n");
+    assert_eq!(e.location, Some(Location { line: 2, column: 4 }));
+}
+
+#[test]
+fn json_syntax_errors_are_json_errors() {
+    let e = read_value("{\"a\": 1,}", "t.json", Format::Json).unwrap_err();
+    assert!(matches!(*e.kind, ReadErrorKind::Json(_)));
+    assert_eq!(e.location.map(|l| l.line), Some(1));
+}
