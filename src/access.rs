@@ -26,31 +26,44 @@ const EXPLAIN: &str = include_str!("../templates/access_explain.txt.j2");
 /// The default root's file name.
 const DEFAULT_ROOT: &str = "ds_administration.yaml";
 
-/// The templates to analyze, with the source map of each (for lines in explanations).
-fn templates(args: &AccessArgs, platform: PlatformFn) -> anyhow::Result<Vec<(String, Template, SourceMap)>> {
+/// The templates to analyze, and where their lines come from for explanations.
+struct Loaded {
+    templates: Vec<(String, Template)>,
+    /// Source maps of templates read from files; the synthesized platform's are made only when
+    /// `--explain` needs lines, from the text `sds synth` writes.
+    maps: BTreeMap<String, SourceMap>,
+    rendered: Vec<(String, String)>,
+}
+
+impl Loaded {
+    fn maps(&self) -> anyhow::Result<BTreeMap<String, SourceMap>> {
+        let mut maps = self.maps.clone();
+        for (name, text) in &self.rendered {
+            let parsed = read_template(text, name, Format::Yaml).with_context(|| format!("re-reading {name}"))?;
+            maps.insert(name.clone(), parsed.source_map);
+        }
+        Ok(maps)
+    }
+}
+
+fn templates(args: &AccessArgs, platform: PlatformFn) -> anyhow::Result<Loaded> {
     if args.paths.is_empty() {
         let config = crate::synth::load_config(args.config.as_deref())?;
         let app = crate::synth::build(&config, platform)?;
-        // Lines as `sds synth` writes them.
-        return crate::synth::render(&app)
-            .into_iter()
-            .map(|(name, text)| {
-                let parsed = read_template(&text, &name, Format::Yaml).with_context(|| format!("re-reading {name}"))?;
-                Ok((name, parsed.template, parsed.source_map))
-            })
-            .collect();
+        let rendered = crate::synth::render(&app);
+        return Ok(Loaded { templates: app.templates, maps: BTreeMap::new(), rendered });
     }
     if args.config.is_some() {
         bail!("--config configures the synthesized platform: give it without paths");
     }
-    let loaded = files::load_paths(&args.paths)?;
-    let mut out: Vec<(String, Template, SourceMap)> = Vec::new();
-    for l in loaded {
+    let mut out = Loaded { templates: Vec::new(), maps: BTreeMap::new(), rendered: Vec::new() };
+    for l in files::load_paths(&args.paths)? {
         let name = files::file_name(&l.path);
-        if out.iter().any(|(n, _, _)| *n == name) {
+        if out.maps.contains_key(&name) {
             bail!("two templates are named {name}: analyze them separately");
         }
-        out.push((name, l.parsed.template, l.parsed.source_map));
+        out.maps.insert(name.clone(), l.parsed.source_map);
+        out.templates.push((name, l.parsed.template));
     }
     Ok(out)
 }
@@ -258,15 +271,13 @@ pub fn run(args: &AccessArgs, platform: PlatformFn, out: &mut dyn Write) -> anyh
         bail!("--explain prints one principal's access: human or json, without --matrix");
     }
     let loaded = templates(args, platform)?;
-    let maps: BTreeMap<String, SourceMap> = loaded.iter().map(|(n, _, m)| (n.clone(), m.clone())).collect();
-    let templates: Vec<(String, Template)> = loaded.into_iter().map(|(n, t, _)| (n, t)).collect();
-    let root = root(args, &templates)?;
-    let analysis = analyze(&templates, &root);
+    let root = root(args, &loaded.templates)?;
+    let analysis = analyze(&loaded.templates, &root);
     if let Some(pair) = &args.explain {
         let g = &analysis.graph;
         let pi = find("principal", &pair[0], g.principals.iter().map(|p| &p.origin))?;
         let ti = find("resource", &pair[1], g.targets.iter().map(|t| &t.origin))?;
-        let e = explanation(g, pi, ti, &maps);
+        let e = explanation(g, pi, ti, &loaded.maps()?);
         match args.format {
             AccessFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&e)?)?,
             _ => write!(out, "{}", render("access_explain.txt", crate::review::render::value(&e))?)?,

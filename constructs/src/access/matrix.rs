@@ -100,11 +100,23 @@ pub fn decide_with(
     kind: ResourceKind,
     ctx: Context,
 ) -> Decision {
+    evaluation(p, action, resource, t, kind, ctx).decision
+}
+
+/// The whole evaluation of one request by `p`, with the statements it cites.
+fn evaluation(
+    p: &Principal,
+    action: &str,
+    resource: &str,
+    t: Option<&Target>,
+    kind: ResourceKind,
+    ctx: Context,
+) -> crate::iam::Evaluation {
     let identity: Vec<(&str, &Policy)> = p.policies.iter().map(|n| (n.name.as_str(), &n.policy)).collect();
     let req =
         Request { caller: Caller::Iam(p.arn.clone()), action, resource, resource_account: ACCOUNT, context: &ctx };
     let resource_policy = t.and_then(|t| t.policy.as_ref()).map(|n| (n.name.as_str(), &n.policy));
-    evaluate(&req, &Policies { identity: &identity, resource: resource_policy, kind }).decision
+    evaluate(&req, &Policies { identity: &identity, resource: resource_policy, kind })
 }
 
 /// Whether a decision grants (fully, or under conditions not known before deploy).
@@ -264,26 +276,14 @@ pub fn explain(g: &Graph, pi: usize, ti: usize) -> Vec<(Level, Decision, Vec<Sta
     let t = &g.targets[ti];
     let mut out = Vec::new();
     for (level, action, resource, kind) in probes(t) {
-        let names: Vec<String> = (0..p.policies.len()).map(|i| i.to_string()).collect();
-        let identity: Vec<(&str, &Policy)> =
-            p.policies.iter().zip(&names).map(|(n, name)| (name.as_str(), &n.policy)).collect();
-        let ctx = context(p);
-        let req = Request {
-            caller: Caller::Iam(p.arn.clone()),
-            action,
-            resource: &resource,
-            resource_account: ACCOUNT,
-            context: &ctx,
-        };
-        let resource_policy = t.policy.as_ref().map(|n| ("resource", &n.policy));
-        let e = evaluate(&req, &Policies { identity: &identity, resource: resource_policy, kind });
+        let e = evaluation(p, action, &resource, Some(t), kind, context(p));
         let statements = e
             .cited
             .iter()
             .filter_map(|c| {
-                let named = match c.policy.as_str() {
-                    "resource" => t.policy.as_ref()?,
-                    i => p.policies.get(i.parse::<usize>().ok()?)?,
+                let named = match c.identity {
+                    None => t.policy.as_ref()?,
+                    Some(i) => p.policies.get(i)?,
                 };
                 Some(Statement {
                     policy: named.name.clone(),

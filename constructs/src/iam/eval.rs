@@ -85,10 +85,12 @@ pub enum Decision {
     Conditional(BTreeSet<String>),
 }
 
-/// A statement that took part in a decision: the policy's name and the statement's index.
+/// A statement that took part in a decision: the policy's name, which policy it is (the index in
+/// `Policies::identity`, or `None` for the resource policy) and the statement's index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cited {
     pub policy: String,
+    pub identity: Option<usize>,
     pub statement: usize,
     pub effect: Effect,
 }
@@ -174,13 +176,13 @@ pub fn evaluate(req: &Request, policies: &Policies) -> Evaluation {
     let (mut resource_direct, mut resource_account) = (Tri::False, Tri::False);
 
     if matches!(req.caller, Caller::Iam(_)) {
-        for (name, policy) in policies.identity {
+        for (k, (name, policy)) in policies.identity.iter().enumerate() {
             for (i, s) in policy.statements.iter().enumerate() {
                 let t = applies(s, req);
                 if t == Tri::False {
                     continue;
                 }
-                cited.push(Cited { policy: name.to_string(), statement: i, effect: s.effect });
+                cited.push(Cited { policy: name.to_string(), identity: Some(k), statement: i, effect: s.effect });
                 match s.effect {
                     Effect::Deny => deny = or(deny, t),
                     Effect::Allow => identity_allow = or(identity_allow, t),
@@ -208,7 +210,7 @@ pub fn evaluate(req: &Request, policies: &Policies) -> Evaluation {
             if t == Tri::False {
                 continue;
             }
-            cited.push(Cited { policy: name.to_string(), statement: i, effect: s.effect });
+            cited.push(Cited { policy: name.to_string(), identity: None, statement: i, effect: s.effect });
             match (s.effect, who) {
                 (Effect::Deny, _) => deny = or(deny, t),
                 (Effect::Allow, Named::Directly) => resource_direct = or(resource_direct, t),
