@@ -10,10 +10,12 @@ use anyhow::{bail, Context as _};
 use serde_json::{json, Value as J};
 
 use sds_constructs::access::graph::{Graph, Kind, Origin};
-use sds_constructs::access::invariants::{Target, RULES};
+use sds_constructs::access::invariants::{Target, Violation, RULES};
 use sds_constructs::access::matrix::{explain, Level};
-use sds_constructs::access::{analyze, Analysis};
-use sds_constructs::cfn::{read_template, Format, SourceMap, Template, Value};
+use sds_constructs::access::{analyze_with, Analysis};
+use sds_constructs::cfn::{read_template, Format, SourceMap, Template};
+use sds_constructs::config::{Denial, Suppression};
+use sds_constructs::construct::App;
 use sds_constructs::iam::{Decision, Effect};
 
 use crate::cli::{AccessArgs, AccessFormat};
@@ -23,40 +25,52 @@ const HUMAN: &str = include_str!("../templates/access.txt.j2");
 const MARKDOWN: &str = include_str!("../templates/access.md.j2");
 const EXPLAIN: &str = include_str!("../templates/access_explain.txt.j2");
 
-/// The default root's file name.
-const DEFAULT_ROOT: &str = "ds_administration.yaml";
-
-/// The templates to analyze, and where their lines come from for explanations.
+/// The templates to analyze, where their lines come from for explanations, and what the
+/// configuration says of them.
 struct Loaded {
     templates: Vec<(String, Template)>,
-    /// Source maps of templates read from files; the synthesized platform's are made only when
-    /// `--explain` needs lines, from the text `sds synth` writes.
+    /// Source maps of templates read from files.
     maps: BTreeMap<String, SourceMap>,
-    rendered: Vec<(String, String)>,
+    /// The platform was synthesized: its source maps are made only when `--explain` needs
+    /// lines, from the text `sds synth` writes.
+    synthesized: bool,
+    /// The configuration's suppressions and the platform's accepted findings.
+    suppressions: Vec<Suppression>,
+    denials: Vec<Denial>,
 }
 
 impl Loaded {
     fn maps(&self) -> anyhow::Result<BTreeMap<String, SourceMap>> {
         let mut maps = self.maps.clone();
-        for (name, text) in &self.rendered {
-            let parsed = read_template(text, name, Format::Yaml).with_context(|| format!("re-reading {name}"))?;
-            maps.insert(name.clone(), parsed.source_map);
+        if self.synthesized {
+            let app = App { templates: self.templates.clone(), accepted: Vec::new() };
+            for (name, text) in crate::synth::render(&app) {
+                let parsed = read_template(&text, &name, Format::Yaml).with_context(|| format!("re-reading {name}"))?;
+                maps.insert(name, parsed.source_map);
+            }
         }
         Ok(maps)
     }
 }
 
+/// The app (the synthesized platform, or the templates at the paths) and the configuration's
+/// suppressions and assertions. The platform's accepted findings apply to its templates however
+/// they are given (they match by file name and logical id).
 fn templates(args: &AccessArgs, platform: PlatformFn) -> anyhow::Result<Loaded> {
+    let config = crate::synth::load_config(args.config.as_deref())?;
+    crate::validate::refuse_unknown_suppressions(&config.suppressions)?;
+    let suppressions = [config.suppressions.clone(), platform(&config).accepted].concat();
+    let mut out = Loaded {
+        templates: Vec::new(),
+        maps: BTreeMap::new(),
+        synthesized: args.paths.is_empty(),
+        suppressions,
+        denials: config.access_deny.clone(),
+    };
     if args.paths.is_empty() {
-        let config = crate::synth::load_config(args.config.as_deref())?;
-        let app = crate::synth::build(&config, platform)?;
-        let rendered = crate::synth::render(&app);
-        return Ok(Loaded { templates: app.templates, maps: BTreeMap::new(), rendered });
+        out.templates = crate::synth::build(&config, platform)?.templates;
+        return Ok(out);
     }
-    if args.config.is_some() {
-        bail!("--config configures the synthesized platform: give it without paths");
-    }
-    let mut out = Loaded { templates: Vec::new(), maps: BTreeMap::new(), rendered: Vec::new() };
     for l in files::load_paths(&args.paths)? {
         let name = files::file_name(&l.path);
         if out.maps.contains_key(&name) {
@@ -68,32 +82,18 @@ fn templates(args: &AccessArgs, platform: PlatformFn) -> anyhow::Result<Loaded> 
     Ok(out)
 }
 
-/// The root: as given, else the default when present, else the one template no other nests.
+/// The root: as given, else the app's own (see [`sds_constructs::access::root`]).
 fn root(args: &AccessArgs, templates: &[(String, Template)]) -> anyhow::Result<String> {
-    let names: Vec<&str> = templates.iter().map(|(n, _)| n.as_str()).collect();
     if let Some(r) = &args.root {
-        if !names.contains(&r.as_str()) {
+        if !templates.iter().any(|(n, _)| n == r) {
+            let names: Vec<&str> = templates.iter().map(|(n, _)| n.as_str()).collect();
             bail!("--root {r}: no such template (have: {})", names.join(", "));
         }
         return Ok(r.clone());
     }
-    if names.contains(&DEFAULT_ROOT) {
-        return Ok(DEFAULT_ROOT.into());
-    }
-    let nested: Vec<String> = templates
-        .iter()
-        .flat_map(|(_, t)| t.resources.values())
-        .filter(|r| r.type_ == "AWS::CloudFormation::Stack")
-        .filter_map(|r| match r.properties.get("TemplateURL") {
-            Some(Value::String(u)) => u.rsplit('/').next().map(str::to_string),
-            _ => None,
-        })
-        .collect();
-    let roots: Vec<&str> = names.iter().copied().filter(|n| !nested.iter().any(|x| x == n)).collect();
-    match roots.as_slice() {
-        [one] => Ok(one.to_string()),
-        _ => bail!("several templates could be the root ({}): say which with --root", roots.join(", ")),
-    }
+    sds_constructs::access::root(templates).map_err(|roots| {
+        anyhow::anyhow!("several templates could be the root ({}): say which with --root", roots.join(", "))
+    })
 }
 
 fn decision(d: &Decision) -> (&'static str, Vec<String>) {
@@ -119,26 +119,39 @@ fn name(o: &Origin) -> String {
     format!("{}/{}", o.instance, o.logical_id)
 }
 
-/// The report as JSON: the document `--format json` prints and the templates render.
-pub fn report(a: &Analysis) -> J {
+/// The suppression that accepts violation `v`, if any: matched by rule, the principal's
+/// template and logical id, as validation findings are.
+fn suppression<'a>(a: &Analysis, v: &Violation, suppressions: &'a [Suppression]) -> Option<&'a Suppression> {
+    let origin = v.principal.map(|p| &a.graph.principals[p].origin);
+    let (file, id) = origin.map_or(("", None), |o| (o.file.as_str(), Some(o.logical_id.as_str())));
+    suppressions.iter().find(|s| s.matches(v.rule, file, id))
+}
+
+/// The report as JSON: the document `--format json` prints and the templates render. Violations
+/// a suppression accepts are listed with its reason and not counted as violations.
+pub fn report(a: &Analysis, suppressions: &[Suppression]) -> J {
     let g = &a.graph;
+    let accepted: Vec<Option<&Suppression>> = a.violations.iter().map(|v| suppression(a, v, suppressions)).collect();
     let violations: Vec<J> = a
         .violations
         .iter()
-        .map(|v| {
+        .zip(&accepted)
+        .map(|(v, accepted)| {
             let (d, conditions) = decision(&v.decision);
-            let target = match v.target {
-                Target::Resource(t) => name(&g.targets[t].origin),
-                Target::Role(r) => name(&g.principals[r].origin),
+            let target = match &v.target {
+                Target::Resource(t) => name(&g.targets[*t].origin),
+                Target::Role(r) => name(&g.principals[*r].origin),
+                Target::Arn(arn) => arn.clone(),
             };
             json!({
                 "rule": v.rule,
-                "principal": name(&g.principals[v.principal].origin),
+                "principal": v.principal.map(|p| name(&g.principals[p].origin)),
                 "target": target,
                 "level": v.level.map(Level::as_str),
                 "decision": d,
                 "conditions": conditions,
                 "message": v.message,
+                "suppressed": accepted.map(|s| &s.reason),
             })
         })
         .collect();
@@ -160,14 +173,34 @@ pub fn report(a: &Analysis) -> J {
             })
         })
         .collect();
-    let mut by_rule: BTreeMap<&str, usize> = RULES.iter().map(|(r, _)| (*r, 0)).collect();
-    for v in &a.violations {
-        *by_rule.entry(v.rule).or_default() += 1;
-    }
     let rules: Vec<J> = RULES
         .iter()
-        .map(|(id, what)| json!({"rule": id, "protects": what, "violations": by_rule.get(id).copied().unwrap_or(0)}))
+        .map(|(id, what)| {
+            let of_rule = || a.violations.iter().zip(&accepted).filter(|(v, _)| v.rule == *id);
+            // Suppressed violations grouped by the reason they are accepted for, in first-seen order.
+            let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
+            for (v, s) in of_rule() {
+                let Some(s) = s else { continue };
+                let message = match decision(&v.decision) {
+                    ("conditional", keys) => format!("{} (if {})", v.message, keys.join(", ")),
+                    _ => v.message.clone(),
+                };
+                match groups.iter_mut().find(|(r, _)| *r == s.reason) {
+                    Some((_, messages)) => messages.push(message),
+                    None => groups.push((&s.reason, vec![message])),
+                }
+            }
+            let groups: Vec<J> = groups.iter().map(|(r, m)| json!({"reason": r, "violations": m})).collect();
+            json!({
+                "rule": id,
+                "protects": what,
+                "violations": of_rule().filter(|(_, s)| s.is_none()).count(),
+                "suppressed": of_rule().filter(|(_, s)| s.is_some()).count(),
+                "suppressed_by_reason": groups,
+            })
+        })
         .collect();
+    let suppressed = accepted.iter().filter(|s| s.is_some()).count();
     let not_evaluated: Vec<J> = g
         .principals
         .iter()
@@ -179,7 +212,8 @@ pub fn report(a: &Analysis) -> J {
             "principals": g.principals.len(),
             "resources": g.targets.len(),
             "grants": a.cells.len(),
-            "violations": a.violations.len(),
+            "violations": a.violations.len() - suppressed,
+            "suppressed": suppressed,
         },
         "launches": a.launches.iter().map(|l| json!({"name": l.name, "template": l.file, "parameters": l.parameters})).collect::<Vec<_>>(),
         "rules": rules,
@@ -272,7 +306,7 @@ pub fn run(args: &AccessArgs, platform: PlatformFn, out: &mut dyn Write) -> anyh
     }
     let loaded = templates(args, platform)?;
     let root = root(args, &loaded.templates)?;
-    let analysis = analyze(&loaded.templates, &root);
+    let analysis = analyze_with(&loaded.templates, &root, &loaded.denials);
     if let Some(pair) = &args.explain {
         let g = &analysis.graph;
         let pi = find("principal", &pair[0], g.principals.iter().map(|p| &p.origin))?;
@@ -284,12 +318,13 @@ pub fn run(args: &AccessArgs, platform: PlatformFn, out: &mut dyn Write) -> anyh
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let r = report(&analysis);
+    let r = report(&analysis, &loaded.suppressions);
+    let failing = r["summary"]["violations"].as_u64().unwrap_or(0);
     let ctx = minijinja::context! { r => crate::review::render::value(&r), matrix => args.matrix };
     match args.format {
         AccessFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&r)?)?,
         AccessFormat::Human => write!(out, "{}", render("access.txt", ctx)?)?,
         AccessFormat::Markdown => write!(out, "{}", render("access.md", ctx)?)?,
     }
-    Ok(if analysis.violations.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if failing == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -51,7 +51,8 @@ pub fn run(args: &SynthArgs, platform: PlatformFn, out: &mut dyn Write) -> anyho
     let mut findings = None;
     if !args.no_validate {
         let inputs = crate::validate::command::inputs_from_rendered(&rendered, &app);
-        let report = crate::validate::validate(&inputs, &config.suppressions);
+        let suppressions = [config.suppressions.clone(), app.accepted.clone()].concat();
+        let report = crate::validate::validate_app(&inputs, &suppressions, &config.access_deny);
         findings = Some(findings_json(&report));
         if report.has_errors() {
             let mut err = std::io::stderr().lock();

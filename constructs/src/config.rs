@@ -21,7 +21,7 @@ use crate::shared_network::NetworkProps;
 use crate::shared_services::SharedServicesProps;
 use crate::studio_domain::StudioProps;
 use crate::user_profile::{UserProfileProps, Variant};
-pub use keys::{Field, Key, Kind, KEYS, SUPPRESSION_KEYS};
+pub use keys::{Field, Key, Kind, Records, KEYS, SUPPRESSION_KEYS};
 use rules::{mask, overlaps, parse_cidr};
 
 /// The whole configuration, every field defaulting to the reference platform.
@@ -39,6 +39,23 @@ pub struct Config {
     /// Severities of validation rules for templates that are not the platform's own output
     /// (`sds validate PATH`), as written: (rule, severity, where written). Default none.
     pub severities: Vec<(String, String, Option<String>)>,
+    /// `access.deny`: accesses that must be impossible. Default none.
+    pub access_deny: Vec<Denial>,
+}
+
+/// An access that must be impossible (`access.deny`): checked by `sds access`, and by
+/// `sds validate` as rule `access/deny`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denial {
+    /// `instance/LogicalId` or ARN, with `*` and `?` wildcards.
+    pub principal: String,
+    /// An IAM action, `service:Name`.
+    pub action: String,
+    /// `instance/LogicalId` or ARN, with `*` and `?` wildcards.
+    pub resource: String,
+    pub reason: Option<String>,
+    /// Where it was written (`file:line:column`).
+    pub origin: String,
 }
 
 /// A validation finding accepted on purpose: every finding of `rule` (in `template`, about
@@ -56,6 +73,16 @@ pub struct Suppression {
     pub origin: Option<String>,
 }
 
+impl Suppression {
+    /// Whether this suppression accepts a finding of `rule` in the template shown as `template`
+    /// (a path or a file name: matched by its end), about `logical_id`.
+    pub fn matches(&self, rule: &str, template: &str, logical_id: Option<&str>) -> bool {
+        self.rule == rule
+            && self.template.as_ref().is_none_or(|t| template.ends_with(t.as_str()))
+            && self.resource.as_ref().is_none_or(|r| logical_id == Some(r.as_str()))
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -67,6 +94,7 @@ impl Default for Config {
             user_profile_variant: Variant::V1,
             suppressions: Vec::new(),
             severities: Vec::new(),
+            access_deny: Vec::new(),
         }
     }
 }
@@ -144,7 +172,7 @@ impl Reader<'_> {
                         _ => (field.set)(c, list),
                     }
                 }
-                Kind::Suppressions => self.suppressions(c, &full, &v),
+                Kind::Records(records) => self.records(c, &full, &v, records),
                 Kind::Severities => self.severities(c, &full, &v),
             }
         }
@@ -205,34 +233,38 @@ impl Reader<'_> {
         }
     }
 
-    fn suppressions(&mut self, c: &mut Config, key: &str, list: &Value) {
+    fn records(&mut self, c: &mut Config, key: &str, list: &Value, records: &Records) {
         let Value::List(items) = list else {
             self.fail(key, format!("{key} must be a list"));
             return;
         };
-        let known: Vec<&str> = SUPPRESSION_KEYS.iter().map(|(k, ..)| *k).collect();
+        let known: Vec<&str> = records.fields.iter().map(|(k, ..)| *k).collect();
         for (i, item) in items.iter().enumerate() {
             let key = format!("{key}.{i}");
             let Some(entry) = self.section(&key, item.clone(), &known) else { continue };
-            let mut fields = SUPPRESSION_KEYS.iter().map(|&(field, required, _)| match entry.get(field) {
-                Some(Value::String(s)) if (rules::NON_BLANK.check)(s).is_ok() => Some(s.clone()),
-                Some(_) => {
-                    self.fail(&format!("{key}.{field}"), format!("{key}.{field} must be a non-empty string"));
-                    None
-                }
-                None => {
-                    if required {
-                        self.fail(&key, format!("{key} needs a {field}"));
+            let fields: Vec<Option<String>> = records
+                .fields
+                .iter()
+                .map(|&(field, required, _)| match entry.get(field) {
+                    Some(Value::String(s)) if (rules::NON_BLANK.check)(s).is_ok() => Some(s.clone()),
+                    Some(_) => {
+                        self.fail(&format!("{key}.{field}"), format!("{key}.{field} must be a non-empty string"));
+                        None
                     }
-                    None
-                }
-            });
-            let (rule, template, resource, reason) =
-                (fields.next().flatten(), fields.next().flatten(), fields.next().flatten(), fields.next().flatten());
-            if let (Some(rule), Some(reason)) = (rule, reason) {
-                let at = self.map.locate(&pointer(&format!("{key}.rule"))).map(|l| format!(":{l}")).unwrap_or_default();
-                let origin = Some(format!("{}{at}", self.file));
-                c.suppressions.push(Suppression { rule, template, resource, reason, origin });
+                    None => {
+                        if required {
+                            self.fail(&key, format!("{key} needs a {field}"));
+                        }
+                        None
+                    }
+                })
+                .collect();
+            let complete = records.fields.iter().zip(&fields).all(|((_, required, _), f)| !required || f.is_some());
+            if complete {
+                let first = records.fields[0].0;
+                let at =
+                    self.map.locate(&pointer(&format!("{key}.{first}"))).map(|l| format!(":{l}")).unwrap_or_default();
+                (records.add)(c, fields, format!("{}{at}", self.file));
             }
         }
     }
@@ -334,7 +366,7 @@ mod tests {
         assert_eq!(errors("network:\n  vpc_cidr: 10.2.0.0/33\n"), [
             "sds.yaml:2:3: network.vpc_cidr: \"10.2.0.0/33\" is not an IPv4 CIDR block with its host bits zero (like 10.2.0.0/16)"
         ]);
-        assert_eq!(errors("stack_sett_name: x\n")[0], "sds.yaml:1:1: unknown key stack_sett_name (expected one of stack_set_name, network, ecr, code_artifact, studio, detective_control, user_profile, validation)");
+        assert_eq!(errors("stack_sett_name: x\n")[0], "sds.yaml:1:1: unknown key stack_sett_name (expected one of stack_set_name, network, ecr, code_artifact, studio, detective_control, user_profile, validation, access)");
         assert_eq!(errors("ecr: [a]\n")[0], "sds.yaml:1:1: ecr must be a mapping");
         assert_eq!(errors("studio:\n  domain_name: 42\n")[0], "sds.yaml:2:3: studio.domain_name must be a string");
         assert!(errors("ecr:\n  repository_name: Upper\n")[0].contains("is not an ECR repository name"));

@@ -86,6 +86,8 @@ impl Child {
 #[derive(Debug, Clone)]
 pub struct App {
     pub templates: Vec<(String, Template)>,
+    /// Findings the platform accepts on purpose (see [`crate::platform::Platform::accepted`]).
+    pub accepted: Vec<crate::config::Suppression>,
 }
 
 impl App {
@@ -134,7 +136,7 @@ impl Synth {
     /// The app, or every mistake found in any of its templates.
     pub fn finish(self) -> Result<App, Vec<SynthError>> {
         if self.errors.is_empty() {
-            Ok(App { templates: self.templates.into_iter().collect() })
+            Ok(App { templates: self.templates.into_iter().collect(), accepted: Vec::new() })
         } else {
             Err(self.errors)
         }

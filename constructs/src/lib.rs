@@ -41,6 +41,7 @@ pub mod construct;
 pub mod detective_control;
 pub mod export;
 pub mod iam;
+pub mod known_defects;
 pub mod platform;
 pub mod service_catalog;
 pub mod shared_code_artifact;

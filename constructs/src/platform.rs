@@ -2,7 +2,7 @@
 //! (the reference platform by default), open to changes in code before it is synthesized.
 //! `sds synth`, `validate`, `diff` and `publish` all synthesize a `Platform`.
 
-use crate::config::Config;
+use crate::config::{Config, Suppression};
 use crate::construct::{App, Construct, Synth};
 use crate::service_catalog::ServiceCatalogPortfolio;
 use crate::shared_ecr::SharedEcr;
@@ -35,6 +35,10 @@ pub struct Platform {
     /// `sds publish --templates out --root FILE --stack-name NAME`. Default: the user profile
     /// variant the portfolio does not offer (kept as a template, as the reference has both).
     pub stacks: Vec<Box<dyn Construct>>,
+    /// Findings this platform accepts on purpose, each with its reason: listed as suppressed by
+    /// `sds validate`, `sds synth` and `sds access`, never hidden. Default: the reference design's
+    /// access defects ([`crate::known_defects::reference`]).
+    pub accepted: Vec<Suppression>,
 }
 
 impl Default for Platform {
@@ -65,7 +69,12 @@ impl Platform {
             portfolio: ServiceCatalogPortfolio::with_studio(config.studio.clone(), profile(offered)),
             ..SharedServices::default()
         };
-        Platform { stack_set_name: shared.stack_set_name.clone(), root, stacks: vec![Box::new(profile(other))] }
+        Platform {
+            stack_set_name: shared.stack_set_name.clone(),
+            root,
+            stacks: vec![Box::new(profile(other))],
+            accepted: crate::known_defects::reference(),
+        }
     }
 
     /// Builds every template, or reports every synth-time mistake.
@@ -75,7 +84,9 @@ impl Platform {
         for s in &self.stacks {
             app.add(&**s);
         }
-        app.finish()
+        let mut app = app.finish()?;
+        app.accepted = self.accepted.clone();
+        Ok(app)
     }
 }
 #[cfg(test)]

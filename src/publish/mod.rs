@@ -135,18 +135,20 @@ fn templates(args: &PublishArgs, platform: crate::PlatformFn) -> anyhow::Result<
     crate::validate::refuse_unknown_suppressions(&config.suppressions)?;
     let app = crate::synth::build(&config, platform)?;
     let inputs = crate::validate::command::inputs_from_rendered(&crate::synth::render(&app), &app);
-    Ok((app.templates, Some(Validation { inputs, suppressions: config.suppressions })))
+    let suppressions = [config.suppressions, app.accepted].concat();
+    Ok((app.templates, Some(Validation { inputs, suppressions, denials: config.access_deny })))
 }
 
 /// Validation of the synthesized platform, to run before anything is written to S3.
 struct Validation {
     inputs: Vec<crate::validate::Input>,
     suppressions: Vec<sds_constructs::config::Suppression>,
+    denials: Vec<sds_constructs::config::Denial>,
 }
 
 impl Validation {
     fn run(self) -> anyhow::Result<()> {
-        let report = crate::validate::validate(&self.inputs, &self.suppressions);
+        let report = crate::validate::validate_app(&self.inputs, &self.suppressions, &self.denials);
         if report.has_errors() {
             let mut err = std::io::stderr().lock();
             crate::validate::report::write_human(&report, &mut err)?;

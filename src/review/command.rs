@@ -87,7 +87,9 @@ pub fn run(args: &ReviewArgs, platform: crate::PlatformFn, out: &mut dyn Write) 
         (None, None, None, None) => bail!("nothing to review: give OLD NEW, --git REF or --stack NAME"),
         _ => bail!("give one of OLD NEW, --git REF or --stack NAME"),
     };
-    let mut r = review(&old, &new, &config.suppressions, (&labels.0, &labels.1));
+    // The platform's accepted findings count on both sides (they match its file names only).
+    let suppressions = [config.suppressions.clone(), platform(&config).accepted].concat();
+    let mut r = review(&old, &new, &suppressions, (&labels.0, &labels.1));
     r.drift = drift;
     r.notes = notes;
     let report = r.to_json();

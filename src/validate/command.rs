@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
-use super::{report, validate, Input};
+use super::{report, Input};
 use crate::cli::{ValidateArgs, ValidateFormat};
 use crate::files;
 
@@ -36,6 +36,9 @@ pub fn run(args: &ValidateArgs, platform: crate::PlatformFn, out: &mut dyn Write
         }
         return Ok(ExitCode::SUCCESS);
     }
+    // The findings this platform accepts on purpose apply to its templates however they are
+    // given: synthesized, or read back from `out/` (suppressions match by file and logical id).
+    let accepted = platform(&config).accepted;
     let inputs = if args.paths.is_empty() {
         let app = crate::synth::build(&config, platform)?;
         inputs_from_rendered(&crate::synth::render(&app), &app)
@@ -58,7 +61,7 @@ pub fn run(args: &ValidateArgs, platform: crate::PlatformFn, out: &mut dyn Write
             })
             .collect()
     };
-    let mut report = validate(&inputs, &config.suppressions);
+    let mut report = super::validate_app(&inputs, &[config.suppressions, accepted].concat(), &config.access_deny);
     if !args.paths.is_empty() {
         // Templates of one's own: the configured severities. The platform keeps the defaults.
         super::apply_severities(&mut report, &profile);

@@ -5,6 +5,7 @@
 //!
 //! Depends on the model (and the constructs' reference walker) only; the rules are in `rules`.
 
+mod access;
 mod app;
 pub mod command;
 mod eval;
@@ -25,7 +26,7 @@ use sds_constructs::cfn::foreach;
 use sds_constructs::cfn::template::pointer_segment;
 use sds_constructs::cfn::value::is_function_key;
 use sds_constructs::cfn::{Location, Map, SourceMap, Template, Value};
-use sds_constructs::config::Suppression;
+use sds_constructs::config::{Denial, Suppression};
 
 use eval::Ctx;
 pub use rules::Severity;
@@ -314,6 +315,11 @@ fn prepare(inputs: &[Input], sink: &mut Sink) -> Option<Vec<Input>> {
 
 /// Validates `inputs` as one app.
 pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
+    validate_app(inputs, suppressions, &[])
+}
+
+/// [`validate`], with the configuration's `access.deny` assertions checked too.
+pub fn validate_app(inputs: &[Input], suppressions: &[Suppression], denials: &[Denial]) -> Report {
     let mut schemas = Schemas::default();
     let mut catalog = security::Catalog::default();
     let mut sink = Sink::default();
@@ -372,6 +378,7 @@ pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
         security::check(name, t, &mut catalog, &mut sink);
     }
     app::check(inputs, &contexts, &mut sink);
+    access::check(inputs, denials, &mut sink);
 
     let mut report = Report { templates: inputs.iter().map(|i| i.name.clone()).collect(), ..Report::default() };
     let by_name: HashMap<&str, &Input> = inputs.iter().rev().map(|i| (i.name.as_str(), i)).collect();
@@ -380,11 +387,7 @@ pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
             f.location = input.source_map.as_ref().and_then(|m| locate(m, &f.pointer));
             f.template = input.display.clone();
         }
-        let matched = suppressions.iter().find(|s| {
-            s.rule == f.rule
-                && s.template.as_ref().is_none_or(|t| f.template.ends_with(t.as_str()))
-                && s.resource.as_ref().is_none_or(|r| f.logical_id() == Some(r.as_str()))
-        });
+        let matched = suppressions.iter().find(|s| s.matches(f.rule, &f.template, f.logical_id()));
         match matched {
             Some(s) => report.suppressed.push((f, s.reason.clone())),
             None => report.findings.push(f),

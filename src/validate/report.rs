@@ -54,7 +54,7 @@ pub fn write_human(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "    {} {} {}: {}", f.severity.as_str(), f.rule, place(f), f.message)?;
     }
     if !r.suppressed.is_empty() {
-        writeln!(out, "suppressed by the configuration:")?;
+        writeln!(out, "suppressed (accepted on purpose, with the reason):")?;
         for (f, reason) in &r.suppressed {
             writeln!(out, "  {} {} {}: {} — reason: {reason}", f.template, f.rule, place(f), f.message)?;
         }

@@ -120,6 +120,16 @@ pub const RULES: &[Rule] = &[
         "Statements with Effect Allow, Action * and Resource * grant administrator access."),
     rule("sec/iam-unknown-action", W, "IAM action that does not exist",
         "An action no service defines (e.g. kms:ReEncrypt instead of kms:ReEncryptFrom/kms:ReEncryptTo) grants nothing; the intended permission is missing."),
+    rule("access/team-isolation", E, "A team's bucket or key is reachable from outside the team",
+        "A team environment's buckets and KMS key are read, written or decrypted only by that team's principals and the platform administrators, directly or through roles they act as (sds access; checked on apps whose root launches team products)."),
+    rule("access/escalation", E, "A data-science user can act as an administrator or another team's role",
+        "No data-science user principal can assume, or pass to a service it can start, an administrator role or another team's role (sds access)."),
+    rule("access/studio-user-isolation", E, "A user can open another user's Studio profile",
+        "A user's principals open (CreatePresignedDomainUrl) only their own Studio user profile: the studiouserid tag pattern (sds access)."),
+    rule("access/network-path", E, "A bucket is reachable without the platform's S3 endpoint",
+        "Buckets are read and written only through the platform's S3 VPC endpoint; a request from another endpoint, or from none, is refused (sds access)."),
+    rule("access/deny", E, "An access the configuration denies is possible",
+        "Each access.deny assertion of the configuration (principal, action, resource) must be impossible, directly and through every role the principal can act as; an assertion that matches no principal or resource of the app is reported too (sds access)."),
 ];
 
 /// The rule with `id`.
@@ -136,7 +146,9 @@ mod tests {
         for (i, r) in RULES.iter().enumerate() {
             assert!(RULES[..i].iter().all(|o| o.id != r.id), "{} twice", r.id);
             assert!(
-                ["template/", "schema/", "fn/", "ref/", "app/", "limit/", "sec/"].iter().any(|p| r.id.starts_with(p)),
+                ["template/", "schema/", "fn/", "ref/", "app/", "limit/", "sec/", "access/"]
+                    .iter()
+                    .any(|p| r.id.starts_with(p)),
                 "{}",
                 r.id
             );

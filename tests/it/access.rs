@@ -11,13 +11,20 @@ fn json(args: &[&str]) -> (Option<i32>, Value) {
 }
 
 #[test]
-fn the_reference_platform_breaks_every_invariant() {
+fn the_reference_platform_breaks_every_invariant_and_accepts_each_with_a_reason() {
     let (code, doc) = json(&[]);
-    assert_eq!(code, Some(1), "violations exit 1");
-    for rule in doc["rules"].as_array().unwrap() {
-        assert!(rule["violations"].as_u64().unwrap() > 0, "{rule}");
+    assert_eq!(code, Some(0), "every violation is an accepted defect of the reference design");
+    assert_eq!(doc["summary"]["violations"], 0);
+    assert_eq!(doc["summary"]["suppressed"], 112);
+    for rule in doc["rules"].as_array().unwrap().iter().filter(|r| r["rule"] != "access/deny") {
+        assert!(rule["suppressed"].as_u64().unwrap() > 0, "{rule}");
+        assert_eq!(rule["violations"], 0, "{rule}");
     }
     let violations = doc["violations"].as_array().unwrap();
+    for v in violations {
+        let reason = v["suppressed"].as_str().unwrap_or_else(|| panic!("not accepted: {v}"));
+        assert!(reason.starts_with("reference design: ") && reason.contains("Fix: "), "{reason}");
+    }
     let has = |rule: &str, needle: &str| {
         violations.iter().any(|v| v["rule"] == rule && v["message"].as_str().unwrap_or("").contains(needle))
     };
@@ -37,15 +44,118 @@ fn the_reference_platform_breaks_every_invariant() {
 fn the_reference_templates_give_the_same_report() {
     let (_, synthesized) = json(&[]);
     let (code, reference) = json(&[reference_dir().to_str().unwrap()]);
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(0));
     assert_eq!(synthesized["summary"], reference["summary"]);
     assert_eq!(synthesized["violations"], reference["violations"]);
+}
+
+/// A configuration's suppressions count like the platform's; an unsuppressed violation fails.
+#[test]
+fn suppressions_and_failures() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Only the network-path violations of the team principals stay accepted when the team
+    // template is renamed: the platform's reasons name the reference's file names.
+    let dir = tmp.path().join("out");
+    std::fs::create_dir(&dir).unwrap();
+    for e in std::fs::read_dir(root().join("out")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_str().unwrap().replace("ds_env_principals", "team_roles");
+        let text = std::fs::read_to_string(&p).unwrap().replace("ds_env_principals.yaml", "team_roles.yaml");
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let (code, doc) = json(&[dir.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{}", doc["summary"]);
+    let failing: Vec<&Value> =
+        doc["violations"].as_array().unwrap().iter().filter(|v| v["suppressed"].is_null()).collect();
+    assert!(!failing.is_empty());
+    assert!(failing.iter().all(|v| v["message"].as_str().unwrap().contains("(team_roles.yaml)")), "{failing:?}");
+    // The configuration accepts them, with its own reason.
+    let config = tmp.path().join("sds.yaml");
+    std::fs::write(
+        &config,
+        "validation:\n  suppress:\n    - rule: access/team-isolation\n      template: team_roles.yaml\n      reason: renamed\n    - {rule: access/studio-user-isolation, template: team_roles.yaml, reason: renamed}\n    - {rule: access/network-path, template: team_roles.yaml, reason: renamed}\n",
+    )
+    .unwrap();
+    let (code, doc) = json(&["--config", config.to_str().unwrap(), dir.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{}", doc["summary"]);
+    assert!(doc["violations"].as_array().unwrap().iter().any(|v| v["suppressed"] == "renamed"));
+}
+
+/// `access.deny`: each assertion is checked directly and through roles acted as; one that
+/// matches nothing fails too; `sds validate` reports the same as rule access/deny.
+#[test]
+fn configured_denials() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("sds.yaml");
+    let deny = |entries: &str| std::fs::write(&config, format!("access:\n  deny:\n{entries}")).unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--config", config.to_str().unwrap()];
+        args.extend(extra);
+        json(&args)
+    };
+    let failing = |doc: &Value| -> Vec<String> {
+        doc["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["rule"] == "access/deny")
+            .map(|v| v["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Holds: the team's data scientists cannot delete another team's bucket.
+    deny("    - principal: team-a-dev/*/DataScientistRole\n      action: s3:DeleteBucket\n      resource: team-b-dev/*/DataBucket\n");
+    let (code, doc) = run(&[]);
+    assert_eq!((code, failing(&doc)), (Some(0), vec![]));
+    // Broken: they read it (through the platform's endpoint), and a user's execution role
+    // reaches the administrator's access through the roles it can pass.
+    deny("    - principal: team-a-dev/*/DataScientistRole\n      action: s3:GetObject\n      resource: team-b-dev/*/DataBucket\n      reason: teams never read each other's data\n    - principal: team-a-dev/alice/SageMakerExecRole\n      action: s3:PutBucketPolicy\n      resource: root/*/DataLakeBucket\n");
+    let (code, doc) = run(&[]);
+    assert_eq!(code, Some(1));
+    let f = failing(&doc);
+    assert_eq!(f.len(), 2, "{f:?}");
+    assert!(
+        f[0].contains("can s3:GetObject on team-b-dev/DSEnvironmentBackingStore/DataBucket")
+            && f[0].contains(":3:7 (teams never read each other's data) forbids"),
+        "{f:?}"
+    );
+    assert!(
+        f[1].contains("can s3:PutBucketPolicy on root/SharedDataLake/DataLakeBucket")
+            && f[1].contains(" through pass to sagemaker.amazonaws.com"),
+        "{f:?}"
+    );
+    // The same through validate, placed on the principal.
+    let o = sds().args(["validate", "--format", "json", "--config", config.to_str().unwrap()]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let deny_findings: Vec<&Value> =
+        v["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "access/deny").collect();
+    assert_eq!(deny_findings.len(), 2, "{deny_findings:?}");
+    assert!(
+        deny_findings
+            .iter()
+            .any(|f| f["template"] == "ds_env_principals.yaml" && f["pointer"] == "/Resources/DataScientistRole"),
+        "{deny_findings:?}"
+    );
+    // An assertion about nothing in the app cannot pass.
+    deny("    - principal: nobody/*\n      action: s3:GetObject\n      resource: '*'\n");
+    let (code, doc) = run(&[]);
+    assert_eq!(code, Some(1));
+    assert!(failing(&doc)[0].contains("principal nobody/* matches nothing in the app"), "{:?}", failing(&doc));
+    // A resource outside the app, by ARN: the identity policies decide.
+    deny("    - principal: team-a-dev/*/DataScientistRole\n      action: s3:GetObject\n      resource: arn:aws:s3:::someone-elses-bucket/*\n");
+    let (code, doc) = run(&[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        failing(&doc)[0].contains("can s3:GetObject on arn:aws:s3:::someone-elses-bucket/*"),
+        "{:?}",
+        failing(&doc)
+    );
 }
 
 #[test]
 fn markdown_matrix() {
     let o = sds().args(["access", "--format", "markdown"]).output().unwrap();
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(0));
     insta::assert_snapshot!("platform_markdown", stdout(&o));
 }
 
@@ -64,10 +174,11 @@ fn the_readme_excerpt_is_current() {
 #[test]
 fn human_report_and_explain() {
     let o = sds().arg("access").output().unwrap();
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(0));
     let text = stdout(&o);
     assert!(text.starts_with("12 principals, 25 resources"), "{text}");
-    assert!(text.contains("FAIL access/escalation"), "{text}");
+    assert!(text.contains("ok   access/escalation: no data-science user can act as an administrator role or another team's role [28 suppressed]"), "{text}");
+    assert!(text.contains("  suppressed (28): reference design: the user's execution role may iam:PassRole"), "{text}");
 
     let o = sds()
         .args([
@@ -95,10 +206,6 @@ fn bad_input_is_a_clear_error() {
     for (args, message) in [
         (vec!["--explain", "DataScientistRole", "KMSCMK"], "principal DataScientistRole is ambiguous"),
         (vec!["--explain", "Nobody", "KMSCMK"], "no principal Nobody"),
-        (
-            vec!["--config", "tests/fixtures/upstream-parity.yaml", "out"],
-            "--config configures the synthesized platform",
-        ),
         (vec!["out", "--root", "missing.yaml"], "--root missing.yaml: no such template"),
         (vec!["--matrix", "--format", "json"], "--matrix applies to the human output"),
         (vec!["--explain", "A", "B", "--format", "markdown"], "--explain prints one principal's access"),

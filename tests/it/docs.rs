@@ -123,6 +123,8 @@ fn bad_configurations_the_schema_can_describe_are_refused_by_it() {
         ("studio:\n  kms_alias: alias/x\n", "alias/ prefix"),
         ("validation:\n  suppress:\n    - rule: sec/x\n", "a reason is required"),
         ("validation:\n  suppress:\n    - rule: sec/x\n      reason: '  '\n", "a blank reason"),
+        ("access:\n  deny:\n    - principal: a/*\n      action: s3:GetObject\n", "a resource is required"),
+        ("access:\n  deny:\n    - {principal: a, action: s3:GetObject, resource: b, who: c}\n", "an unknown field"),
     ] {
         assert!(Config::from_yaml(text, "t.yaml").is_err(), "{why}");
         assert!(!v.is_valid(&as_json(text, "t.yaml")), "{why}: passes the schema");
@@ -136,7 +138,7 @@ fn texts<'a>(keys: &'a [Key], prefix: &str, out: &mut Vec<(String, &'a sds_const
             Kind::Section(sub) => texts(sub, &full, out),
             Kind::Text(rule, _) => out.push((full, rule)),
             Kind::List { rule, .. } => out.push((full, rule)),
-            Kind::Suppressions | Kind::Severities => {}
+            Kind::Records(_) | Kind::Severities => {}
         }
     }
 }

@@ -4,6 +4,7 @@
 //! keys with their key policies, Studio user profiles, roles as something to assume or pass).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value as Json;
 
@@ -36,7 +37,8 @@ impl std::fmt::Display for Origin {
 pub struct Named {
     pub name: String,
     pub origin: Origin,
-    pub policy: Policy,
+    /// Shared: one managed policy is attached to many principals.
+    pub policy: Arc<Policy>,
 }
 
 #[derive(Debug, Clone)]
@@ -98,7 +100,7 @@ pub fn build(instances: &[Instance], managed: &dyn Fn(&str) -> Option<Json>) -> 
     let resources: Vec<&Resource> = instances.iter().flat_map(|i| &i.resources).collect();
     let read = |doc: &Value, name: String, origin: &Origin, problems: &mut Vec<String>| -> Option<Named> {
         match Policy::from_json(&to_json(doc)) {
-            Ok(policy) => Some(Named { name, origin: origin.clone(), policy }),
+            Ok(policy) => Some(Named { name, origin: origin.clone(), policy: Arc::new(policy) }),
             Err(e) => {
                 problems.push(format!("{origin}: policy {name}: {e}"));
                 None
@@ -131,6 +133,8 @@ pub fn build(instances: &[Instance], managed: &dyn Fn(&str) -> Option<Json>) -> 
             _ => {}
         }
     }
+    // AWS managed policies, each parsed once.
+    let mut aws_policies: BTreeMap<String, Named> = BTreeMap::new();
     for r in &resources {
         let origin = Origin::of(r);
         match r.type_.as_str() {
@@ -156,9 +160,17 @@ pub fn build(instances: &[Instance], managed: &dyn Fn(&str) -> Option<Json>) -> 
                     } else if arn.starts_with(AWS_MANAGED) {
                         let aws =
                             Origin { instance: "aws".into(), logical_id: arn.clone(), file: "AWS managed".into() };
+                        if let Some(n) = aws_policies.get(&arn) {
+                            policies.push(n.clone());
+                            continue;
+                        }
                         match managed(&arn) {
                             Some(doc) => match Policy::from_json(&doc) {
-                                Ok(policy) => policies.push(Named { name: arn.clone(), origin: aws, policy }),
+                                Ok(policy) => {
+                                    let n = Named { name: arn.clone(), origin: aws, policy: Arc::new(policy) };
+                                    aws_policies.insert(arn, n.clone());
+                                    policies.push(n);
+                                }
                                 Err(e) => g.problems.push(format!("{arn}: {e}")),
                             },
                             None => unknown_managed.push(arn),

@@ -21,7 +21,9 @@ use crate::iam::{Context, Decision};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
     pub rule: &'static str,
-    pub principal: usize,
+    /// The principal (index in `Graph::principals`); none for an assertion that names no
+    /// principal of the app.
+    pub principal: Option<usize>,
     /// The resource (index in `Graph::targets`), or the role acted as (index in `principals`).
     pub target: Target,
     pub level: Option<Level>,
@@ -29,10 +31,12 @@ pub struct Violation {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     Resource(usize),
     Role(usize),
+    /// A resource outside the app, by ARN (`access.deny`); empty when an assertion matched nothing.
+    Arn(String),
 }
 
 /// The rules, with what each protects (for reports and `--list-rules`).
@@ -44,6 +48,7 @@ pub const RULES: &[(&str, &str)] = &[
     ("access/escalation", "no data-science user can act as an administrator role or another team's role"),
     ("access/studio-user-isolation", "a user opens only their own Studio user profile"),
     ("access/network-path", "buckets are reachable only through the platform's S3 VPC endpoint"),
+    (super::assertions::RULE, "what the configuration's access.deny assertions forbid is impossible"),
 ];
 
 /// Where an instance belongs.
@@ -88,7 +93,7 @@ pub fn check(g: &Graph, edges: &[Vec<Step>], cells: &[Cell], teams: &[String], u
                 if ps.team != Some(team) && !ps.platform {
                     out.push(Violation {
                         rule: "access/team-isolation",
-                        principal: c.principal,
+                        principal: Some(c.principal),
                         target: Target::Resource(c.target),
                         level: Some(c.level),
                         decision: c.decision.clone(),
@@ -105,7 +110,7 @@ pub fn check(g: &Graph, edges: &[Vec<Step>], cells: &[Cell], teams: &[String], u
         if c.level == Level::Open && is_user(p, &ps) && ts.user.is_some() && ps.user != ts.user {
             out.push(Violation {
                 rule: "access/studio-user-isolation",
-                principal: c.principal,
+                principal: Some(c.principal),
                 target: Target::Resource(c.target),
                 level: Some(c.level),
                 decision: c.decision.clone(),
@@ -116,7 +121,7 @@ pub fn check(g: &Graph, edges: &[Vec<Step>], cells: &[Cell], teams: &[String], u
             if let Some(elsewhere) = outside_endpoint(g, c) {
                 out.push(Violation {
                     rule: "access/network-path",
-                    principal: c.principal,
+                    principal: Some(c.principal),
                     target: Target::Resource(c.target),
                     level: Some(c.level),
                     decision: elsewhere,
@@ -148,7 +153,7 @@ pub fn check(g: &Graph, edges: &[Vec<Step>], cells: &[Cell], teams: &[String], u
                 path.iter().skip(1).fold(path[0].decision.clone(), |a, s| super::matrix::combine(&a, &s.decision));
             out.push(Violation {
                 rule: "access/escalation",
-                principal: pi,
+                principal: Some(pi),
                 target: Target::Role(ri),
                 level: None,
                 decision,

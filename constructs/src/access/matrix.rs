@@ -112,10 +112,10 @@ fn evaluation(
     kind: ResourceKind,
     ctx: Context,
 ) -> crate::iam::Evaluation {
-    let identity: Vec<(&str, &Policy)> = p.policies.iter().map(|n| (n.name.as_str(), &n.policy)).collect();
+    let identity: Vec<(&str, &Policy)> = p.policies.iter().map(|n| (n.name.as_str(), &*n.policy)).collect();
     let req =
         Request { caller: Caller::Iam(p.arn.clone()), action, resource, resource_account: ACCOUNT, context: &ctx };
-    let resource_policy = t.and_then(|t| t.policy.as_ref()).map(|n| (n.name.as_str(), &n.policy));
+    let resource_policy = t.and_then(|t| t.policy.as_ref()).map(|n| (n.name.as_str(), &*n.policy));
     evaluate(&req, &Policies { identity: &identity, resource: resource_policy, kind })
 }
 
@@ -198,8 +198,11 @@ fn trusts(t: &Target, service: &str) -> bool {
         resource_account: ACCOUNT,
         context: &ctx,
     };
-    let policies =
-        Policies { identity: &[], resource: Some((trust.name.as_str(), &trust.policy)), kind: ResourceKind::RoleTrust };
+    let policies = Policies {
+        identity: &[],
+        resource: Some((trust.name.as_str(), &*trust.policy)),
+        kind: ResourceKind::RoleTrust,
+    };
     grants(&evaluate(&req, &policies).decision)
 }
 

@@ -2,14 +2,18 @@
 //! ([`instance`]), the principals and resources it declares ([`graph`]), and who can reach what
 //! ([`matrix`]), evaluated with [`crate::iam`].
 
+pub mod assertions;
 pub mod graph;
 pub mod instance;
 pub mod invariants;
 pub mod matrix;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::value::RawValue;
 
 use crate::cfn::{Template, Value};
+use crate::config::Denial;
 use instance::Launch;
 
 /// The teams and users the analysis launches the products for when the app declares none: two
@@ -79,14 +83,54 @@ pub fn launches(templates: &[(String, Template)], root: &str) -> Vec<Launch> {
     out
 }
 
+/// The file name of the platform's root template.
+pub const DEFAULT_ROOT: &str = "ds_administration.yaml";
+
+/// The root of an app: the platform's root when present, else the one template no other nests;
+/// the candidates when several could be.
+pub fn root(templates: &[(String, Template)]) -> Result<String, Vec<String>> {
+    if templates.iter().any(|(n, _)| n == DEFAULT_ROOT) {
+        return Ok(DEFAULT_ROOT.into());
+    }
+    let nested: Vec<&str> = templates
+        .iter()
+        .flat_map(|(_, t)| t.resources.values())
+        .filter(|r| r.type_ == "AWS::CloudFormation::Stack")
+        .filter_map(|r| match r.properties.get("TemplateURL") {
+            Some(Value::String(u)) => u.rsplit('/').next(),
+            _ => None,
+        })
+        .collect();
+    let roots: Vec<String> =
+        templates.iter().map(|(n, _)| n.clone()).filter(|n| !nested.contains(&n.as_str())).collect();
+    match <[String; 1]>::try_from(roots) {
+        Ok([one]) => Ok(one),
+        Err(several) => Err(several),
+    }
+}
+
+/// Whether the app launches products per team: the apps the invariants are about (the platform
+/// and what is built like it). Invariants on an app without teams would only say that its
+/// buckets lack the platform's endpoint.
+pub fn has_teams(launches: &[Launch]) -> bool {
+    launches.iter().any(|l| l.parameters.contains_key("TeamName"))
+}
+
 /// The vendored AWS managed policy documents (`scripts/refresh-managed-policies`).
 const MANAGED: &str = include_str!("../../data/aws-managed-policies.json");
 
-/// The document of an AWS managed policy, if vendored.
+/// The vendored policies: `{ARN: {"document": ..., ...}}`, documents left unparsed.
+type Vendored = HashMap<&'static str, HashMap<&'static str, &'static RawValue>>;
+
+/// The document of an AWS managed policy, if vendored. The file (`{"policies": ..., ...}`) is
+/// indexed once; only the documents asked for are parsed.
 pub fn managed_policy(arn: &str) -> Option<serde_json::Value> {
-    static DATA: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
-    let data = DATA.get_or_init(|| serde_json::from_str(MANAGED).unwrap_or(serde_json::Value::Null));
-    data.get("policies")?.get(arn)?.get("document").cloned()
+    static DATA: std::sync::OnceLock<Vendored> = std::sync::OnceLock::new();
+    let data = DATA.get_or_init(|| {
+        let file: HashMap<&str, &RawValue> = serde_json::from_str(MANAGED).unwrap_or_default();
+        file.get("policies").and_then(|p| serde_json::from_str(p.get()).ok()).unwrap_or_default()
+    });
+    serde_json::from_str(data.get(arn)?.get("document")?.get()).ok()
 }
 
 /// The whole analysis of an app.
@@ -101,6 +145,11 @@ pub struct Analysis {
 /// Analyzes the app whose root is `root`: launches its products for the sample teams and users,
 /// builds the graph, the matrix and checks the invariants.
 pub fn analyze(templates: &[(String, Template)], root: &str) -> Analysis {
+    analyze_with(templates, root, &[])
+}
+
+/// [`analyze`], with the configuration's `access.deny` assertions checked too.
+pub fn analyze_with(templates: &[(String, Template)], root: &str, denials: &[Denial]) -> Analysis {
     let launches = launches(templates, root);
     let instances = instance::instantiate(templates, &launches);
     let graph = graph::build(&instances, &managed_policy);
@@ -120,7 +169,8 @@ pub fn analyze(templates: &[(String, Template)], root: &str) -> Analysis {
         .collect();
     teams.sort();
     teams.dedup();
-    let violations = invariants::check(&graph, &edges, &cells, &teams, &users);
+    let mut violations = invariants::check(&graph, &edges, &cells, &teams, &users);
+    violations.extend(assertions::check(&graph, &edges, denials));
     Analysis { launches, graph, cells, violations }
 }
 

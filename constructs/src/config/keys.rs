@@ -3,7 +3,7 @@
 //! in [`Config`].
 
 use super::rules::{self, Rule};
-use super::Config;
+use super::{Config, Denial, Suppression};
 use crate::user_profile::Variant;
 
 /// A configuration key: its name, what it means, and what it holds. The tree of them,
@@ -26,8 +26,8 @@ pub enum Kind {
     /// A non-empty list of distinct strings, each following the rule, of exactly `len` items when
     /// given (`len.1` says what they are).
     List { rule: &'static Rule, len: Option<(usize, &'static str)>, field: Field<Vec<String>> },
-    /// `validation.suppress`: a list of `{rule, template?, resource?, reason}`.
-    Suppressions,
+    /// A list of records of text fields: `validation.suppress`, `access.deny`.
+    Records(&'static Records),
     /// `validation.severity`: a mapping of rule id to `error`, `warning` or `info`.
     Severities,
 }
@@ -38,6 +38,47 @@ pub struct Field<T> {
     pub get: fn(&Config) -> T,
     pub set: fn(&mut Config, T),
 }
+
+/// A list of records whose fields are non-blank strings.
+#[derive(Debug)]
+pub struct Records {
+    /// Each field: name, whether it is required, what it means.
+    pub fields: &'static [(&'static str, bool, &'static str)],
+    /// Adds one record (its fields in the order of `fields`, every required one present) and
+    /// where it was written (`file:line:column`).
+    pub add: fn(&mut Config, Vec<Option<String>>, String),
+}
+
+/// `validation.suppress`.
+pub const SUPPRESSIONS: Records = Records {
+    fields: SUPPRESSION_KEYS,
+    add: |c, f, origin| {
+        let mut f = f.into_iter();
+        let mut next = || f.next().flatten();
+        let (rule, template, resource, reason) = (next(), next(), next(), next());
+        if let (Some(rule), Some(reason)) = (rule, reason) {
+            c.suppressions.push(Suppression { rule, template, resource, reason, origin: Some(origin) });
+        }
+    },
+};
+
+/// `access.deny`.
+pub const DENIALS: Records = Records {
+    fields: &[
+        ("principal", true, "who: `instance/LogicalId` as `sds access` names principals, or a role ARN; * and ? match any text or one character"),
+        ("action", true, "the IAM action (service:Name) that must be denied"),
+        ("resource", true, "on what: `instance/LogicalId` as `sds access` names resources, or an ARN; * and ? as for principal"),
+        ("reason", false, "why the access must be denied"),
+    ],
+    add: |c, f, origin| {
+        let mut f = f.into_iter();
+        let mut next = || f.next().flatten();
+        let (principal, action, resource, reason) = (next(), next(), next(), next());
+        if let (Some(principal), Some(action), Some(resource)) = (principal, action, resource) {
+            c.access_deny.push(Denial { principal, action, resource, reason, origin });
+        }
+    },
+};
 
 /// The keys of a suppression, with whether each is required.
 pub const SUPPRESSION_KEYS: &[(&str, bool, &str)] = &[
@@ -242,7 +283,7 @@ pub const KEYS: &[Key] = &[
             Key {
                 name: "suppress",
                 doc: "findings accepted on purpose: a list of {rule, template?, resource?, reason}",
-                kind: Kind::Suppressions,
+                kind: Kind::Records(&SUPPRESSIONS),
             },
             Key {
                 name: "severity",
@@ -250,5 +291,14 @@ pub const KEYS: &[Key] = &[
                 kind: Kind::Severities,
             },
         ]),
+    },
+    Key {
+        name: "access",
+        doc: "what `sds access` (and validate, synth and publish) check beyond the platform's invariants",
+        kind: Kind::Section(&[Key {
+            name: "deny",
+            doc: "accesses that must be impossible, directly or through roles acted as: a list of {principal, action, resource, reason?}",
+            kind: Kind::Records(&DENIALS),
+        }]),
     },
 ];

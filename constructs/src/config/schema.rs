@@ -5,7 +5,7 @@
 use serde_json::{json, Map, Value};
 
 use super::rules::{Rule, NON_BLANK};
-use super::{Config, Key, Kind, KEYS, SUPPRESSION_KEYS};
+use super::{Config, Key, Kind, KEYS};
 
 /// Where the committed copy lives, relative to the repository root.
 pub const PATH: &str = "schema/sds-config.schema.json";
@@ -61,8 +61,9 @@ fn key(k: &Key, defaults: &Config) -> Value {
             "additionalProperties": {"enum": ["error", "warning", "info"]},
             "default": {},
         }),
-        Kind::Suppressions => {
-            let properties: Map<String, Value> = SUPPRESSION_KEYS
+        Kind::Records(records) => {
+            let properties: Map<String, Value> = records
+                .fields
                 .iter()
                 .map(|(name, _, doc)| {
                     let mut t = string(&NON_BLANK);
@@ -70,7 +71,7 @@ fn key(k: &Key, defaults: &Config) -> Value {
                     (name.to_string(), Value::Object(t))
                 })
                 .collect();
-            let required: Vec<&str> = SUPPRESSION_KEYS.iter().filter(|(_, r, _)| *r).map(|(n, ..)| *n).collect();
+            let required: Vec<&str> = records.fields.iter().filter(|(_, r, _)| *r).map(|(n, ..)| *n).collect();
             json!({
                 "type": "array",
                 "items": {"type": "object", "additionalProperties": false, "required": required, "properties": properties},

@@ -5,17 +5,52 @@
 
 /// Whether `text` matches `pattern` (`*`, `?`), optionally ignoring ASCII case.
 pub fn glob(pattern: &str, text: &str, ignore_case: bool) -> bool {
-    let eq = |a: char, b: char| if ignore_case { a.eq_ignore_ascii_case(&b) } else { a == b };
+    if pattern == "*" {
+        return true;
+    }
+    if !pattern.contains(['*', '?']) {
+        return if ignore_case { pattern.eq_ignore_ascii_case(text) } else { pattern == text };
+    }
+    if pattern.is_ascii() && text.is_ascii() {
+        // One byte is one character: match in place.
+        return matches(pattern.as_bytes(), text.as_bytes(), |a, b| {
+            if ignore_case {
+                a.eq_ignore_ascii_case(&b)
+            } else {
+                a == b
+            }
+        });
+    }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
-    // Iterative matching with one backtrack point: linear in practice, never exponential.
+    matches(&p, &t, |a, b| if ignore_case { a.eq_ignore_ascii_case(&b) } else { a == b })
+}
+
+/// What the wildcard characters are, in the unit a pattern is matched in (bytes or chars).
+trait Unit: Copy + PartialEq {
+    const STAR: Self;
+    const ONE: Self;
+}
+
+impl Unit for u8 {
+    const STAR: u8 = b'*';
+    const ONE: u8 = b'?';
+}
+
+impl Unit for char {
+    const STAR: char = '*';
+    const ONE: char = '?';
+}
+
+/// Iterative matching with one backtrack point: linear in practice, never exponential.
+fn matches<T: Unit>(p: &[T], t: &[T], eq: impl Fn(T, T) -> bool) -> bool {
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && eq(p[pi], t[ti]))) {
+        if pi < p.len() && (p[pi] == T::ONE || (p[pi] != T::STAR && eq(p[pi], t[ti]))) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == T::STAR {
             star = Some((pi, ti));
             pi += 1;
         } else if let Some((sp, st)) = star {
@@ -26,7 +61,7 @@ pub fn glob(pattern: &str, text: &str, ignore_case: bool) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|&c| c == T::STAR)
 }
 
 /// Whether an action (`s3:GetObject`) matches a policy's action pattern (`s3:Get*`, `*`).
@@ -71,6 +106,10 @@ mod tests {
         assert!(glob("abc", "ABC", true));
         assert!(glob("*a*b*", "xxaxxbxx", false));
         assert!(!glob("*a*b", "xxaxxbxx", false));
+        // `?` is one character, not one byte.
+        assert!(glob("caf?", "café", false));
+        assert!(!glob("caf??", "café", false));
+        assert!(glob("*é", "café", false));
     }
 
     #[test]

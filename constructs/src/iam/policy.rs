@@ -41,8 +41,13 @@ impl Patterns {
     /// The patterns that can match `action` (all of them for resource patterns, which have no
     /// service prefix of this form).
     pub fn candidates<'a>(&'a self, action: &str) -> impl Iterator<Item = &'a str> + 'a {
-        let service = action.split_once(':').map(|(s, _)| s.to_ascii_lowercase()).unwrap_or_default();
-        let listed = self.by_service.get(&service).map(Vec::as_slice).unwrap_or(&[]);
+        let service = action.split_once(':').map_or("", |(s, _)| s);
+        let listed = if service.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.by_service.get(&service.to_ascii_lowercase())
+        } else {
+            self.by_service.get(service)
+        };
+        let listed = listed.map(Vec::as_slice).unwrap_or(&[]);
         listed.iter().chain(&self.wild).map(|i| self.values[*i].as_str())
     }
 }

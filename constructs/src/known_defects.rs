@@ -1,0 +1,107 @@
+//! The reference design's access defects, which the default platform keeps on purpose so that
+//! its output stays equivalent to the reference templates: each is accepted with the reason it
+//! exists and the change that removes it. `sds access` and `sds validate` list them as
+//! suppressed (never hidden); a platform that should not carry them sets `accepted` empty.
+
+use crate::config::Suppression;
+
+/// The user profile templates, whichever variant the portfolio offers.
+const USER_PROFILES: &[&str] = &["ds_env_studio_user_profile_v1.yaml", "ds_env_studio_user_profile_v2.yaml"];
+
+/// Why principals reach the data lake bucket from outside the platform's network.
+const NETWORK: &str = "the shared data lake bucket (ds_shared_data_lake.yaml) has no bucket policy that limits \
+         requests to the platform's S3 VPC endpoint, unlike the team buckets: principals allowed S3 on \
+         it reach it from anywhere. Fix: a data lake bucket policy denying requests not made through \
+         the endpoint";
+
+/// The admin principals' template.
+const ADMIN: &[&str] = &["ds_admin_principals.yaml"];
+/// The team principals' template.
+const TEAM: &[&str] = &["ds_env_principals.yaml"];
+/// The team's Studio template.
+const STUDIO: &[&str] = &["ds_env_sagemaker_studio.yaml"];
+
+/// (rule, templates, principal or "" for all, reason) of each accepted defect.
+const DEFECTS: &[(&str, &[&str], &str, &str)] = &[
+    (
+        "access/team-isolation",
+        TEAM,
+        "DataScientistAdminRole",
+        "the team key's policy delegates to the whole account and the team roles are allowed KMS use on \
+         every key, and the team buckets' policies only require the platform's S3 endpoint: another \
+         team's roles decrypt this team's key and read (and write) its buckets through that endpoint. \
+         Fix: key policies that name the team's roles, KMS actions scoped to the team's key, bucket \
+         policies that name the team's principals",
+    ),
+    (
+        "access/team-isolation",
+        TEAM,
+        "DataScientistRole",
+        "AmazonS3ReadOnlyAccess (every bucket in the account) plus KMS use on every key, against \
+         team key policies that delegate to the account: another team's data scientists read and \
+         decrypt this team's data. Fix: no account-wide S3 managed policy; S3 and KMS actions on the \
+         team's own buckets and key",
+    ),
+    (
+        "access/team-isolation",
+        STUDIO,
+        "DataScientistDefaultRole",
+        "the Studio domain's default execution role has AmazonSageMakerFullAccess and S3 and KMS \
+         actions on every resource: it reads, writes and decrypts every team's data. Fix: the default \
+         role scoped to the platform's own buckets, no team data",
+    ),
+    (
+        "access/escalation",
+        USER_PROFILES,
+        "SageMakerExecRole",
+        "the user's execution role may iam:PassRole every role that trusts sagemaker.amazonaws.com \
+         (Resource *, conditioned only on the service) and create training jobs: it acts as the \
+         platform administrator, the Service Catalog launch role and other teams' and users' roles. \
+         Fix: PassRole only for the user's own execution role",
+    ),
+    (
+        "access/team-isolation",
+        USER_PROFILES,
+        "SageMakerExecRole",
+        "the user's execution role uses KMS on every key and S3 on every ds-* bucket, and through \
+         PassRole acts as other teams' roles: it reaches other teams' buckets and keys. Fix: S3 and \
+         KMS actions on the team's own buckets and key, PassRole only for its own role",
+    ),
+    (
+        "access/studio-user-isolation",
+        TEAM,
+        "DataScientistRole",
+        "the team's data scientist role may call sagemaker:CreatePresignedDomainUrl on every user \
+         profile, other teams' included. Fix: only on the profile whose studiouserid tag is the \
+         caller's (aws:PrincipalTag/studiouserid)",
+    ),
+    (
+        "access/studio-user-isolation",
+        USER_PROFILES,
+        "SageMakerExecRole",
+        "the user's execution role opens other users' Studio profiles through the roles it can pass \
+         (it acts as their execution roles and as the team roles). Fix: PassRole only for its own \
+         role, presigned URLs only for its own profile",
+    ),
+    ("access/network-path", ADMIN, "", NETWORK),
+    ("access/network-path", TEAM, "", NETWORK),
+    ("access/network-path", STUDIO, "", NETWORK),
+    ("access/network-path", USER_PROFILES, "", NETWORK),
+];
+
+/// The reference design's accepted access defects, as suppressions.
+pub fn reference() -> Vec<Suppression> {
+    let mut out = Vec::new();
+    for &(rule, templates, resource, reason) in DEFECTS {
+        for template in templates {
+            out.push(Suppression {
+                rule: rule.to_string(),
+                template: Some(template.to_string()),
+                resource: (!resource.is_empty()).then(|| resource.to_string()),
+                reason: format!("reference design: {}", reason.split_whitespace().collect::<Vec<_>>().join(" ")),
+                origin: Some("the reference platform's accepted defects (sds_constructs::known_defects)".into()),
+            });
+        }
+    }
+    out
+}
