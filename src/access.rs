@@ -12,9 +12,9 @@ use serde_json::{json, Value as J};
 use sds_constructs::access::graph::{Graph, Kind, Origin};
 use sds_constructs::access::invariants::{Target, Violation, RULES};
 use sds_constructs::access::matrix::{explain, Level};
-use sds_constructs::access::{analyze_with, Analysis};
+use sds_constructs::access::{analyze_with, AccessConfig, Analysis};
 use sds_constructs::cfn::{read_template, Format, SourceMap, Template};
-use sds_constructs::config::{Denial, Suppression};
+use sds_constructs::config::Suppression;
 use sds_constructs::construct::App;
 use sds_constructs::iam::{Decision, Effect};
 
@@ -36,7 +36,7 @@ struct Loaded {
     synthesized: bool,
     /// The configuration's suppressions and the platform's accepted findings.
     suppressions: Vec<Suppression>,
-    denials: Vec<Denial>,
+    access: AccessConfig,
 }
 
 impl Loaded {
@@ -65,7 +65,7 @@ fn templates(args: &AccessArgs, platform: PlatformFn) -> anyhow::Result<Loaded> 
         maps: BTreeMap::new(),
         synthesized: args.paths.is_empty(),
         suppressions,
-        denials: config.access_deny.clone(),
+        access: AccessConfig::from_config(&config),
     };
     if args.paths.is_empty() {
         out.templates = crate::synth::build(&config, platform)?.templates;
@@ -306,7 +306,7 @@ pub fn run(args: &AccessArgs, platform: PlatformFn, out: &mut dyn Write) -> anyh
     }
     let loaded = templates(args, platform)?;
     let root = root(args, &loaded.templates)?;
-    let analysis = analyze_with(&loaded.templates, &root, &loaded.denials);
+    let analysis = analyze_with(&loaded.templates, &root, &loaded.access);
     if let Some(pair) = &args.explain {
         let g = &analysis.graph;
         let pi = find("principal", &pair[0], g.principals.iter().map(|p| &p.origin))?;

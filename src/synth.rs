@@ -2,6 +2,7 @@
 //! configuration) and writes them, byte-stable, to a directory, replacing it as a whole; or, with
 //! `--check`, reports which files in it are stale.
 
+use sds_constructs::access::AccessConfig;
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write;
@@ -52,7 +53,7 @@ pub fn run(args: &SynthArgs, platform: PlatformFn, out: &mut dyn Write) -> anyho
     if !args.no_validate {
         let inputs = crate::validate::command::inputs_from_rendered(&rendered, &app);
         let suppressions = [config.suppressions.clone(), app.accepted.clone()].concat();
-        let report = crate::validate::validate_app(&inputs, &suppressions, &config.access_deny);
+        let report = crate::validate::validate_app(&inputs, &suppressions, &AccessConfig::from_config(&config));
         findings = Some(findings_json(&report));
         if report.has_errors() {
             let mut err = std::io::stderr().lock();

@@ -14,6 +14,7 @@ pub mod progress;
 pub mod s3;
 pub mod zip;
 
+use sds_constructs::access::AccessConfig;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -135,20 +136,20 @@ fn templates(args: &PublishArgs, platform: crate::PlatformFn) -> anyhow::Result<
     crate::validate::refuse_unknown_suppressions(&config.suppressions)?;
     let app = crate::synth::build(&config, platform)?;
     let inputs = crate::validate::command::inputs_from_rendered(&crate::synth::render(&app), &app);
-    let suppressions = [config.suppressions, app.accepted].concat();
-    Ok((app.templates, Some(Validation { inputs, suppressions, denials: config.access_deny })))
+    let suppressions = [config.suppressions.clone(), app.accepted].concat();
+    Ok((app.templates, Some(Validation { inputs, suppressions, access: AccessConfig::from_config(&config) })))
 }
 
 /// Validation of the synthesized platform, to run before anything is written to S3.
 struct Validation {
     inputs: Vec<crate::validate::Input>,
     suppressions: Vec<sds_constructs::config::Suppression>,
-    denials: Vec<sds_constructs::config::Denial>,
+    access: AccessConfig,
 }
 
 impl Validation {
     fn run(self) -> anyhow::Result<()> {
-        let report = crate::validate::validate_app(&self.inputs, &self.suppressions, &self.denials);
+        let report = crate::validate::validate_app(&self.inputs, &self.suppressions, &self.access);
         if report.has_errors() {
             let mut err = std::io::stderr().lock();
             crate::validate::report::write_human(&report, &mut err)?;

@@ -3,21 +3,20 @@
 //! its rule, placed on the principal that reaches too far (its template and logical id), with
 //! the path that lets it.
 
-use sds_constructs::access::{analyze_with, has_teams, launches, root};
+use sds_constructs::access::{analyze_with, has_teams, launches_for, root, AccessConfig};
 use sds_constructs::cfn::template::pointer_segment;
 use sds_constructs::cfn::Template;
-use sds_constructs::config::Denial;
 use sds_constructs::iam::Decision;
 
 use super::{Input, Sink};
 
-pub(super) fn check(inputs: &[Input], denials: &[Denial], sink: &mut Sink) {
+pub(super) fn check(inputs: &[Input], config: &AccessConfig, sink: &mut Sink) {
     let templates: Vec<(String, Template)> = inputs.iter().map(|i| (i.name.clone(), i.template.clone())).collect();
     let Ok(root) = root(&templates) else { return };
-    if !has_teams(&launches(&templates, &root)) && denials.is_empty() {
+    if !has_teams(&launches_for(&templates, &root, &config.teams)) && config.denials.is_empty() {
         return;
     }
-    let a = analyze_with(&templates, &root, denials);
+    let a = analyze_with(&templates, &root, config);
     for v in &a.violations {
         // An assertion that matches no principal is about the configuration: it is placed on the root.
         let (file, logical_id) = match v.principal {

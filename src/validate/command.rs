@@ -1,6 +1,7 @@
 //! The `sds validate` command: gathers the templates (files, directories, or the synthesized
 //! platform), validates them as one app, and writes the report.
 
+use sds_constructs::access::AccessConfig;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::process::ExitCode;
@@ -61,7 +62,11 @@ pub fn run(args: &ValidateArgs, platform: crate::PlatformFn, out: &mut dyn Write
             })
             .collect()
     };
-    let mut report = super::validate_app(&inputs, &[config.suppressions, accepted].concat(), &config.access_deny);
+    let mut report = super::validate_app(
+        &inputs,
+        &[config.suppressions.clone(), accepted].concat(),
+        &AccessConfig::from_config(&config),
+    );
     if !args.paths.is_empty() {
         // Templates of one's own: the configured severities. The platform keeps the defaults.
         super::apply_severities(&mut report, &profile);

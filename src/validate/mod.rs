@@ -22,11 +22,12 @@ mod types;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use sds_constructs::access::AccessConfig;
 use sds_constructs::cfn::foreach;
 use sds_constructs::cfn::template::pointer_segment;
 use sds_constructs::cfn::value::is_function_key;
 use sds_constructs::cfn::{Location, Map, SourceMap, Template, Value};
-use sds_constructs::config::{Denial, Suppression};
+use sds_constructs::config::Suppression;
 
 use eval::Ctx;
 pub use rules::Severity;
@@ -315,11 +316,12 @@ fn prepare(inputs: &[Input], sink: &mut Sink) -> Option<Vec<Input>> {
 
 /// Validates `inputs` as one app.
 pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
-    validate_app(inputs, suppressions, &[])
+    validate_app(inputs, suppressions, &AccessConfig::default())
 }
 
-/// [`validate`], with the configuration's `access.deny` assertions checked too.
-pub fn validate_app(inputs: &[Input], suppressions: &[Suppression], denials: &[Denial]) -> Report {
+/// [`validate`], with the access invariants checked for the configuration's teams, and its
+/// `access.deny` assertions.
+pub fn validate_app(inputs: &[Input], suppressions: &[Suppression], access: &AccessConfig) -> Report {
     let mut schemas = Schemas::default();
     let mut catalog = security::Catalog::default();
     let mut sink = Sink::default();
@@ -378,7 +380,7 @@ pub fn validate_app(inputs: &[Input], suppressions: &[Suppression], denials: &[D
         security::check(name, t, &mut catalog, &mut sink);
     }
     app::check(inputs, &contexts, &mut sink);
-    access::check(inputs, denials, &mut sink);
+    access::check(inputs, access, &mut sink);
 
     let mut report = Report { templates: inputs.iter().map(|i| i.name.clone()).collect(), ..Report::default() };
     let by_name: HashMap<&str, &Input> = inputs.iter().rev().map(|i| (i.name.as_str(), i)).collect();

@@ -16,10 +16,25 @@ use crate::cfn::{Template, Value};
 use crate::config::Denial;
 use instance::Launch;
 
-/// The teams and users the analysis launches the products for when the app declares none: two
-/// teams with two users each, so that isolation between them can be checked.
-pub const SAMPLE_TEAMS: &[(&str, &str, &[&str])] =
-    &[("team-a", "dev", &["alice", "bob"]), ("team-b", "dev", &["carol", "dan"])];
+/// A team environment the analysis launches the products for: the team's name, its
+/// environment, and its users' profile names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamSpec {
+    pub name: String,
+    pub env: String,
+    pub users: Vec<String>,
+}
+
+/// The teams and users the analysis launches the products for when the configuration declares
+/// none: two teams with two users each, so that isolation between them can be checked.
+pub fn sample_teams() -> Vec<TeamSpec> {
+    let team = |name: &str, users: &[&str]| TeamSpec {
+        name: name.into(),
+        env: "dev".into(),
+        users: users.iter().map(|u| u.to_string()).collect(),
+    };
+    vec![team("team-a", &["alice", "bob"]), team("team-b", &["carol", "dan"])]
+}
 
 /// The product templates the root's Service Catalog products load, by file name.
 fn products(root: &Template) -> Vec<String> {
@@ -40,9 +55,15 @@ fn products(root: &Template) -> Vec<String> {
     files
 }
 
-/// How the platform is launched for analysis: the root, and each product the portfolio offers —
-/// once, or per team (a product with `TeamName`), or per user (with `StudioUserProfileName`).
+/// How the platform is launched for analysis with the sample teams ([`launches_for`]).
 pub fn launches(templates: &[(String, Template)], root: &str) -> Vec<Launch> {
+    launches_for(templates, root, &sample_teams())
+}
+
+/// How the platform is launched for analysis: the root, and each product the portfolio offers —
+/// once, or per team of `teams` (a product with `TeamName`), or per user (with
+/// `StudioUserProfileName`).
+pub fn launches_for(templates: &[(String, Template)], root: &str, teams: &[TeamSpec]) -> Vec<Launch> {
     let get = |f: &str| templates.iter().find(|(n, _)| n == f).map(|(_, t)| t);
     let mut out = vec![Launch { name: "root".into(), file: root.into(), parameters: BTreeMap::new() }];
     let Some(root_template) = get(root) else { return out };
@@ -51,14 +72,14 @@ pub fn launches(templates: &[(String, Template)], root: &str) -> Vec<Launch> {
         let params = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         match (t.parameters.contains_key("TeamName"), t.parameters.contains_key("StudioUserProfileName")) {
             (true, true) => {
-                for (team, env, users) in SAMPLE_TEAMS {
-                    for user in *users {
+                for t in teams {
+                    for user in &t.users {
                         out.push(Launch {
-                            name: format!("{team}-{env}/{user}"),
+                            name: format!("{}-{}/{user}", t.name, t.env),
                             file: file.clone(),
                             parameters: params(&[
-                                ("TeamName", team),
-                                ("EnvType", env),
+                                ("TeamName", &t.name),
+                                ("EnvType", &t.env),
                                 ("StudioUserProfileName", user),
                             ]),
                         });
@@ -66,11 +87,11 @@ pub fn launches(templates: &[(String, Template)], root: &str) -> Vec<Launch> {
                 }
             }
             (true, false) => {
-                for (team, env, _) in SAMPLE_TEAMS {
+                for t in teams {
                     out.push(Launch {
-                        name: format!("{team}-{env}"),
+                        name: format!("{}-{}", t.name, t.env),
                         file: file.clone(),
-                        parameters: params(&[("TeamName", team), ("EnvType", env)]),
+                        parameters: params(&[("TeamName", &t.name), ("EnvType", &t.env)]),
                     });
                 }
             }
@@ -145,12 +166,34 @@ pub struct Analysis {
 /// Analyzes the app whose root is `root`: launches its products for the sample teams and users,
 /// builds the graph, the matrix and checks the invariants.
 pub fn analyze(templates: &[(String, Template)], root: &str) -> Analysis {
-    analyze_with(templates, root, &[])
+    analyze_with(templates, root, &AccessConfig::default())
 }
 
-/// [`analyze`], with the configuration's `access.deny` assertions checked too.
-pub fn analyze_with(templates: &[(String, Template)], root: &str, denials: &[Denial]) -> Analysis {
-    let launches = launches(templates, root);
+/// What the configuration says to the analysis: the teams to launch the products for, and the
+/// accesses that must be impossible (`access.deny`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessConfig {
+    pub teams: Vec<TeamSpec>,
+    pub denials: Vec<Denial>,
+}
+
+impl Default for AccessConfig {
+    fn default() -> Self {
+        AccessConfig { teams: sample_teams(), denials: Vec::new() }
+    }
+}
+
+impl AccessConfig {
+    /// The configuration's assertions, with the sample teams.
+    pub fn from_config(config: &crate::config::Config) -> AccessConfig {
+        AccessConfig { denials: config.access_deny.clone(), ..AccessConfig::default() }
+    }
+}
+
+/// [`analyze`] as `config` says.
+pub fn analyze_with(templates: &[(String, Template)], root: &str, config: &AccessConfig) -> Analysis {
+    let (teams, denials) = (&config.teams, &config.denials);
+    let launches = launches_for(templates, root, teams);
     let instances = instance::instantiate(templates, &launches);
     let graph = graph::build(&instances, &managed_policy);
     let edges = matrix::edges(&graph);

@@ -16,16 +16,17 @@ pub enum Effect {
 pub struct Patterns {
     pub values: Vec<String>,
     pub not: bool,
-    /// For action patterns: the indexes of `values` by lower-case service prefix, and those whose
-    /// service part has a wildcard — so that matching an action looks at its service's patterns
-    /// only (AWS managed policies list thousands).
-    by_service: std::collections::HashMap<String, Vec<usize>>,
+    /// For action patterns: the indexes of `values` by lower-case service prefix (sorted by
+    /// prefix, for a binary search), and those whose service part has a wildcard — so that
+    /// matching an action looks at its service's patterns only (AWS managed policies list
+    /// thousands).
+    by_service: Vec<(String, Vec<usize>)>,
     wild: Vec<usize>,
 }
 
 impl Patterns {
     pub fn new(values: Vec<String>, not: bool) -> Patterns {
-        let mut by_service: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+        let mut by_service: std::collections::BTreeMap<String, Vec<usize>> = std::collections::BTreeMap::new();
         let mut wild = Vec::new();
         for (i, v) in values.iter().enumerate() {
             match v.split_once(':') {
@@ -35,19 +36,20 @@ impl Patterns {
                 _ => wild.push(i),
             }
         }
-        Patterns { values, not, by_service, wild }
+        Patterns { values, not, by_service: by_service.into_iter().collect(), wild }
     }
 
     /// The patterns that can match `action` (all of them for resource patterns, which have no
     /// service prefix of this form).
     pub fn candidates<'a>(&'a self, action: &str) -> impl Iterator<Item = &'a str> + 'a {
         let service = action.split_once(':').map_or("", |(s, _)| s);
-        let listed = if service.bytes().any(|b| b.is_ascii_uppercase()) {
-            self.by_service.get(&service.to_ascii_lowercase())
+        let find = |service: &str| self.by_service.binary_search_by(|(s, _)| s.as_str().cmp(service)).ok();
+        let at = if service.bytes().any(|b| b.is_ascii_uppercase()) {
+            find(&service.to_ascii_lowercase())
         } else {
-            self.by_service.get(service)
+            find(service)
         };
-        let listed = listed.map(Vec::as_slice).unwrap_or(&[]);
+        let listed = at.map_or(&[][..], |i| self.by_service[i].1.as_slice());
         listed.iter().chain(&self.wild).map(|i| self.values[*i].as_str())
     }
 }
