@@ -8,8 +8,20 @@ use crate::construct::{Construct, Synth};
 use crate::stack::{ResRef, Stack};
 use crate::studio_domain::StudioDomain;
 use crate::team_environment::TeamEnvironment;
-use crate::user_profile::UserProfile;
+use crate::user_profile::{UserProfile, Variant};
 use crate::{list, map};
+
+/// Name and version (provisioning artifact name) of the team environment product, by which team
+/// templates ([`crate::teams`]) launch it.
+pub const TEAM_ENVIRONMENT_PRODUCT: &str = "Data Science Team Environment";
+pub const TEAM_ENVIRONMENT_VERSION: &str = "DS Environment v1";
+/// Name of the user profile product; its versions are [`user_profile_version`].
+pub const USER_PROFILE_PRODUCT: &str = "Data Science Studio User Profile";
+
+/// The user profile product's version (provisioning artifact name) of `variant`.
+pub fn user_profile_version(variant: Variant) -> String {
+    format!("DS SageMaker Studio User Profile {}", variant.label())
+}
 
 /// One product of the portfolio.
 #[derive(Debug)]
@@ -77,7 +89,7 @@ impl ServiceCatalogPortfolio {
 
     /// The reference's products around `studio` and `user_profile`.
     pub fn with_studio(studio: StudioDomain, user_profile: UserProfile) -> ServiceCatalogPortfolio {
-        let version = format!("DS SageMaker Studio User Profile {}", user_profile.variant.label());
+        let version = user_profile_version(user_profile.variant);
         let mut products = vec![
             Product::new(
                 "DSSageMakerStudio",
@@ -88,14 +100,14 @@ impl ServiceCatalogPortfolio {
             ),
             Product::new(
                 "DSEnvironment",
-                "Data Science Team Environment",
+                TEAM_ENVIRONMENT_PRODUCT,
                 "S3 buckets for hosting data and model, KMS Key and AWS Code Commit git repository to support data science teams.",
-                "DS Environment v1",
+                TEAM_ENVIRONMENT_VERSION,
                 TeamEnvironment::default(),
             ),
             Product::new(
                 "DSUserProfile",
-                "Data Science Studio User Profile",
+                USER_PROFILE_PRODUCT,
                 "Creates a SageMaker Studio User Profile.",
                 &version,
                 user_profile,

@@ -30,6 +30,8 @@ pub enum Kind {
     Suppressions,
     /// `validation.severity`: a mapping of rule id to `error`, `warning` or `info`.
     Severities,
+    /// `teams`: a list of `{name, env, users: [{name, variant?}]}` (see [`crate::teams::read`]).
+    Teams,
 }
 
 /// Where a value lives in [`Config`]: read for the schema's defaults, written by the reader.
@@ -250,5 +252,10 @@ pub const KEYS: &[Key] = &[
                 kind: Kind::Severities,
             },
         ]),
+    },
+    Key {
+        name: "teams",
+        doc: "teams and their Studio users, each team and environment deployed as its own stack (teams/<name>-<env>.yaml) that launches the portfolio's products",
+        kind: Kind::Teams,
     },
 ];
