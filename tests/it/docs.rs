@@ -106,6 +106,7 @@ fn bad_configurations_the_schema_can_describe_are_refused_by_it() {
         "bad_domain_name",
         "bad_ecr_name",
         "bad_runtime",
+        "bad_team_name",
         "bad_variant",
         "long_stack_set_name",
         "unknown_key",
@@ -136,7 +137,7 @@ fn texts<'a>(keys: &'a [Key], prefix: &str, out: &mut Vec<(String, &'a sds_const
             Kind::Section(sub) => texts(sub, &full, out),
             Kind::Text(rule, _) => out.push((full, rule)),
             Kind::List { rule, .. } => out.push((full, rule)),
-            Kind::Suppressions | Kind::Severities => {}
+            Kind::Suppressions | Kind::Severities | Kind::Teams => {}
         }
     }
 }

@@ -26,5 +26,6 @@ mod safety;
 mod stand_in;
 mod support;
 mod synth;
+mod teams;
 mod validate;
 mod yaml11;
