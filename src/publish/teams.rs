@@ -5,7 +5,8 @@
 //! only with `--prune`.
 //!
 //! Converges after an interruption at any moment (SIGKILL included): a stack still in progress is
-//! waited for, a first creation that failed (`ROLLBACK_COMPLETE`) is deleted and created again, and
+//! waited for, a first creation that failed or never ran (`ROLLBACK_COMPLETE`, `REVIEW_IN_PROGRESS`:
+//! no resources) is deleted and created again, and
 //! change sets an earlier run left behind (named `sds-team-*`) are deleted before a new one is made.
 //! Unreachable endpoints are errors of the whole run (exit 2), not failures of a team.
 
@@ -111,7 +112,12 @@ pub async fn publish(
     let mut rows = Vec::new();
     let mut fatal = None;
     while let Some(joined) = tasks.join_next().await {
-        let (i, mut row, outcome) = joined.map_err(|e| anyhow!("a team deployment task failed: {e}"))?;
+        let (i, mut row, outcome) = match joined {
+            Ok(done) => done,
+            // Aborted after another team's error of the run.
+            Err(e) if e.is_cancelled() => continue,
+            Err(e) => bail!("a team deployment task failed: {e}"),
+        };
         match outcome {
             Ok(o) => {
                 row.outcome = o;
@@ -119,7 +125,7 @@ pub async fn publish(
             }
             Err(e) => {
                 // Unreachable or failing endpoint: stop every other team too.
-                fatal.get_or_insert(e.context(format!("stack {}", row.stack)));
+                fatal.get_or_insert(anyhow!("stack {}: {e:#}", row.stack));
                 tasks.abort_all();
             }
         }
@@ -227,8 +233,12 @@ async fn clean_change_sets(cfn: &Client, stack: &str) -> anyhow::Result<()> {
 async fn deploy_one(cfn: &Client, t: &TeamTemplate, stack: &str, opts: &Options, table: &Table) -> anyhow::Result<Outcome> {
     let deadline = tokio::time::Instant::now() + opts.wait;
     let mut existing = settle(cfn, stack, opts, table, deadline).await?;
-    if matches!(existing, Some(StackStatus::RollbackComplete) | Some(StackStatus::RollbackFailed) | Some(StackStatus::DeleteFailed)) {
-        // A first creation that failed cannot be updated: delete it, then create it again.
+    if matches!(
+        existing,
+        Some(StackStatus::RollbackComplete | StackStatus::RollbackFailed | StackStatus::ReviewInProgress)
+    ) {
+        // A first creation that failed (or was never executed: the stack holds no resource)
+        // cannot be updated: delete it, then create it again.
         table.set(stack, "deleting the failed first creation");
         if let Outcome::DeleteFailed(why) = delete(cfn, stack, opts).await? {
             return Ok(Outcome::Failed(format!("cannot delete the failed first creation: {why}")));
@@ -237,11 +247,13 @@ async fn deploy_one(cfn: &Client, t: &TeamTemplate, stack: &str, opts: &Options,
     }
     clean_change_sets(cfn, stack).await?;
     let kind = match existing {
-        None | Some(StackStatus::ReviewInProgress) => ChangeSetType::Create,
+        None => ChangeSetType::Create,
         Some(_) => ChangeSetType::Update,
     };
     let millis = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
-    let name = format!("{CHANGE_SET_PREFIX}{millis}");
+    // Named after the team too: change set names are per stack, but some servers (moto) look
+    // them up by name alone.
+    let name = format!("{CHANGE_SET_PREFIX}{}-{millis}", t.team);
     table.set(stack, &format!("creating change set ({})", kind.as_str()));
     let tags = [Tag::builder().key(ROOT_TAG).value(&opts.root_stack).build(), Tag::builder().key(TEAM_TAG).value(&t.team).build()];
     let created = cfn

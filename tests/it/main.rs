@@ -20,6 +20,8 @@ mod publish;
 mod publish_json;
 #[cfg(feature = "publish")]
 mod publish_safety;
+#[cfg(feature = "publish")]
+mod publish_teams;
 mod review;
 mod safety;
 #[cfg(feature = "publish")]
