@@ -132,14 +132,12 @@ fn check(dir: &Path, rendered: &[(String, String)], json: bool, out: &mut dyn Wr
     if dir.is_dir() {
         // The platform's templates, and the team templates under teams/.
         let teams = dir.join(TEAMS_DIR);
-        let found = files::template_files(dir).unwrap_or_default().into_iter().map(|p| files::file_name(&p)).chain(
-            teams
-                .is_dir()
-                .then(|| files::template_files(&teams).unwrap_or_default())
-                .unwrap_or_default()
-                .into_iter()
-                .map(|p| format!("{TEAMS_DIR}/{}", files::file_name(&p))),
-        );
+        let team_files = if teams.is_dir() { files::template_files(&teams).unwrap_or_default() } else { Vec::new() };
+        let found = files::template_files(dir)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| files::file_name(&p))
+            .chain(team_files.into_iter().map(|p| format!("{TEAMS_DIR}/{}", files::file_name(&p))));
         for name in found {
             if !produced.contains(name.as_str()) {
                 stale.push((name, "not produced by synth"));

@@ -152,7 +152,8 @@ pub const TEAM_PRODUCT: Name = Name::new("ds-env-{team}-{env}", "provisioned pro
 pub const USER_PRODUCT: Name = Name::new("ds-user-{team}-{env}-{user}", "provisioned product name", 128, false);
 
 /// Every name a team environment builds (checked for each declared team).
-pub const TEAM_NAMES: &[Name] = &[DATA_BUCKET, MODEL_BUCKET, ADMIN_ROLE, USER_ROLE, REPOSITORY, RESOURCE_GROUP, TEAM_PRODUCT];
+pub const TEAM_NAMES: &[Name] =
+    &[DATA_BUCKET, MODEL_BUCKET, ADMIN_ROLE, USER_ROLE, REPOSITORY, RESOURCE_GROUP, TEAM_PRODUCT];
 /// Every name a user profile builds (checked for each declared user).
 pub const USER_NAMES: &[Name] = &[NOTEBOOK_ROLE, NOTEBOOK_POLICY_1, NOTEBOOK_POLICY_2, USER_PRODUCT];
 
@@ -170,7 +171,10 @@ mod tests {
         let p = Params { team: &team, env: &env, user: None };
         assert_eq!(inline(&ADMIN_ROLE.template(p)), "!Sub 'ds-admin-role-${TeamName}-${EnvType}'");
         let bucket = inline(&DATA_BUCKET.template(p));
-        assert!(bucket.starts_with("!Join ['', [ds-data-bucket-, !Ref TeamName, '-', !Ref EnvType, '-', !Select"), "{bucket}");
+        assert!(
+            bucket.starts_with("!Join ['', [ds-data-bucket-, !Ref TeamName, '-', !Ref EnvType, '-', !Select"),
+            "{bucket}"
+        );
     }
 
     #[test]

@@ -74,7 +74,8 @@ impl Intercept for RequestLog {
                 .find_map(|kv| kv.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
                 .map(|v| v.replace("%2F", "/").replace("%3A", ":"))
         };
-        let millis = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+        let millis =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
         let line = serde_json::json!({
             "service": self.service,
             "at_ms": millis as u64,

@@ -138,7 +138,9 @@ fn templates(
     platform: crate::PlatformFn,
 ) -> anyhow::Result<(Templates, Vec<teams::TeamTemplate>, Option<Validation>)> {
     let team_of = |name: &str| {
-        name.strip_prefix(crate::synth::TEAMS_DIR).and_then(|n| n.strip_prefix('/')).and_then(|n| n.strip_suffix(".yaml"))
+        name.strip_prefix(crate::synth::TEAMS_DIR)
+            .and_then(|n| n.strip_prefix('/'))
+            .and_then(|n| n.strip_suffix(".yaml"))
             .map(str::to_string)
     };
     if let Some(dir) = &args.templates {
@@ -177,7 +179,10 @@ fn select_teams(all: Vec<teams::TeamTemplate>, wanted: &[String]) -> anyhow::Res
     };
     if let Some(w) = wanted.iter().find(|w| !all.iter().any(|t| matches(t, w))) {
         let known: Vec<&str> = all.iter().map(|t| t.team.as_str()).take(10).collect();
-        bail!("--team {w}: no such team (declared: {})", if known.is_empty() { "none".into() } else { known.join(", ") });
+        bail!(
+            "--team {w}: no such team (declared: {})",
+            if known.is_empty() { "none".into() } else { known.join(", ") }
+        );
     }
     Ok(all.into_iter().filter(|t| wanted.iter().any(|w| matches(t, w))).collect())
 }
@@ -450,12 +455,10 @@ impl Network<'_> {
 
 /// One output of a deployed stack.
 async fn root_output(cfn: &aws_sdk_cloudformation::Client, stack: &str, key: &str) -> anyhow::Result<Option<String>> {
-    let described = cfn
-        .describe_stacks()
-        .stack_name(stack)
-        .send()
-        .await
-        .map_err(|e| anyhow!("cannot read the outputs of stack {stack}: {}", aws::describe("cloudformation", &e)))?;
+    let described =
+        cfn.describe_stacks().stack_name(stack).send().await.map_err(|e| {
+            anyhow!("cannot read the outputs of stack {stack}: {}", aws::describe("cloudformation", &e))
+        })?;
     Ok(described
         .stacks()
         .iter()

@@ -159,6 +159,9 @@ mod tests {
             text,
             "team stacks: 1 created, 0 updated, 1 unchanged, 1 failed, 0 deleted (4 in all)\nfailed:\n  c (failed): Resource X failed\nwould be deleted (teams no longer declared; pass --prune to delete them):\n  d\n"
         );
-        assert_eq!(summary(&[row("a", Outcome::Updated)]).unwrap(), "team stacks: 0 created, 1 updated, 0 unchanged, 0 failed, 0 deleted (1 in all)\n");
+        assert_eq!(
+            summary(&[row("a", Outcome::Updated)]).unwrap(),
+            "team stacks: 0 created, 1 updated, 0 unchanged, 0 failed, 0 deleted (1 in all)\n"
+        );
     }
 }

@@ -149,7 +149,8 @@ async fn removed(cfn: &Client, root: &str, teams: &[TeamTemplate]) -> anyhow::Re
             .await
             .map_err(|e| anyhow!("cannot list the stacks: {}", brief(&e)))?;
         for s in page.stacks() {
-            let tag = |k: &str| s.tags().iter().find(|t| t.key() == Some(k)).and_then(|t| t.value()).map(str::to_string);
+            let tag =
+                |k: &str| s.tags().iter().find(|t| t.key() == Some(k)).and_then(|t| t.value()).map(str::to_string);
             if tag(ROOT_TAG).as_deref() != Some(root) || s.stack_status() == Some(&StackStatus::DeleteComplete) {
                 continue;
             }
@@ -172,7 +173,13 @@ async fn status(cfn: &Client, stack: &str) -> anyhow::Result<Option<StackStatus>
 }
 
 /// Waits until the stack is not in progress; its settled status (`None`: gone).
-async fn settle(cfn: &Client, stack: &str, opts: &Options, table: &Table, deadline: tokio::time::Instant) -> anyhow::Result<Option<StackStatus>> {
+async fn settle(
+    cfn: &Client,
+    stack: &str,
+    opts: &Options,
+    table: &Table,
+    deadline: tokio::time::Instant,
+) -> anyhow::Result<Option<StackStatus>> {
     loop {
         let now = status(cfn, stack).await?;
         match &now {
@@ -196,7 +203,13 @@ async fn failure_reason(cfn: &Client, stack: &str, status: &StackStatus) -> Stri
             .stack_events()
             .iter()
             .filter(|e| e.resource_status().is_some_and(|s| s.as_str().ends_with("_FAILED")))
-            .filter_map(|e| Some((e.timestamp()?.secs(), e.logical_resource_id()?.to_string(), e.resource_status_reason()?.to_string())))
+            .filter_map(|e| {
+                Some((
+                    e.timestamp()?.secs(),
+                    e.logical_resource_id()?.to_string(),
+                    e.resource_status_reason()?.to_string(),
+                ))
+            })
             .collect();
         failed.sort();
         failed.into_iter().next()
@@ -230,7 +243,13 @@ async fn clean_change_sets(cfn: &Client, stack: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn deploy_one(cfn: &Client, t: &TeamTemplate, stack: &str, opts: &Options, table: &Table) -> anyhow::Result<Outcome> {
+async fn deploy_one(
+    cfn: &Client,
+    t: &TeamTemplate,
+    stack: &str,
+    opts: &Options,
+    table: &Table,
+) -> anyhow::Result<Outcome> {
     let deadline = tokio::time::Instant::now() + opts.wait;
     let mut existing = settle(cfn, stack, opts, table, deadline).await?;
     if matches!(
@@ -255,7 +274,10 @@ async fn deploy_one(cfn: &Client, t: &TeamTemplate, stack: &str, opts: &Options,
     // them up by name alone.
     let name = format!("{CHANGE_SET_PREFIX}{}-{millis}", t.team);
     table.set(stack, &format!("creating change set ({})", kind.as_str()));
-    let tags = [Tag::builder().key(ROOT_TAG).value(&opts.root_stack).build(), Tag::builder().key(TEAM_TAG).value(&t.team).build()];
+    let tags = [
+        Tag::builder().key(ROOT_TAG).value(&opts.root_stack).build(),
+        Tag::builder().key(TEAM_TAG).value(&t.team).build(),
+    ];
     let created = cfn
         .create_change_set()
         .stack_name(stack)

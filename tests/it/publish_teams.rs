@@ -26,7 +26,8 @@ fn app(moto: &Moto, teams: usize) -> PathBuf {
     std::fs::write(dir.join("root.yaml"), "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n").unwrap();
     let mut config = String::from("teams:\n");
     for t in 0..teams {
-        config.push_str(&format!("  - name: team-{t:02}\n    env: dev\n    users: [{{name: u{t}a}}, {{name: u{t}b}}]\n"));
+        config
+            .push_str(&format!("  - name: team-{t:02}\n    env: dev\n    users: [{{name: u{t}a}}, {{name: u{t}b}}]\n"));
     }
     let cfg = moto.dir.path().join("teams.yaml");
     std::fs::write(&cfg, config).unwrap();
@@ -113,7 +114,11 @@ fn many_teams_in_parallel_within_the_bound_then_nothing_then_added_then_removed(
     let dir = app(&moto, 12);
     let o = publish(&moto, &dir, &["--concurrency", "3"]);
     assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
-    assert!(stdout(&o).contains("team stacks: 12 created, 0 updated, 0 unchanged, 0 failed, 0 deleted (12 in all)"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("team stacks: 12 created, 0 updated, 0 unchanged, 0 failed, 0 deleted (12 in all)"),
+        "{}",
+        stdout(&o)
+    );
     let all = stacks(&moto);
     assert_eq!(all.keys().filter(|k| k.starts_with("plat-team-")).count(), 12, "{all:?}");
     assert!(all.iter().filter(|(k, _)| k.starts_with("plat-team-")).all(|(_, s)| s == "CREATE_COMPLETE"), "{all:?}");
@@ -145,7 +150,10 @@ fn many_teams_in_parallel_within_the_bound_then_nothing_then_added_then_removed(
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("11 unchanged, 0 failed, 2 deleted (13 in all)"), "{}", stdout(&o));
     let left = stacks(&moto);
-    assert!(!left.contains_key("plat-team-team-12-dev") || left["plat-team-team-12-dev"] == "DELETE_COMPLETE", "{left:?}");
+    assert!(
+        !left.contains_key("plat-team-team-12-dev") || left["plat-team-team-12-dev"] == "DELETE_COMPLETE",
+        "{left:?}"
+    );
 
     // --team limits the run to one team, and no other stack is listed.
     let o = publish(&moto, &fewer, &["--team", "team-03"]);
@@ -170,7 +178,11 @@ fn one_failing_team_stack_does_not_stop_the_others() {
     let o = publish(&moto, &dir, &[]);
     assert_eq!(o.status.code(), Some(1), "{}\n{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("team stacks: 3 created, 0 updated, 0 unchanged, 1 failed"), "{}", stdout(&o));
-    assert!(stdout(&o).contains("failed:\n  plat-team-team-02-dev (failed): executing change set sds-team-"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("failed:\n  plat-team-team-02-dev (failed): executing change set sds-team-"),
+        "{}",
+        stdout(&o)
+    );
     assert!(stdout(&o).contains("NoSuchType"), "the service's reason: {}", stdout(&o));
     // Fixed: the next run creates it, without being blocked by what the failed one left.
     std::fs::copy(moto.dir.path().join("synth/teams/team-02-dev.yaml"), &broken).unwrap();
@@ -262,7 +274,8 @@ fn throttling_proxy(moto_port: u16, throttle: usize) -> (u16, Arc<Mutex<Vec<Stri
         for mut client in l.incoming().flatten() {
             let Some(request) = read_http(&mut client) else { continue };
             let text = String::from_utf8_lossy(&request).into_owned();
-            let action = text.split(['&', '\n']).find_map(|kv| kv.strip_prefix("Action=")).unwrap_or("").trim().to_string();
+            let action =
+                text.split(['&', '\n']).find_map(|kv| kv.strip_prefix("Action=")).unwrap_or("").trim().to_string();
             let throttled = {
                 let mut log = log.lock().unwrap();
                 log.push(action.clone());

@@ -13,7 +13,9 @@ use crate::cfn::Value;
 use crate::common::{described, tag};
 use crate::construct::{Construct, Synth};
 use crate::names::{TEAM_PRODUCT, USER_PRODUCT};
-use crate::service_catalog::{user_profile_version, TEAM_ENVIRONMENT_PRODUCT, TEAM_ENVIRONMENT_VERSION, USER_PROFILE_PRODUCT};
+use crate::service_catalog::{
+    user_profile_version, TEAM_ENVIRONMENT_PRODUCT, TEAM_ENVIRONMENT_VERSION, USER_PROFILE_PRODUCT,
+};
 use crate::stack::Stack;
 use crate::user_profile::Variant;
 use crate::{list, map};
@@ -183,24 +185,28 @@ mod tests {
 
     #[test]
     fn bad_names_are_located() {
-        assert_eq!(errors("teams:\n  - name: Fraud\n    env: dev\n"), [
-            "sds.yaml:2:5: teams.0.name: \"Fraud\" must be lower case letters, digits and hyphens"
-        ]);
+        assert_eq!(
+            errors("teams:\n  - name: Fraud\n    env: dev\n"),
+            ["sds.yaml:2:5: teams.0.name: \"Fraud\" must be lower case letters, digits and hyphens"]
+        );
         assert_eq!(errors("teams:\n  - env: dev\n"), ["sds.yaml:2:5: teams.0 needs a name"]);
         assert_eq!(errors("teams:\n  - name: a\n"), ["sds.yaml:2:5: teams.0 needs a env"]);
-        assert_eq!(errors("teams:\n  - name: a\n    env: b\n    users:\n      - variant: v1\n"), [
-            "sds.yaml:5:9: teams.0.users.0 needs a name"
-        ]);
+        assert_eq!(
+            errors("teams:\n  - name: a\n    env: b\n    users:\n      - variant: v1\n"),
+            ["sds.yaml:5:9: teams.0.users.0 needs a name"]
+        );
         let long = "a".repeat(40);
         assert_eq!(errors(&format!("teams:\n  - name: {long}\n    env: dev\n")), [format!(
             "sds.yaml:2:5: teams.0: team \"{long}\" in \"dev\" makes the S3 bucket name \"ds-data-bucket-{long}-dev-xxxxxxxxxxxx\" of 72 characters; AWS allows at most 63"
         )]);
         let e = errors("teams:\n  - name: fraud-detection\n    env: dev\n    users:\n      - name: a-very-long-user-name-for-a-role\n");
         assert_eq!(e, ["sds.yaml:5:9: teams.0.users.0.name: user \"a-very-long-user-name-for-a-role\" of team \"fraud-detection\" in \"dev\" makes the IAM role name \"ds-notebook-role-fraud-detection-dev-a-very-long-user-name-for-a-role\" of 69 characters; AWS allows at most 64"]);
-        assert!(errors("teams:\n  - name: a\n    env: b\n    users:\n      - name: -x\n")[0].contains("not a Studio user profile name"));
+        assert!(errors("teams:\n  - name: a\n    env: b\n    users:\n      - name: -x\n")[0]
+            .contains("not a Studio user profile name"));
         assert!(errors("teams:\n  - name: a\n    env: b\n    users:\n      - name: x\n        variant: v3\n")[0]
             .starts_with("sds.yaml:6:9: teams.0.users.0.variant: \"v3\" is not a user profile variant"));
-        assert!(errors("teams:\n  - name: a\n    env: b\n    user: []\n")[0].starts_with("sds.yaml:4:5: unknown key teams.0.user"));
+        assert!(errors("teams:\n  - name: a\n    env: b\n    user: []\n")[0]
+            .starts_with("sds.yaml:4:5: unknown key teams.0.user"));
         assert!(errors("teams: {}\n")[0].starts_with("sds.yaml:1:1: teams must be a list"));
     }
 
@@ -208,7 +214,10 @@ mod tests {
     fn duplicates_are_located() {
         let e = errors("teams:\n  - name: a\n    env: dev\n  - name: a\n    env: dev\n");
         assert_eq!(e.len(), 1, "{e:?}");
-        assert!(e[0].starts_with("sds.yaml:4:5: teams.1: team \"a\" in \"dev\" is already declared at teams.0"), "{e:?}");
+        assert!(
+            e[0].starts_with("sds.yaml:4:5: teams.1: team \"a\" in \"dev\" is already declared at teams.0"),
+            "{e:?}"
+        );
         // Different teams whose names join into the same ones.
         let e = errors("teams:\n  - name: a-b\n    env: c\n  - name: a\n    env: b-c\n");
         assert!(e[0].starts_with("sds.yaml:4:5: teams.1:") && e[0].contains("as teams.0 does"), "{e:?}");
@@ -229,7 +238,10 @@ mod tests {
         assert_eq!(ids, ["TeamEnvironment", "UserAlice", "UserBob"]);
         let bob = &t.resources["UserBob"];
         assert_eq!(bob.properties["ProvisioningArtifactName"].as_str(), Some("DS SageMaker Studio User Profile v2"));
-        assert_eq!(t.resources["UserAlice"].properties["ProvisioningArtifactName"].as_str(), Some("DS SageMaker Studio User Profile v1"));
+        assert_eq!(
+            t.resources["UserAlice"].properties["ProvisioningArtifactName"].as_str(),
+            Some("DS SageMaker Studio User Profile v1")
+        );
         assert_eq!(bob.depends_on, ["TeamEnvironment"]);
     }
 

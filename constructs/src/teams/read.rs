@@ -77,7 +77,9 @@ pub fn read(v: &Value, key: &str, fail: Fail) -> Vec<Team> {
             let unique = n.pattern.contains("{stack}");
             let problem = match (n.check(&team.name, &team.env, ""), built.get(&rendered).filter(|_| !unique)) {
                 (Err(why), _) => Some((format!("{at}.name"), why)),
-                (Ok(()), Some(first)) => Some((at.clone(), format!("makes the {} {rendered:?} as {first} does", n.what))),
+                (Ok(()), Some(first)) => {
+                    Some((at.clone(), format!("makes the {} {rendered:?} as {first} does", n.what)))
+                }
                 _ => None,
             };
             if let Some((key, why)) = problem {
@@ -106,17 +108,26 @@ pub fn read(v: &Value, key: &str, fail: Fail) -> Vec<Team> {
             if let Some(other) = ids.insert(logical_id(&u.name), &u.name) {
                 fail(
                     &format!("{uat}.name"),
-                    format!("{uat}.name: users {other:?} and {:?} would have the same logical id in the team's template", u.name),
+                    format!(
+                        "{uat}.name: users {other:?} and {:?} would have the same logical id in the team's template",
+                        u.name
+                    ),
                 );
                 ok = false;
             }
             for n in USER_NAMES {
                 let rendered = n.render(&team.name, &team.env, &u.name);
                 if let Err(why) = n.check(&team.name, &team.env, &u.name) {
-                    fail(&format!("{uat}.name"), format!("{uat}.name: user {:?} of team {:?} in {:?} {why}", u.name, team.name, team.env));
+                    fail(
+                        &format!("{uat}.name"),
+                        format!("{uat}.name: user {:?} of team {:?} in {:?} {why}", u.name, team.name, team.env),
+                    );
                     ok = false;
                 } else if let Some(first) = built.get(&rendered) {
-                    fail(&format!("{uat}.name"), format!("{uat}.name: makes the {} {rendered:?}, as {first} does", n.what));
+                    fail(
+                        &format!("{uat}.name"),
+                        format!("{uat}.name: makes the {} {rendered:?}, as {first} does", n.what),
+                    );
                     ok = false;
                 } else {
                     built.insert(rendered, uat.clone());
@@ -143,7 +154,13 @@ fn entries<'v>(v: &'v Value, at: &str, known: &[(&str, &str)], fail: Fail) -> Op
 }
 
 /// A required string checked by `rule`.
-fn text(m: &crate::cfn::Map, at: &str, field: &str, rule: fn(&str) -> Result<(), String>, fail: Fail) -> Option<String> {
+fn text(
+    m: &crate::cfn::Map,
+    at: &str,
+    field: &str,
+    rule: fn(&str) -> Result<(), String>,
+    fail: Fail,
+) -> Option<String> {
     let key = format!("{at}.{field}");
     match m.get(field) {
         None => {
