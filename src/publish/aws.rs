@@ -132,8 +132,20 @@ impl Timeouts {
     }
 }
 
-/// Attempts of a CloudFormation call (throttling and transient errors are retried).
+/// Attempts of a CloudFormation call of the team stacks (throttling and transient errors are
+/// retried).
 pub const CFN_MAX_ATTEMPTS: u32 = 8;
+
+/// The CloudFormation client for the team stacks: CloudFormation throttles bursts (many team
+/// stacks at once), so their calls are retried more, with exponential backoff (jittered, from
+/// 1 s; `SDS_RETRY_BACKOFF_MS` in tests).
+/// See: <https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html>
+pub fn patient(cfn: &aws_sdk_cloudformation::Client) -> aws_sdk_cloudformation::Client {
+    let retry = aws_config::retry::RetryConfig::standard()
+        .with_max_attempts(CFN_MAX_ATTEMPTS)
+        .with_initial_backoff(env_backoff().unwrap_or(Duration::from_secs(1)));
+    aws_sdk_cloudformation::Client::from_conf(cfn.config().to_builder().retry_config(retry).build())
+}
 
 /// The first retry's backoff, from `SDS_RETRY_BACKOFF_MS` (tests).
 fn env_backoff() -> Option<Duration> {
@@ -265,12 +277,7 @@ pub async fn connect(region: Option<&str>, profile: Option<&str>) -> anyhow::Res
         None => None,
     };
     let mut s3 = aws_sdk_s3::config::Builder::from(&conf).force_path_style(endpoint.is_some());
-    // CloudFormation throttles bursts (many team stacks at once): retried with exponential backoff.
-    // See: <https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html>
-    let retry = aws_config::retry::RetryConfig::standard()
-        .with_max_attempts(CFN_MAX_ATTEMPTS)
-        .with_initial_backoff(env_backoff().unwrap_or(Duration::from_secs(1)));
-    let mut cfn = aws_sdk_cloudformation::config::Builder::from(&conf).retry_config(retry);
+    let mut cfn = aws_sdk_cloudformation::config::Builder::from(&conf);
     if let Some(file) = &log {
         s3 = s3.interceptor(RequestLog { service: "s3", file: file.clone() });
         cfn = cfn.interceptor(RequestLog { service: "cloudformation", file: file.clone() });

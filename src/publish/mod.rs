@@ -446,7 +446,7 @@ impl Network<'_> {
             );
         }
         let table = std::sync::Arc::new(table::Table::for_stderr(args.format == ReportFormat::Json));
-        let rows = teams::publish(&aws.cfn, team_templates, !args.team.is_empty(), &opts, table).await?;
+        let rows = teams::publish(&aws::patient(&aws.cfn), team_templates, !args.team.is_empty(), &opts, table).await?;
         write!(out, "{}", table::summary(&rows)?)?;
         tracker.record("teams", json!(rows.iter().map(table::Row::json).collect::<Vec<_>>()));
         Ok(if rows.iter().all(|r| r.outcome.ok()) { code } else { ExitCode::from(1) })

@@ -60,7 +60,7 @@ fn example_configs() -> Vec<(String, String)> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/fixtures/config"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .chain([root().join("tests/fixtures/upstream-parity.yaml")])
+        .chain([root().join("tests/fixtures/upstream-parity.yaml"), root().join("tests/fixtures/teams.yaml")])
         .chain(
             std::fs::read_dir(root().join("tests/fuzz/corpus"))
                 .unwrap()

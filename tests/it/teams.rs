@@ -6,7 +6,7 @@ use std::fs;
 
 use crate::support::{sds, stderr, stdout, template_names};
 
-const TEAMS: &str = "tests/fixtures/config/teams.yaml";
+const TEAMS: &str = "tests/fixtures/teams.yaml";
 
 fn synth(out: &std::path::Path, config: Option<&str>) {
     let mut cmd = sds();
