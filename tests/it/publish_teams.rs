@@ -158,6 +158,13 @@ fn many_teams_in_parallel_within_the_bound_then_nothing_then_added_then_removed(
     // --team limits the run to one team, and no other stack is listed.
     let o = publish(&moto, &fewer, &["--team", "team-03"]);
     assert!(stdout(&o).contains("0 created, 0 updated, 1 unchanged, 0 failed, 0 deleted (1 in all)"), "{}", stdout(&o));
+    // For machines: one row per team stack.
+    let o = publish(&moto, &fewer, &["--team", "team-03-dev", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        doc["teams"],
+        serde_json::json!([{"team": "team-03-dev", "stack": "plat-team-team-03-dev", "outcome": "unchanged", "reason": null}])
+    );
     let o = publish(&moto, &fewer, &["--team", "team-99"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--team team-99: no such team"), "{}", stderr(&o));
