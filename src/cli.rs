@@ -284,6 +284,16 @@ pub struct PublishArgs {
     /// the human lines go to standard error).
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     pub format: ReportFormat,
+    /// Deploy only this team's stacks (NAME, or NAME-ENV for one environment); repeatable.
+    /// Default: every declared team.
+    #[arg(long, value_name = "NAME[-ENV]")]
+    pub team: Vec<String>,
+    /// How many team stacks deploy at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Delete the stacks of teams no longer declared (without it they are only listed).
+    #[arg(long)]
+    pub prune: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

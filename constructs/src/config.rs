@@ -20,6 +20,7 @@ use crate::shared_code_artifact::CodeArtifactProps;
 use crate::shared_network::NetworkProps;
 use crate::shared_services::SharedServicesProps;
 use crate::studio_domain::StudioProps;
+use crate::teams::Team;
 use crate::user_profile::{UserProfileProps, Variant};
 pub use keys::{Field, Key, Kind, Records, KEYS, SUPPRESSION_KEYS};
 use rules::{mask, overlaps, parse_cidr};
@@ -41,6 +42,9 @@ pub struct Config {
     pub severities: Vec<(String, String, Option<String>)>,
     /// `access.deny`: accesses that must be impossible. Default none.
     pub access_deny: Vec<Denial>,
+    /// Teams and their Studio users (`teams`), each synthesized into `teams/<name>-<env>.yaml`.
+    /// Default none.
+    pub teams: Vec<Team>,
 }
 
 /// An access that must be impossible (`access.deny`): checked by `sds access`, and by
@@ -95,6 +99,7 @@ impl Default for Config {
             suppressions: Vec::new(),
             severities: Vec::new(),
             access_deny: Vec::new(),
+            teams: Vec::new(),
         }
     }
 }
@@ -174,6 +179,10 @@ impl Reader<'_> {
                 }
                 Kind::Records(records) => self.records(c, &full, &v, records),
                 Kind::Severities => self.severities(c, &full, &v),
+                Kind::Teams => {
+                    let mut fail = |key: &str, message: String| self.fail(key, message);
+                    c.teams = crate::teams::read::read(&v, &full, &mut fail);
+                }
             }
         }
     }
@@ -366,7 +375,7 @@ mod tests {
         assert_eq!(errors("network:\n  vpc_cidr: 10.2.0.0/33\n"), [
             "sds.yaml:2:3: network.vpc_cidr: \"10.2.0.0/33\" is not an IPv4 CIDR block with its host bits zero (like 10.2.0.0/16)"
         ]);
-        assert_eq!(errors("stack_sett_name: x\n")[0], "sds.yaml:1:1: unknown key stack_sett_name (expected one of stack_set_name, network, ecr, code_artifact, studio, detective_control, user_profile, validation, access)");
+        assert_eq!(errors("stack_sett_name: x\n")[0], "sds.yaml:1:1: unknown key stack_sett_name (expected one of stack_set_name, network, ecr, code_artifact, studio, detective_control, user_profile, validation, access, teams)");
         assert_eq!(errors("ecr: [a]\n")[0], "sds.yaml:1:1: ecr must be a mapping");
         assert_eq!(errors("studio:\n  domain_name: 42\n")[0], "sds.yaml:2:3: studio.domain_name must be a string");
         assert!(errors("ecr:\n  repository_name: Upper\n")[0].contains("is not an ECR repository name"));

@@ -42,6 +42,7 @@ pub mod detective_control;
 pub mod export;
 pub mod iam;
 pub mod known_defects;
+pub mod names;
 pub mod platform;
 pub mod service_catalog;
 pub mod shared_code_artifact;
@@ -54,6 +55,7 @@ pub mod studio_domain;
 pub mod team_backing_store;
 pub mod team_environment;
 pub mod team_principals;
+pub mod teams;
 pub mod user_profile;
 
 /// An ordered map of template values: `map! { "Key" => value, ... }` (values: anything `Into<Value>`).

@@ -4,11 +4,12 @@
 
 use crate::config::{Config, Suppression};
 use crate::construct::{App, Construct, Synth};
-use crate::service_catalog::ServiceCatalogPortfolio;
+use crate::service_catalog::{user_profile_version, ServiceCatalogPortfolio, USER_PROFILE_PRODUCT};
 use crate::shared_ecr::SharedEcr;
 use crate::shared_network::SharedNetwork;
 use crate::shared_services::SharedServices;
 use crate::stack::SynthError;
+use crate::teams::TeamStack;
 use crate::user_profile::{UserProfile, Variant};
 
 /// Every template of the platform: the root with its nested stacks and portfolio products, and
@@ -39,6 +40,12 @@ pub struct Platform {
     /// `sds validate`, `sds synth` and `sds access`, never hidden. Default: the reference design's
     /// access defects ([`crate::known_defects::reference`]).
     pub accepted: Vec<Suppression>,
+    /// The declared teams (the configuration's `teams`), each synthesized into
+    /// `teams/<name>-<env>.yaml` ([`TeamStack`]), deployed by `sds publish` after the root.
+    /// Default none. `Platform::from_config` also prepares the portfolio for them
+    /// ([`ServiceCatalogPortfolio::team_stacks`], and the user profile variant it does not offer
+    /// as a second version when a user asks for it).
+    pub teams: Vec<TeamStack>,
 }
 
 impl Default for Platform {
@@ -57,7 +64,7 @@ impl Platform {
             Variant::V1 => Variant::V2,
             Variant::V2 => Variant::V1,
         };
-        let root = SharedServices {
+        let mut root = SharedServices {
             network: SharedNetwork {
                 vpc_cidr: shared.network.vpc_cidr.clone(),
                 subnet_cidrs: shared.network.subnet_cidrs.clone(),
@@ -69,10 +76,21 @@ impl Platform {
             portfolio: ServiceCatalogPortfolio::with_studio(config.studio.clone(), profile(offered)),
             ..SharedServices::default()
         };
+        let teams: Vec<TeamStack> =
+            config.teams.iter().map(|t| TeamStack { team: t.clone(), default_variant: offered }).collect();
+        if !teams.is_empty() {
+            root.portfolio.team_stacks = true;
+            let wanted = teams.iter().flat_map(|t| &t.team.users).any(|u| u.variant == Some(other));
+            let user_profile = root.portfolio.products.iter_mut().find(|p| p.name == USER_PROFILE_PRODUCT);
+            if let (true, Some(product)) = (wanted, user_profile) {
+                product.more_versions.push((user_profile_version(other), Box::new(profile(other))));
+            }
+        }
         Platform {
             stack_set_name: shared.stack_set_name.clone(),
             root,
             stacks: vec![Box::new(profile(other))],
+            teams,
             accepted: crate::known_defects::reference(),
         }
     }
@@ -83,6 +101,9 @@ impl Platform {
         app.add(&self.root);
         for s in &self.stacks {
             app.add(&**s);
+        }
+        for t in &self.teams {
+            app.add(t);
         }
         let mut app = app.finish()?;
         app.accepted = self.accepted.clone();

@@ -8,8 +8,20 @@ use crate::construct::{Construct, Synth};
 use crate::stack::{ResRef, Stack};
 use crate::studio_domain::StudioDomain;
 use crate::team_environment::TeamEnvironment;
-use crate::user_profile::UserProfile;
+use crate::user_profile::{UserProfile, Variant};
 use crate::{list, map};
+
+/// Name and version (provisioning artifact name) of the team environment product, by which team
+/// templates ([`crate::teams`]) launch it.
+pub const TEAM_ENVIRONMENT_PRODUCT: &str = "Data Science Team Environment";
+pub const TEAM_ENVIRONMENT_VERSION: &str = "DS Environment v1";
+/// Name of the user profile product; its versions are [`user_profile_version`].
+pub const USER_PROFILE_PRODUCT: &str = "Data Science Studio User Profile";
+
+/// The user profile product's version (provisioning artifact name) of `variant`.
+pub fn user_profile_version(variant: Variant) -> String {
+    format!("DS SageMaker Studio User Profile {}", variant.label())
+}
 
 /// One product of the portfolio.
 #[derive(Debug)]
@@ -25,6 +37,8 @@ pub struct Product {
     /// The product's template, synthesized into the app with the portfolio; packaging uploads it
     /// under the staging prefix.
     pub template: Box<dyn Construct>,
+    /// Further versions offered beside it: (provisioning artifact name, template). Default none.
+    pub more_versions: Vec<(String, Box<dyn Construct>)>,
 }
 
 impl Product {
@@ -37,6 +51,7 @@ impl Product {
             description: description.into(),
             artifact_name: version.into(),
             template: Box::new(template),
+            more_versions: Vec::new(),
         }
     }
 }
@@ -61,6 +76,10 @@ impl Product {
 pub struct ServiceCatalogPortfolio {
     /// Default: the reference's three (Studio domain, team environment, user profile v1).
     pub products: Vec<Product>,
+    /// Whether team stacks ([`crate::teams`]) launch the products: adds the role CloudFormation
+    /// deploys them with, allowed to launch the portfolio's products (a principal association).
+    /// Default false (the reference's root).
+    pub team_stacks: bool,
 }
 
 impl Default for ServiceCatalogPortfolio {
@@ -77,7 +96,7 @@ impl ServiceCatalogPortfolio {
 
     /// The reference's products around `studio` and `user_profile`.
     pub fn with_studio(studio: StudioDomain, user_profile: UserProfile) -> ServiceCatalogPortfolio {
-        let version = format!("DS SageMaker Studio User Profile {}", user_profile.variant.label());
+        let version = user_profile_version(user_profile.variant);
         let mut products = vec![
             Product::new(
                 "DSSageMakerStudio",
@@ -88,14 +107,14 @@ impl ServiceCatalogPortfolio {
             ),
             Product::new(
                 "DSEnvironment",
-                "Data Science Team Environment",
+                TEAM_ENVIRONMENT_PRODUCT,
                 "S3 buckets for hosting data and model, KMS Key and AWS Code Commit git repository to support data science teams.",
-                "DS Environment v1",
+                TEAM_ENVIRONMENT_VERSION,
                 TeamEnvironment::default(),
             ),
             Product::new(
                 "DSUserProfile",
-                "Data Science Studio User Profile",
+                USER_PROFILE_PRODUCT,
                 "Creates a SageMaker Studio User Profile.",
                 &version,
                 user_profile,
@@ -103,7 +122,7 @@ impl ServiceCatalogPortfolio {
         ];
         // The reference drops the `DS` of this one's key.
         products[0].association_id = "SCPortfolioSageMakerStudioProductAssociation".into();
-        ServiceCatalogPortfolio { products }
+        ServiceCatalogPortfolio { products, team_stacks: false }
     }
 
     /// Synthesizes the products' templates into `app` and adds the portfolio to `s`.
@@ -115,8 +134,19 @@ impl ServiceCatalogPortfolio {
         administrator_arn: Value,
         launch_role_arn: Value,
     ) {
-        let files: Vec<String> = self.products.iter().map(|p| app.add(&*p.template).file_name).collect();
+        let files: Vec<Vec<String>> = self
+            .products
+            .iter()
+            .map(|p| {
+                let mut files = vec![app.add(&*p.template).file_name];
+                files.extend(p.more_versions.iter().map(|(_, t)| app.add(&**t).file_name));
+                files
+            })
+            .collect();
         service_catalog_portfolio(s, condition, administrator_arn, launch_role_arn, &self.products, &files);
+        if self.team_stacks {
+            team_stacks_deployer(s, condition);
+        }
     }
 }
 
@@ -131,7 +161,7 @@ fn service_catalog_portfolio(
     administrator_arn: Value,
     launch_role_arn: Value,
     products: &[Product],
-    files: &[String],
+    files: &[Vec<String>],
 ) {
     let portfolio = s.add(
         "DataScienceAdministratorPortfolio",
@@ -144,13 +174,19 @@ fn service_catalog_portfolio(
     );
     s.set_condition(&portfolio, condition);
     let mut added: Vec<(ResRef, ResRef, &Product)> = Vec::new();
-    for (p, file) in products.iter().zip(files) {
-        let artifact = map! {
-            "Name" => p.artifact_name.as_str(),
-            "Info" => Value::Map(map! {
-                "LoadTemplateFromURL" => format!("https://s3.amazonaws.com/{STAGING_BUCKET_PATH}/{file}"),
-            }),
-        };
+    for (p, files) in products.iter().zip(files) {
+        let names = std::iter::once(p.artifact_name.as_str()).chain(p.more_versions.iter().map(|(n, _)| n.as_str()));
+        let artifacts = names
+            .zip(files)
+            .map(|(name, file)| {
+                Value::Map(map! {
+                    "Name" => name,
+                    "Info" => Value::Map(map! {
+                        "LoadTemplateFromURL" => format!("https://s3.amazonaws.com/{STAGING_BUCKET_PATH}/{file}"),
+                    }),
+                })
+            })
+            .collect();
         let product = s.add(
             &format!("{}Product", p.key),
             "AWS::ServiceCatalog::CloudFormationProduct",
@@ -158,7 +194,7 @@ fn service_catalog_portfolio(
                 "Name" => p.name.as_str(),
                 "Description" => p.description.as_str(),
                 "Owner" => OWNER,
-                "ProvisioningArtifactParameters" => list![Value::Map(artifact)],
+                "ProvisioningArtifactParameters" => Value::List(artifacts),
             },
         );
         s.set_condition(&product, condition);
@@ -194,4 +230,63 @@ fn service_catalog_portfolio(
         s.set_condition(&c, condition);
         s.depends_on(&c, association);
     }
+}
+
+/// Logical ids and output of what team stacks need in the root.
+pub const TEAM_STACKS_ROLE_ID: &str = "TeamStacksDeploymentRole";
+pub const TEAM_STACKS_ROLE_OUTPUT: &str = "TeamStacksDeploymentRoleArn";
+
+/// What launching a product from a template takes: CloudFormation calls these as the role it
+/// deploys the team stack with; the launch-role constraint does the rest.
+/// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-cloudformationprovisionedproduct.html>
+const PROVISIONING_ACTIONS: &[&str] = &[
+    "servicecatalog:DescribeProduct",
+    "servicecatalog:DescribeProductView",
+    "servicecatalog:DescribeProvisioningArtifact",
+    "servicecatalog:DescribeProvisioningParameters",
+    "servicecatalog:DescribeProvisionedProduct",
+    "servicecatalog:DescribeRecord",
+    "servicecatalog:ListLaunchPaths",
+    "servicecatalog:ListProvisioningArtifacts",
+    "servicecatalog:ProvisionProduct",
+    "servicecatalog:SearchProducts",
+    "servicecatalog:TerminateProvisionedProduct",
+    "servicecatalog:UpdateProvisionedProduct",
+];
+
+/// The role CloudFormation deploys team stacks with (`sds publish` passes it as the stacks' role),
+/// associated with the portfolio so it may launch its products, and its ARN as a root output.
+fn team_stacks_deployer(s: &mut Stack, condition: &str) {
+    use crate::common::{described, policy_document, Statement};
+    let trust = policy_document(vec![Statement::allow()
+        .principal(Value::Map(map! { "Service" => list!["cloudformation.amazonaws.com"] }))
+        .actions(&["sts:AssumeRole"])
+        .build()]);
+    let policy = Value::Map(map! {
+        "PolicyName" => "LaunchPortfolioProducts",
+        "PolicyDocument" => policy_document(vec![Statement::allow().actions(PROVISIONING_ACTIONS).any_resource().build()]),
+    });
+    let role = s.add(
+        TEAM_STACKS_ROLE_ID,
+        "AWS::IAM::Role",
+        map! {
+            "AssumeRolePolicyDocument" => trust,
+            "Description" => "CloudFormation deploys the team stacks (teams/*.yaml) with this role; it launches the portfolio's products",
+            "Policies" => list![policy],
+        },
+    );
+    s.set_condition(&role, condition);
+    let association = s.add(
+        "TeamStacksPortfolioPrincipalAssociation",
+        "AWS::ServiceCatalog::PortfolioPrincipalAssociation",
+        map! {
+            "PortfolioId" => crate::cfn::value::ref_("DataScienceAdministratorPortfolio"),
+            "PrincipalARN" => role.arn(),
+            "PrincipalType" => "IAM",
+        },
+    );
+    s.set_condition(&association, condition);
+    let mut output = described(role.arn(), "Role CloudFormation deploys the team stacks with (sds publish passes it)");
+    output.condition = Some(condition.to_string());
+    s.output(TEAM_STACKS_ROLE_OUTPUT, output);
 }

@@ -7,11 +7,12 @@ use crate::cfn::value::sub;
 use crate::cfn::Value;
 use crate::common::{
     endpoint_only_bucket_policy, exported, kms_key_policy, private_kms_bucket, shared_stack_set_parameter, ssm_string,
-    team_tags, with_stack_suffix, COMMON_ROOT_NAME,
+    team_tags, COMMON_ROOT_NAME,
 };
 use crate::construct::{Construct, Synth};
 use crate::export::TeamExport;
 use crate::map;
+use crate::names::{self, Params};
 use crate::shared_network::SharedNetwork;
 use crate::stack::Stack;
 use crate::team_environment::{env_parameter, team_parameter, TEAM_DESCRIPTION, TEAM_PATTERN};
@@ -67,18 +68,17 @@ fn team_backing_store() -> Stack {
         ssm_string(sub(format!("ds-kms-cmk-{t}-{e}-arn")), key.arn(), "SageMakerExecRole ARN"),
     );
 
-    let bucket_name =
-        |prefix: &str| with_stack_suffix(vec![Value::str(prefix), team.r(), Value::str("-"), env.r(), Value::str("-")]);
+    let names = Params { team: &team, env: &env, user: None };
     let data = s.add(
         "DataBucket",
         "AWS::S3::Bucket",
-        private_kms_bucket(bucket_name("ds-data-bucket-"), key.r(), tags.clone()),
+        private_kms_bucket(names::DATA_BUCKET.template(names), key.r(), tags.clone()),
     );
     s.add("DataBucketPolicy", "AWS::S3::BucketPolicy", endpoint_only_bucket_policy(&data, s3_endpoint.clone()));
     let models = s.add(
         "ModelArtifactsBucket",
         "AWS::S3::Bucket",
-        private_kms_bucket(bucket_name("ds-model-bucket-"), key.r(), tags.clone()),
+        private_kms_bucket(names::MODEL_BUCKET.template(names), key.r(), tags.clone()),
     );
     s.add("ModelArtifactsBucketPolicy", "AWS::S3::BucketPolicy", endpoint_only_bucket_policy(&models, s3_endpoint));
 
@@ -91,7 +91,7 @@ fn team_backing_store() -> Stack {
         "CodeCommitRepo",
         "AWS::CodeCommit::Repository",
         map! {
-            "RepositoryName" => sub(format!("ds-source-{t}-{e}")),
+            "RepositoryName" => names::REPOSITORY.template(names),
             "RepositoryDescription" => "Data science project code repository",
             "Code" => Value::Map(map! { "S3" => Value::Map(seed) }),
             "Tags" => tags,

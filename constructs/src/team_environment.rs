@@ -6,6 +6,7 @@ use crate::cfn::value::sub;
 use crate::cfn::{Parameter, Value};
 use crate::common::{described, shared_stack_set_parameter, team_tags, COMMON_ROOT_NAME};
 use crate::construct::{Child, Construct, Synth};
+use crate::names::{self, Params};
 use crate::stack::{ParamRef, Stack};
 use crate::team_backing_store::TeamBackingStore;
 use crate::team_principals::TeamPrincipals;
@@ -107,7 +108,7 @@ fn team_environment(principals: &Child, backing_store: &Child, stack_set_name: &
         "DSEnvironmentResourceGroup",
         "AWS::ResourceGroups::Group",
         map! {
-            "Name" => sub(format!("ds-{t}-{e}-resource-group")),
+            "Name" => names::RESOURCE_GROUP.template(Params { team: &team, env: &env, user: None }),
             "Description" => sub(format!("AWS Resources belonging to {t} in its {e} environment.")),
             "ResourceQuery" => Value::Map(map! { "Type" => "TAG_FILTERS_1_0", "Query" => Value::Map(query) }),
             "Tags" => tags,

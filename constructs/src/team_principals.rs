@@ -10,6 +10,7 @@ use crate::common::{
 };
 use crate::construct::{Construct, Synth};
 use crate::export::TeamExport;
+use crate::names::{self, Params};
 use crate::stack::{ParamRef, Stack};
 use crate::studio_domain::data_scientist_managed_policies;
 use crate::team_environment::{env_parameter, team_parameter, TEAM_DESCRIPTION, TEAM_PATTERN};
@@ -138,7 +139,7 @@ fn team_principals() -> Stack {
         "AWS::IAM::Role",
         map! {
             "AssumeRolePolicyDocument" => trust_account_and_service("sagemaker.amazonaws.com", "SageMakerTrustRelantionship"),
-            "RoleName" => sub(format!("ds-admin-role-${{{t}}}-${{{e}}}")),
+            "RoleName" => names::ADMIN_ROLE.template(Params { team: &team, env: &env, user: None }),
             "Policies" => sagemaker_access_policy("DSAdminAdditionalPolicies", TEAM_ADMIN_ACTIONS, vec![]),
             "ManagedPolicyArns" => admin_managed_policies(true),
             "Tags" => team_tags(&team, &env),
@@ -155,7 +156,7 @@ fn team_principals() -> Stack {
         "AWS::IAM::Role",
         map! {
             "AssumeRolePolicyDocument" => trust_account_and_service("sagemaker.amazonaws.com", "SageMakerTrustRelantionship"),
-            "RoleName" => sub(format!("ds-user-role-${{{t}}}-${{{e}}}")),
+            "RoleName" => names::USER_ROLE.template(Params { team: &team, env: &env, user: None }),
             "Policies" => sagemaker_access_policy("DataScientistAdditionalPolicies", &user_actions, vec![repository_access]),
             "ManagedPolicyArns" => data_scientist_managed_policies("AmazonSageMakerReadOnly"),
             "Tags" => team_tags(&team, &env),

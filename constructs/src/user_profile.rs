@@ -14,6 +14,7 @@ use crate::common::{
     COMMON_ROOT_NAME, KMS_USE,
 };
 use crate::construct::{Construct, Synth};
+use crate::names::{self, Params};
 use crate::shared_data_lake::SharedDataLake;
 use crate::shared_ecr::SharedEcr;
 use crate::shared_network::SharedNetwork;
@@ -287,8 +288,8 @@ fn user_profile(props: &InstanceTypes, variant: Variant, stack_set_name: &str) -
             .with("Default", props.default_deployment_instance_type.as_str())
             .with("AllowedValues", strings(&props.deployment_instance_types)),
     );
-    let (t, e, p) = (team.name(), env.name(), profile_name.name());
-    let per_user = format!("${{{t}}}-${{{e}}}-${{{p}}}");
+    let (t, e) = (team.name(), env.name());
+    let per_user_names = Params { team: &team, env: &env, user: Some(&profile_name) };
 
     let in_vpc = map! {
         "ForAllValues:StringEqualsIfExists" => Value::Map(map! {
@@ -339,7 +340,7 @@ fn user_profile(props: &InstanceTypes, variant: Variant, stack_set_name: &str) -
     let policy1 = s.add(
         "SageMakerExecPolicy1",
         "AWS::IAM::ManagedPolicy",
-        map! { "ManagedPolicyName" => sub(format!("ds-notebook-policy-{per_user}-1")), "PolicyDocument" => policy_document(jobs) },
+        map! { "ManagedPolicyName" => names::NOTEBOOK_POLICY_1.template(per_user_names), "PolicyDocument" => policy_document(jobs) },
     );
 
     let team_bucket = |kind: &str, objects: bool| {
@@ -401,7 +402,7 @@ fn user_profile(props: &InstanceTypes, variant: Variant, stack_set_name: &str) -
     let policy2 = s.add(
         "SageMakerExecPolicy2",
         "AWS::IAM::ManagedPolicy",
-        map! { "ManagedPolicyName" => sub(format!("ds-notebook-policy-{per_user}-2")), "PolicyDocument" => policy_document(access) },
+        map! { "ManagedPolicyName" => names::NOTEBOOK_POLICY_2.template(per_user_names), "PolicyDocument" => policy_document(access) },
     );
 
     let mut managed = vec![policy1.r(), policy2.r()];
@@ -418,7 +419,7 @@ fn user_profile(props: &InstanceTypes, variant: Variant, stack_set_name: &str) -
         map! {
             "AssumeRolePolicyDocument" => trust,
             "Path" => "/service-role/",
-            "RoleName" => sub(format!("ds-notebook-role-{per_user}")),
+            "RoleName" => names::NOTEBOOK_ROLE.template(per_user_names),
             "ManagedPolicyArns" => Value::List(managed),
             "Tags" => team_tags(&team, &env),
         },

@@ -67,8 +67,20 @@ impl Intercept for RequestLog {
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let r = context.request();
+        // CloudFormation's query protocol names the action and the stack in the form body.
+        let form = r.body().bytes().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+        let field = |name: &str| {
+            form.split('&')
+                .find_map(|kv| kv.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
+                .map(|v| v.replace("%2F", "/").replace("%3A", ":"))
+        };
+        let millis =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
         let line = serde_json::json!({
             "service": self.service,
+            "at_ms": millis as u64,
+            "action": field("Action"),
+            "stack": field("StackName"),
             "method": r.method(),
             "uri": r.uri(),
             "expected_bucket_owner": r.headers().get("x-amz-expected-bucket-owner"),
@@ -118,6 +130,26 @@ impl Timeouts {
             .operation_timeout(self.operation)
             .build()
     }
+}
+
+/// Attempts of a CloudFormation call of the team stacks (throttling and transient errors are
+/// retried).
+pub const CFN_MAX_ATTEMPTS: u32 = 8;
+
+/// The CloudFormation client for the team stacks: CloudFormation throttles bursts (many team
+/// stacks at once), so their calls are retried more, with exponential backoff (jittered, from
+/// 1 s; `SDS_RETRY_BACKOFF_MS` in tests).
+/// See: <https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html>
+pub fn patient(cfn: &aws_sdk_cloudformation::Client) -> aws_sdk_cloudformation::Client {
+    let retry = aws_config::retry::RetryConfig::standard()
+        .with_max_attempts(CFN_MAX_ATTEMPTS)
+        .with_initial_backoff(env_backoff().unwrap_or(Duration::from_secs(1)));
+    aws_sdk_cloudformation::Client::from_conf(cfn.config().to_builder().retry_config(retry).build())
+}
+
+/// The first retry's backoff, from `SDS_RETRY_BACKOFF_MS` (tests).
+fn env_backoff() -> Option<Duration> {
+    std::env::var("SDS_RETRY_BACKOFF_MS").ok().and_then(|v| v.parse().ok()).map(Duration::from_millis)
 }
 
 /// Where requests go and with which timeouts, for error messages (set once by `connect`).

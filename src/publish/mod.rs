@@ -12,6 +12,8 @@ pub mod lock;
 pub mod package;
 pub mod progress;
 pub mod s3;
+pub mod table;
+pub mod teams;
 pub mod zip;
 
 use sds_constructs::access::AccessConfig;
@@ -65,7 +67,7 @@ pub struct Tracker {
 
 /// The keys of the `--format json` document, in order (README: "Output for machines").
 const REPORT_KEYS: &[&str] =
-    &["outcome", "stack", "bucket", "root_url", "uploads", "change_set", "status", "failures", "outputs"];
+    &["outcome", "stack", "bucket", "root_url", "uploads", "change_set", "status", "failures", "outputs", "teams"];
 
 impl Tracker {
     /// Records one fact of the JSON document (one of `REPORT_KEYS`).
@@ -101,6 +103,11 @@ impl Tracker {
         }
     }
 
+    /// The outcome recorded so far (`deployed`, `up_to_date`, ...).
+    fn outcome(&self) -> Option<String> {
+        self.report.lock().ok().and_then(|r| r.get("outcome").and_then(|o| o.as_str()).map(str::to_string))
+    }
+
     fn take_lock(&self) -> Option<lock::Lock> {
         self.lock.lock().ok().and_then(|mut l| l.take())
     }
@@ -127,17 +134,60 @@ type Templates = Vec<(String, Template)>;
 
 /// The templates to publish: a directory's, or the synthesized platform's with the validation
 /// still to run on them (it runs while the AWS clients start).
-fn templates(args: &PublishArgs, platform: crate::PlatformFn) -> anyhow::Result<(Templates, Option<Validation>)> {
+fn templates(
+    args: &PublishArgs,
+    platform: crate::PlatformFn,
+) -> anyhow::Result<(Templates, Vec<teams::TeamTemplate>, Option<Validation>)> {
+    let team_of = |name: &str| {
+        name.strip_prefix(crate::synth::TEAMS_DIR)
+            .and_then(|n| n.strip_prefix('/'))
+            .and_then(|n| n.strip_suffix(".yaml"))
+            .map(str::to_string)
+    };
     if let Some(dir) = &args.templates {
         let loaded = files::load_all(&files::template_files(dir)?)?;
-        return Ok((loaded.into_iter().map(|l| (files::file_name(&l.path), l.parsed.template)).collect(), None));
+        let mut team_templates = Vec::new();
+        let teams_dir = dir.join(crate::synth::TEAMS_DIR);
+        if teams_dir.is_dir() {
+            for l in files::load_all(&files::template_files(&teams_dir)?)? {
+                let name = files::file_name(&l.path);
+                let team = name.rsplit_once('.').map(|(stem, _)| stem.to_string()).unwrap_or(name);
+                team_templates.push(teams::TeamTemplate { team, body: l.text });
+            }
+        }
+        let templates = loaded.into_iter().map(|l| (files::file_name(&l.path), l.parsed.template)).collect();
+        return Ok((templates, team_templates, None));
     }
     let config = crate::synth::load_config(args.config.as_deref())?;
     crate::validate::refuse_unknown_suppressions(&config.suppressions)?;
     let app = crate::synth::build(&config, platform)?;
-    let inputs = crate::validate::command::inputs_from_rendered(&crate::synth::render(&app), &app);
+    let rendered = crate::synth::render(&app);
+    let team_templates = rendered
+        .iter()
+        .filter_map(|(name, text)| team_of(name).map(|team| teams::TeamTemplate { team, body: text.clone() }))
+        .collect();
+    let inputs = crate::validate::command::inputs_from_rendered(&rendered, &app);
     let suppressions = [config.suppressions.clone(), app.accepted].concat();
-    Ok((app.templates, Some(Validation { inputs, suppressions, access: AccessConfig::from_config(&config) })))
+    let access = AccessConfig::from_config(&config);
+    Ok((app.templates, team_templates, Some(Validation { inputs, suppressions, access })))
+}
+
+/// The team templates `--team` selects (NAME or NAME-ENV); every one given must match.
+fn select_teams(all: Vec<teams::TeamTemplate>, wanted: &[String]) -> anyhow::Result<Vec<teams::TeamTemplate>> {
+    if wanted.is_empty() {
+        return Ok(all);
+    }
+    let matches = |t: &teams::TeamTemplate, w: &str| {
+        t.team == w || t.team.strip_prefix(w).is_some_and(|rest| rest.starts_with('-') && !rest[1..].contains('-'))
+    };
+    if let Some(w) = wanted.iter().find(|w| !all.iter().any(|t| matches(t, w))) {
+        let known: Vec<&str> = all.iter().map(|t| t.team.as_str()).take(10).collect();
+        bail!(
+            "--team {w}: no such team (declared: {})",
+            if known.is_empty() { "none".into() } else { known.join(", ") }
+        );
+    }
+    Ok(all.into_iter().filter(|t| wanted.iter().any(|w| matches(t, w))).collect())
 }
 
 /// Validation of the synthesized platform, to run before anything is written to S3.
@@ -190,7 +240,8 @@ fn run_tracked(
     if deploying && !args.no_execute && !args.yes && !std::io::stdin().is_terminal() {
         bail!("deploying needs a confirmation and standard input is not a terminal: pass --yes (or --no-execute to only create the change set)");
     }
-    let (templates, validation) = templates(args, platform)?;
+    let (templates, team_templates, validation) = templates(args, platform)?;
+    let team_templates = select_teams(team_templates, &args.team)?;
     let root = args.root.clone();
     if !templates.iter().any(|(n, _)| *n == root) {
         bail!("the root template {root} is not among the templates");
@@ -231,7 +282,7 @@ fn run_tracked(
 
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let stack = args.stack_name.clone().unwrap_or_else(|| DEFAULT_STACK.to_string());
-    let net = Network { args, params, templates, validation, root, assets, prefix, deploying, stack };
+    let net = Network { args, params, templates, team_templates, validation, root, assets, prefix, deploying, stack };
     let result = runtime.block_on(async {
         let progress = progress::for_stderr();
         // Installed before the run prints or sends anything, so no Ctrl-C falls through to the
@@ -308,6 +359,7 @@ struct Network<'a> {
     args: &'a PublishArgs,
     params: Vec<(String, String)>,
     templates: Templates,
+    team_templates: Vec<teams::TeamTemplate>,
     validation: Option<Validation>,
     root: String,
     assets: Vec<(String, Vec<u8>)>,
@@ -323,7 +375,8 @@ impl Network<'_> {
         progress: std::sync::Arc<dyn progress::Progress>,
         out: &mut dyn Write,
     ) -> anyhow::Result<ExitCode> {
-        let Network { args, params, templates, validation, root, assets, prefix, deploying, stack } = self;
+        let Network { args, params, templates, team_templates, validation, root, assets, prefix, deploying, stack } =
+            self;
         let checking = validation.map(|v| tokio::task::spawn_blocking(move || v.run()));
         let aws = aws::connect(args.region.as_deref(), args.profile.as_deref()).await?;
         let at = aws.endpoint.clone().unwrap_or_else(|| format!("region {}", aws.region));
@@ -369,7 +422,7 @@ impl Network<'_> {
             return Ok(ExitCode::SUCCESS);
         }
         let d = deploy::Deploy {
-            stack,
+            stack: stack.clone(),
             template_url: packaged.root_url.clone(),
             parameters: params,
             no_execute: args.no_execute,
@@ -377,6 +430,44 @@ impl Network<'_> {
             poll: env_ms("SDS_POLL_MS").unwrap_or(Duration::from_secs(3)),
             wait,
         };
-        deploy::deploy(&aws.cfn, &d, tracker, progress::for_stderr(), out).await
+        let code = deploy::deploy(&aws.cfn, &d, tracker, progress::for_stderr(), out).await?;
+        let root_ok = matches!(tracker.outcome().as_deref(), Some("deployed" | "up_to_date"));
+        if !root_ok || (team_templates.is_empty() && !args.prune) {
+            return Ok(code);
+        }
+        let opts = teams::Options {
+            root_stack: stack.clone(),
+            concurrency: usize::from(args.concurrency),
+            prune: args.prune,
+            role_arn: root_output(&aws.cfn, &stack, sds_constructs::service_catalog::TEAM_STACKS_ROLE_OUTPUT).await?,
+            poll: d.poll,
+            wait,
+        };
+        if opts.role_arn.is_none() && !team_templates.is_empty() {
+            eprintln!(
+                "note: stack {stack} has no {} output (QuickstartMode false, or not the sds root): the team stacks are deployed with your own credentials, which need access to the portfolio",
+                sds_constructs::service_catalog::TEAM_STACKS_ROLE_OUTPUT
+            );
+        }
+        let table = std::sync::Arc::new(table::Table::for_stderr(args.format == ReportFormat::Json));
+        let rows = teams::publish(&aws::patient(&aws.cfn), team_templates, !args.team.is_empty(), &opts, table).await?;
+        write!(out, "{}", table::summary(&rows)?)?;
+        tracker.record("teams", json!(rows.iter().map(table::Row::json).collect::<Vec<_>>()));
+        Ok(if rows.iter().all(|r| r.outcome.ok()) { code } else { ExitCode::from(1) })
     }
+}
+
+/// One output of a deployed stack.
+async fn root_output(cfn: &aws_sdk_cloudformation::Client, stack: &str, key: &str) -> anyhow::Result<Option<String>> {
+    let described =
+        cfn.describe_stacks().stack_name(stack).send().await.map_err(|e| {
+            anyhow!("cannot read the outputs of stack {stack}: {}", aws::describe("cloudformation", &e))
+        })?;
+    Ok(described
+        .stacks()
+        .iter()
+        .flat_map(|s| s.outputs())
+        .find(|o| o.output_key() == Some(key))
+        .and_then(|o| o.output_value())
+        .map(str::to_string))
 }

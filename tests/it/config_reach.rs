@@ -132,6 +132,7 @@ const NOT_IN_TEMPLATES: &[(&str, &str)] = &[
     ("validation.suppress", "it configures sds validate, not the platform"),
     ("validation.severity", "it configures sds validate of other templates, not the platform"),
     ("access.deny", "it asserts what sds access and validate check, not the platform"),
+    ("teams", "it adds templates of its own (teams/*.yaml) and, only then, root resources: tests/it/teams.rs"),
 ];
 
 /// Every string scalar in `v`, intrinsic arguments included.

@@ -60,7 +60,7 @@ fn example_configs() -> Vec<(String, String)> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/fixtures/config"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .chain([root().join("tests/fixtures/upstream-parity.yaml")])
+        .chain([root().join("tests/fixtures/upstream-parity.yaml"), root().join("tests/fixtures/teams.yaml")])
         .chain(
             std::fs::read_dir(root().join("tests/fuzz/corpus"))
                 .unwrap()
@@ -106,6 +106,7 @@ fn bad_configurations_the_schema_can_describe_are_refused_by_it() {
         "bad_domain_name",
         "bad_ecr_name",
         "bad_runtime",
+        "bad_team_name",
         "bad_variant",
         "long_stack_set_name",
         "unknown_key",
@@ -138,7 +139,7 @@ fn texts<'a>(keys: &'a [Key], prefix: &str, out: &mut Vec<(String, &'a sds_const
             Kind::Section(sub) => texts(sub, &full, out),
             Kind::Text(rule, _) => out.push((full, rule)),
             Kind::List { rule, .. } => out.push((full, rule)),
-            Kind::Records(_) | Kind::Severities => {}
+            Kind::Records(_) | Kind::Severities | Kind::Teams => {}
         }
     }
 }

@@ -20,11 +20,14 @@ mod publish;
 mod publish_json;
 #[cfg(feature = "publish")]
 mod publish_safety;
+#[cfg(feature = "publish")]
+mod publish_teams;
 mod review;
 mod safety;
 #[cfg(feature = "publish")]
 mod stand_in;
 mod support;
 mod synth;
+mod teams;
 mod validate;
 mod yaml11;

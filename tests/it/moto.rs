@@ -93,10 +93,30 @@ impl Moto {
     }
 }
 
-impl Drop for Moto {
-    fn drop(&mut self) {
+impl Moto {
+    /// A CloudFormation client for reading back what was deployed.
+    pub fn cfn(&self) -> aws_sdk_cloudformation::Client {
+        let creds = aws_sdk_cloudformation::config::Credentials::new("testing", "testing", None, None, "tests");
+        let conf = aws_sdk_cloudformation::config::Builder::new()
+            .behavior_version_latest()
+            .region(aws_sdk_cloudformation::config::Region::new("us-east-1"))
+            .endpoint_url(self.endpoint())
+            .credentials_provider(creds)
+            .http_client(sds::publish::aws::http_client())
+            .build();
+        aws_sdk_cloudformation::Client::from_conf(conf)
+    }
+
+    /// Stops the server now (the test's own child process).
+    pub fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 

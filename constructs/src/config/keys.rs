@@ -30,6 +30,8 @@ pub enum Kind {
     Records(&'static Records),
     /// `validation.severity`: a mapping of rule id to `error`, `warning` or `info`.
     Severities,
+    /// `teams`: a list of `{name, env, users: [{name, variant?}]}` (see [`crate::teams::read`]).
+    Teams,
 }
 
 /// Where a value lives in [`Config`]: read for the schema's defaults, written by the reader.
@@ -300,5 +302,10 @@ pub const KEYS: &[Key] = &[
             doc: "accesses that must be impossible, directly or through roles acted as: a list of {principal, action, resource, reason?}",
             kind: Kind::Records(&DENIALS),
         }]),
+    },
+    Key {
+        name: "teams",
+        doc: "teams and their Studio users, each team and environment deployed as its own stack (teams/<name>-<env>.yaml) that launches the portfolio's products",
+        kind: Kind::Teams,
     },
 ];

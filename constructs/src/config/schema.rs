@@ -61,6 +61,7 @@ fn key(k: &Key, defaults: &Config) -> Value {
             "additionalProperties": {"enum": ["error", "warning", "info"]},
             "default": {},
         }),
+        Kind::Teams => teams_schema(),
         Kind::Records(records) => {
             let properties: Map<String, Value> = records
                 .fields
@@ -83,6 +84,39 @@ fn key(k: &Key, defaults: &Config) -> Value {
         s.extend(b);
     }
     Value::Object(s)
+}
+
+/// `teams`: names and variants as the reader checks them (the derived names' limits and
+/// duplicates only `sds synth` checks).
+fn teams_schema() -> Value {
+    use crate::teams::read::{LOWER_NAME_PATTERN, TEAM_KEYS, USER_KEYS, USER_NAME_PATTERN};
+    fn doc(keys: &[(&'static str, &'static str)], k: &str) -> &'static str {
+        keys.iter().find(|(n, _)| *n == k).map(|(_, d)| *d).unwrap_or_default()
+    }
+    let lower = |k: &str| json!({"type": "string", "pattern": LOWER_NAME_PATTERN, "description": doc(TEAM_KEYS, k)});
+    let user = json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["name"],
+        "properties": {
+            "name": {"type": "string", "pattern": USER_NAME_PATTERN, "maxLength": 63, "description": doc(USER_KEYS, "name")},
+            "variant": {"enum": ["v1", "v2"], "description": doc(USER_KEYS, "variant")},
+        },
+    });
+    json!({
+        "type": "array",
+        "items": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["name", "env"],
+            "properties": {
+                "name": lower("name"),
+                "env": lower("env"),
+                "users": {"type": "array", "items": user, "description": doc(TEAM_KEYS, "users")},
+            },
+        },
+        "default": [],
+    })
 }
 
 fn string(rule: &Rule) -> Map<String, Value> {
