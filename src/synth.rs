@@ -56,7 +56,7 @@ pub fn run(args: &SynthArgs, platform: PlatformFn, out: &mut dyn Write) -> anyho
     if !args.no_validate {
         let inputs = crate::validate::command::inputs_from_rendered(&rendered, &app);
         let suppressions = [config.suppressions.clone(), app.accepted.clone()].concat();
-        let report = crate::validate::validate_app(&inputs, &suppressions, &AccessConfig::from_config(&config));
+        let report = crate::validate::validate_app(&inputs, &suppressions, &AccessConfig::representatives(&config));
         findings = Some(findings_json(&report));
         if report.has_errors() {
             let mut err = std::io::stderr().lock();

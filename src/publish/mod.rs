@@ -168,7 +168,7 @@ fn templates(
         .collect();
     let inputs = crate::validate::command::inputs_from_rendered(&rendered, &app);
     let suppressions = [config.suppressions.clone(), app.accepted].concat();
-    let access = AccessConfig::from_config(&config);
+    let access = AccessConfig::representatives(&config);
     Ok((app.templates, team_templates, Some(Validation { inputs, suppressions, access })))
 }
 

@@ -65,7 +65,7 @@ pub fn run(args: &ValidateArgs, platform: crate::PlatformFn, out: &mut dyn Write
     let mut report = super::validate_app(
         &inputs,
         &[config.suppressions.clone(), accepted].concat(),
-        &AccessConfig::from_config(&config),
+        &AccessConfig::representatives(&config),
     );
     if !args.paths.is_empty() {
         // Templates of one's own: the configured severities. The platform keeps the defaults.

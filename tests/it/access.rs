@@ -230,3 +230,21 @@ fn bad_input_is_a_clear_error() {
     let o = sds().arg("access").arg(tmp.path()).args(["--root", "a.yaml"]).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "nothing to violate: {}", stdout(&o));
 }
+
+/// Declared teams are the ones launched for analysis; validation (which runs on every synth)
+/// launches two of them with two users each.
+#[test]
+fn declared_teams_are_analyzed() {
+    let (code, doc) = json(&["--config", "tests/fixtures/teams.yaml"]);
+    assert_eq!(code, Some(0));
+    let launches: Vec<&str> = doc["launches"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap()).collect();
+    for l in ["fraud-detection-dev", "fraud-detection-prod", "fraud-detection-dev/bob", "fraud-detection-prod/carol"] {
+        assert!(launches.contains(&l), "{launches:?}");
+    }
+    assert!(!launches.iter().any(|l| l.starts_with("team-a")), "{launches:?}");
+    // The same team across environments is two teams: their data stays apart.
+    assert!(doc["violations"].as_array().unwrap().iter().any(|v| v["message"]
+        .as_str()
+        .unwrap()
+        .contains("of team fraud-detection-prod can be decrypted by fraud-detection-dev/DSEnvironmentPrincipals/DataScientistRole")));
+}
