@@ -39,6 +39,8 @@ pub struct Config {
     /// Severities of validation rules for templates that are not the platform's own output
     /// (`sds validate PATH`), as written: (rule, severity, where written). Default none.
     pub severities: Vec<(String, String, Option<String>)>,
+    /// Which platform: the reference's, or the hardened one. Default reference.
+    pub profile: crate::hardened::Profile,
 }
 
 /// A validation finding accepted on purpose: every finding of `rule` (in `template`, about
@@ -67,6 +69,7 @@ impl Default for Config {
             user_profile_variant: Variant::V1,
             suppressions: Vec::new(),
             severities: Vec::new(),
+            profile: crate::hardened::Profile::Reference,
         }
     }
 }

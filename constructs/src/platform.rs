@@ -3,7 +3,7 @@
 //! `sds synth`, `validate`, `diff` and `publish` all synthesize a `Platform`.
 
 use crate::config::Config;
-use crate::construct::{App, Construct, Synth};
+use crate::construct::{App, Construct, Profile, Synth};
 use crate::service_catalog::ServiceCatalogPortfolio;
 use crate::shared_ecr::SharedEcr;
 use crate::shared_network::SharedNetwork;
@@ -35,6 +35,8 @@ pub struct Platform {
     /// `sds publish --templates out --root FILE --stack-name NAME`. Default: the user profile
     /// variant the portfolio does not offer (kept as a template, as the reference has both).
     pub stacks: Vec<Box<dyn Construct>>,
+    /// Which platform the constructs build. Default [`Profile::Reference`].
+    pub profile: Profile,
 }
 
 impl Default for Platform {
@@ -65,12 +67,18 @@ impl Platform {
             portfolio: ServiceCatalogPortfolio::with_studio(config.studio.clone(), profile(offered)),
             ..SharedServices::default()
         };
-        Platform { stack_set_name: shared.stack_set_name.clone(), root, stacks: vec![Box::new(profile(other))] }
+        Platform {
+            stack_set_name: shared.stack_set_name.clone(),
+            root,
+            stacks: vec![Box::new(profile(other))],
+            profile: config.profile,
+        }
     }
 
     /// Builds every template, or reports every synth-time mistake.
     pub fn synth(&self) -> Result<App, Vec<SynthError>> {
         let mut app = Synth::new(&self.stack_set_name);
+        app.profile = self.profile;
         app.add(&self.root);
         for s in &self.stacks {
             app.add(&**s);
