@@ -414,3 +414,10 @@ pub fn launch_role_policy(_set: &ParamRef) -> Value {
 pub fn deny_passing_other_roles(roles: Vec<Value>) -> Value {
     Statement::deny().sid("DenyPassingOtherRoles").action("iam:PassRole").not_resource(Value::List(roles)).build()
 }
+
+/// `actions` without the reference's unknown CodeCommit action (`CreatePullRequestApproval`:
+/// approvals are `UpdatePullRequestApprovalState`).
+/// See: <https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodecommit.html>
+pub fn known_actions(actions: &[&'static str]) -> Vec<&'static str> {
+    actions.iter().copied().filter(|a| *a != "codecommit:CreatePullRequestApproval").collect()
+}

@@ -127,7 +127,7 @@ fn hardened_default_role_policy(set: &str) -> Value {
         crate::common::policy_document(vec![
             crate::common::Statement::allow()
                 .sid("DataScientistAdditionalPolicies")
-                .actions(DEFAULT_ROLE_ACTIONS)
+                .actions(&crate::hardened::known_actions(DEFAULT_ROLE_ACTIONS))
                 .any_resource()
                 .build(),
             crate::hardened::pass_own_roles(vec![own.clone()]),

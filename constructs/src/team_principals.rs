@@ -225,7 +225,7 @@ fn hardened_team_principals(mut s: Stack, team: &ParamRef, env: &ParamRef) -> St
         .build();
     let repository_access = Statement::allow()
         .sid("CodeCommitAccess")
-        .actions(TEAM_CODECOMMIT_ACTIONS)
+        .actions(&hardened::known_actions(TEAM_CODECOMMIT_ACTIONS))
         .resource(list![team_repository_arn(team, env)])
         .build();
     let user_policy = policy_document(vec![

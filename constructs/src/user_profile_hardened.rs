@@ -64,13 +64,7 @@ pub fn user_profile(props: &InstanceTypes, variant: Variant, stack_set_name: &st
             .with("Default", props.default_instance_type.as_str())
             .with("AllowedValues", strings(&app_types)),
     );
-    s.parameter(
-        "DeploymentInstanceType",
-        Parameter::new("String")
-            .with("Description", "Allowed Instance Type to Deploy Models")
-            .with("Default", props.default_deployment_instance_type.as_str())
-            .with("AllowedValues", strings(&props.deployment_instance_types)),
-    );
+    // No `DeploymentInstanceType`: the endpoint config statement allows the whole configured list.
     let (t, e, p) = (team.name(), env.name(), profile_name.name());
     let per_user = format!("${{{t}}}-${{{e}}}-${{{p}}}");
     let subnets = Value::List(SharedNetwork::SUBNETS.iter().map(|x| x.import(&set)).collect());
