@@ -397,7 +397,7 @@ pub fn launch_role_policy(_set: &ParamRef) -> Value {
             Statement::allow()
                 .sid(&format!("{sid}OnPlatformResources"))
                 .actions(&of)
-                .resource(Value::List(resources.iter().map(|r| sub(*r)).collect()))
+                .resource(Value::List(resources.iter().map(|r| if r.contains("${") { sub(*r) } else { Value::str(*r) }).collect()))
                 .build(),
         );
     }

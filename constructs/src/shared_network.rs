@@ -250,12 +250,16 @@ fn shared_network(props: &SharedNetwork, app_hardened: bool) -> Stack {
     // Security groups
     let sagemaker_sg_id = ResRef::later("SageMakerSecurityGroup").att("GroupId");
     let ingress_from_sagemaker = |port: i64| {
-        list![Value::Map(map! {
+        let mut rule = map! {
             "IpProtocol" => "tcp",
             "FromPort" => port,
             "ToPort" => port,
             "SourceSecurityGroupId" => sagemaker_sg_id.clone(),
-        })]
+        };
+        if app_hardened {
+            rule.insert("Description".into(), Value::str(format!("port {port} from SageMaker's security group")));
+        }
+        list![Value::Map(rule)]
     };
     let endpoint_sg = s.add(
         "VPCEndpointSecurityGroup",
@@ -303,7 +307,14 @@ fn shared_network(props: &SharedNetwork, app_hardened: bool) -> Stack {
     s.add(
         "UserProfileSecurityGroupIngress",
         "AWS::EC2::SecurityGroupIngress",
-        map! { "IpProtocol" => "-1", "GroupId" => profile_sg.r(), "SourceSecurityGroupId" => profile_sg.r() },
+        {
+            let mut rule =
+                map! { "IpProtocol" => "-1", "GroupId" => profile_sg.r(), "SourceSecurityGroupId" => profile_sg.r() };
+            if app_hardened {
+                rule.insert("Description".into(), Value::str("Studio user profiles reach each other"));
+            }
+            rule
+        },
     );
     s.add(
         "UserProfileSecurityGroupId",

@@ -131,6 +131,11 @@ const REACH: &[Reach] = &[
 const NOT_IN_TEMPLATES: &[(&str, &str)] = &[
     ("validation.suppress", "it configures sds validate, not the platform"),
     ("validation.severity", "it configures sds validate of other templates, not the platform"),
+    ("profile", "it chooses the hardened platform, which the reference has no value for (tests/it/hardened.rs)"),
+    (
+        "user_profile.job_instance_types",
+        "only the hardened profile guards job instance types (user_profile_hardened's tests)",
+    ),
 ];
 
 /// Every string scalar in `v`, intrinsic arguments included.
