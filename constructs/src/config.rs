@@ -344,6 +344,12 @@ mod tests {
         assert!(errors("stack_set_name: a-very-long-stack-set-name-indeed\n")[0].contains("64 characters"));
         assert!(errors("detective_control:\n  lambda_runtime: nodejs20.x\n")[0].contains("not a Python Lambda runtime"));
         assert!(errors("user_profile:\n  default_instance_type: ml.g5.xlarge\n")[0].contains("not one of the allowed"));
+        assert_eq!(
+            errors("profile: strict\n"),
+            ["sds.yaml:1:1: profile: \"strict\" is not a platform profile (reference or hardened)"]
+        );
+        let hardened = Config::from_yaml("profile: hardened\n", "sds.yaml").unwrap();
+        assert_eq!(hardened.profile, crate::hardened::Profile::Hardened);
         assert!(errors("network:\n  subnet_cidrs: [10.2.1.0/24]\n")[0].contains("exactly 3"));
         assert!(errors("network:\n  subnet_cidrs: [10.3.1.0/24, 10.2.2.0/24, 10.2.2.0/25]\n").len() == 2);
         assert!(errors("studio:\n  kms_alias: alias/x\n")[0].contains("without the alias/ prefix"));

@@ -94,11 +94,8 @@ pub fn execution_role_arn(team: &ParamRef, env: &ParamRef, user: &ParamRef) -> V
 /// Without `users`, principals of the account use it as their IAM policies allow (platform keys
 /// every team shares).
 pub fn key_policy(policy_id: &str, administrators: Value, users: Option<Vec<Value>>) -> Value {
-    let mut use_key = Statement::allow()
-        .sid("AllowKeyUse")
-        .aws_principal(account_root_arn())
-        .actions(KMS_USE)
-        .any_resource();
+    let mut use_key =
+        Statement::allow().sid("AllowKeyUse").aws_principal(account_root_arn()).actions(KMS_USE).any_resource();
     if let Some(users) = users {
         use_key = use_key.condition_on("ArnLike", "aws:PrincipalArn", Value::List(users));
     }
@@ -349,7 +346,13 @@ const LAUNCH_SCOPES: &[(&str, &[&str])] = &[
             "arn:aws:iam::${AWS::AccountId}:policy/ds-*",
         ],
     ),
-    ("kms", &["arn:aws:kms:${AWS::Region}:${AWS::AccountId}:key/*", "arn:aws:kms:${AWS::Region}:${AWS::AccountId}:alias/ds-*"]),
+    (
+        "kms",
+        &[
+            "arn:aws:kms:${AWS::Region}:${AWS::AccountId}:key/*",
+            "arn:aws:kms:${AWS::Region}:${AWS::AccountId}:alias/ds-*",
+        ],
+    ),
     ("resource-groups", &["arn:aws:resource-groups:${AWS::Region}:${AWS::AccountId}:group/ds-*"]),
     ("s3", &["arn:aws:s3:::ds-*"]),
     ("ssm", &["arn:aws:ssm:${AWS::Region}:${AWS::AccountId}:parameter/ds-*"]),
@@ -397,7 +400,9 @@ pub fn launch_role_policy(_set: &ParamRef) -> Value {
             Statement::allow()
                 .sid(&format!("{sid}OnPlatformResources"))
                 .actions(&of)
-                .resource(Value::List(resources.iter().map(|r| if r.contains("${") { sub(*r) } else { Value::str(*r) }).collect()))
+                .resource(Value::List(
+                    resources.iter().map(|r| if r.contains("${") { sub(*r) } else { Value::str(*r) }).collect(),
+                ))
                 .build(),
         );
     }

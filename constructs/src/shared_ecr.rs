@@ -65,10 +65,7 @@ fn shared_ecr(hardened: bool) -> Stack {
         let rule = format!(
             r#"{{"rules":[{{"rulePriority":1,"description":"Expire untagged images","selection":{{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":{UNTAGGED_DAYS}}},"action":{{"type":"expire"}}}}]}}"#
         );
-        props.insert(
-            "LifecyclePolicy".into(),
-            crate::cfn::Value::Map(map! { "LifecyclePolicyText" => rule }),
-        );
+        props.insert("LifecyclePolicy".into(), crate::cfn::Value::Map(map! { "LifecyclePolicyText" => rule }));
     }
     s.add("DSECRRepository", "AWS::ECR::Repository", props);
     s.output(

@@ -304,18 +304,14 @@ fn shared_network(props: &SharedNetwork, app_hardened: bool) -> Stack {
             "Tags" => name_tag("ds-userprofile-sg-{}"),
         },
     );
-    s.add(
-        "UserProfileSecurityGroupIngress",
-        "AWS::EC2::SecurityGroupIngress",
-        {
-            let mut rule =
-                map! { "IpProtocol" => "-1", "GroupId" => profile_sg.r(), "SourceSecurityGroupId" => profile_sg.r() };
-            if app_hardened {
-                rule.insert("Description".into(), Value::str("Studio user profiles reach each other"));
-            }
-            rule
-        },
-    );
+    s.add("UserProfileSecurityGroupIngress", "AWS::EC2::SecurityGroupIngress", {
+        let mut rule =
+            map! { "IpProtocol" => "-1", "GroupId" => profile_sg.r(), "SourceSecurityGroupId" => profile_sg.r() };
+        if app_hardened {
+            rule.insert("Description".into(), Value::str("Studio user profiles reach each other"));
+        }
+        rule
+    });
     s.add(
         "UserProfileSecurityGroupId",
         "AWS::SSM::Parameter",

@@ -2,6 +2,7 @@
 //! and model buckets (encrypted, private, reachable only through the S3 endpoint), the team's
 //! CodeCommit repository seeded from the `project_template.zip` asset, and SSM parameters.
 
+use crate::admin_principals::AdminPrincipals;
 use crate::assets::{PROJECT_TEMPLATE, STAGING_BUCKET, STAGING_PATH};
 use crate::cfn::value::sub;
 use crate::cfn::Value;
@@ -11,7 +12,6 @@ use crate::common::{
 };
 use crate::construct::{Construct, Synth};
 use crate::export::TeamExport;
-use crate::admin_principals::AdminPrincipals;
 use crate::hardened::{self, Admits};
 use crate::map;
 use crate::shared_network::SharedNetwork;
@@ -82,7 +82,11 @@ fn team_backing_store(hardened: bool) -> Stack {
     let bucket_name =
         |prefix: &str| with_stack_suffix(vec![Value::str(prefix), team.r(), Value::str("-"), env.r(), Value::str("-")]);
     let logs = hardened.then(|| {
-        let logs = s.add("AccessLogsBucket", "AWS::S3::Bucket", hardened::log_bucket(bucket_name("ds-logs-bucket-"), tags.clone()));
+        let logs = s.add(
+            "AccessLogsBucket",
+            "AWS::S3::Bucket",
+            hardened::log_bucket(bucket_name("ds-logs-bucket-"), tags.clone()),
+        );
         let policy = hardened::bucket_policy(&logs, s3_endpoint.clone(), Admits::Logs(team_roles.clone()));
         s.add("AccessLogsBucketPolicy", "AWS::S3::BucketPolicy", policy);
         logs

@@ -5,8 +5,8 @@ use crate::admin_principals::admin_managed_policies;
 use crate::cfn::value::sub;
 use crate::cfn::Value;
 use crate::common::{
-    described, exported, inline_policy, policy_document, sagemaker_access_policy, ssm_string, switch_role_url, team_tags, trust_account_and_service,
-    Statement, KMS_USE,
+    described, exported, inline_policy, policy_document, sagemaker_access_policy, ssm_string, switch_role_url,
+    team_tags, trust_account_and_service, Statement, KMS_USE,
 };
 use crate::construct::{Construct, Synth};
 use crate::export::TeamExport;

@@ -84,7 +84,9 @@ pub fn user_profile(props: &InstanceTypes, variant: Variant, stack_set_name: &st
             "sagemaker:VpcSecurityGroupIds" => security_group.clone(),
         }),
     };
-    if let Some(Value::Map(types)) = instance_types_condition(&props.job_instance_types).shift_remove("ForAllValues:StringLike") {
+    if let Some(Value::Map(types)) =
+        instance_types_condition(&props.job_instance_types).shift_remove("ForAllValues:StringLike")
+    {
         job_conditions.insert("ForAllValues:StringLike".into(), Value::Map(types));
     }
     let in_vpc = map! {
@@ -105,7 +107,12 @@ pub fn user_profile(props: &InstanceTypes, variant: Variant, stack_set_name: &st
             .actions(&["ssm:GetParameters", "ssm:GetParameter"])
             .resource(sub("arn:aws:ssm:${AWS::Region}:${AWS::AccountId}:parameter/ds-*"))
             .build(),
-        Statement::allow().sid("JobsInVpcEncryptedOnAllowedTypes").actions(JOB_CREATION).any_resource().condition(job_conditions).build(),
+        Statement::allow()
+            .sid("JobsInVpcEncryptedOnAllowedTypes")
+            .actions(JOB_CREATION)
+            .any_resource()
+            .condition(job_conditions)
+            .build(),
         Statement::deny()
             .sid("NoJobOutsideTheVpc")
             .actions(JOB_CREATION)

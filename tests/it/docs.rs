@@ -91,9 +91,12 @@ fn every_configuration_sds_accepts_validates_against_the_schema() {
         assert!(errors.is_empty(), "{name} is accepted by sds but not by the schema: {errors:#?}");
         accepted.push(name);
     }
-    for must in
-        ["README.md", "tests/fixtures/config/custom.yaml", "tests/fixtures/upstream-parity.yaml", "examples/hardened/sds.yaml"]
-    {
+    for must in [
+        "README.md",
+        "tests/fixtures/config/custom.yaml",
+        "tests/fixtures/upstream-parity.yaml",
+        "examples/hardened/sds.yaml",
+    ] {
         assert!(accepted.iter().any(|a| a == must), "{must} should be a valid configuration: {accepted:?}");
     }
     assert!(accepted.len() >= 5, "{accepted:?}");

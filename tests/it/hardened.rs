@@ -107,7 +107,8 @@ fn network() -> (String, Vec<String>, String) {
         .collect();
     subnets.sort();
     assert_eq!(subnets.len(), 3);
-    let sg = strings(&property("team-a-dev/alice", "SageMakerStudioUserProfile", &["UserSettings", "SecurityGroups", "0"]));
+    let sg =
+        strings(&property("team-a-dev/alice", "SageMakerStudioUserProfile", &["UserSettings", "SecurityGroups", "0"]));
     (endpoint, subnets, sg[0].clone())
 }
 
@@ -121,7 +122,14 @@ fn context(p: &Principal) -> Context {
         .set("aws:SourceVpce", &[&endpoint])
 }
 
-fn decide(p: &Principal, action: &str, resource: &str, t: Option<&Target>, kind: ResourceKind, ctx: Context) -> Decision {
+fn decide(
+    p: &Principal,
+    action: &str,
+    resource: &str,
+    t: Option<&Target>,
+    kind: ResourceKind,
+    ctx: Context,
+) -> Decision {
     decide_with(p, action, resource, t, kind, ctx)
 }
 
@@ -155,7 +163,13 @@ fn the_committed_hardened_output_is_current() {
         .args(["synth", "--config", "examples/hardened/sds.yaml", "--out", "examples/hardened/out", "--check"])
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(0), "run `sds synth --config examples/hardened/sds.yaml --out examples/hardened/out`: {}{}", stdout(&o), stderr(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "run `sds synth --config examples/hardened/sds.yaml --out examples/hardened/out`: {}{}",
+        stdout(&o),
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -206,9 +220,15 @@ fn a_data_scientist_reads_and_writes_their_team_data_only() {
     // Not even the team-b bucket's other routes: outside the endpoint, own data is refused too.
     let own = target(a, "team-a-dev/DSEnvironmentBackingStore", "DataBucket");
     let outside = context(exec).set("aws:SourceVpce", &["vpce-elsewhere"]);
-    assert_eq!(decide(exec, "s3:GetObject", &object(own), Some(own), ResourceKind::Ordinary, outside), Decision::ExplicitDeny);
+    assert_eq!(
+        decide(exec, "s3:GetObject", &object(own), Some(own), ResourceKind::Ordinary, outside),
+        Decision::ExplicitDeny
+    );
     let plain = context(exec).set("aws:SecureTransport", &["false"]);
-    assert_eq!(decide(exec, "s3:GetObject", &object(own), Some(own), ResourceKind::Ordinary, plain), Decision::ExplicitDeny);
+    assert_eq!(
+        decide(exec, "s3:GetObject", &object(own), Some(own), ResourceKind::Ordinary, plain),
+        Decision::ExplicitDeny
+    );
 }
 
 #[test]
@@ -244,7 +264,10 @@ fn a_data_scientist_deploys_to_allowed_instance_types_only() {
     assert_eq!(config("ml.c5.large"), Decision::Allow);
     assert_eq!(config("ml.p4d.24xlarge"), Decision::ImplicitDeny);
     let endpoint = "arn:aws:sagemaker:us-east-1:111111111111:endpoint/e";
-    assert_eq!(decide(exec, "sagemaker:CreateEndpoint", endpoint, None, ResourceKind::Ordinary, context(exec)), Decision::Allow);
+    assert_eq!(
+        decide(exec, "sagemaker:CreateEndpoint", endpoint, None, ResourceKind::Ordinary, context(exec)),
+        Decision::Allow
+    );
 }
 
 #[test]
@@ -263,7 +286,10 @@ fn a_data_scientist_cannot_act_as_an_administrator_role() {
         ] {
             let admin = target(h, instance, admin);
             let pass = context(p).set("iam:PassedToService", &["sagemaker.amazonaws.com"]);
-            assert_eq!(decide(p, "iam:PassRole", &admin.arn, None, ResourceKind::Ordinary, pass), Decision::ImplicitDeny);
+            assert_eq!(
+                decide(p, "iam:PassRole", &admin.arn, None, ResourceKind::Ordinary, pass),
+                Decision::ImplicitDeny
+            );
             let assume = decide(p, "sts:AssumeRole", &admin.arn, Some(admin), ResourceKind::RoleTrust, context(p));
             assert_eq!(assume, Decision::ImplicitDeny, "{id} assumes {}", admin.arn);
         }
@@ -286,7 +312,8 @@ fn the_administrator_keeps_the_reference_administrators_powers() {
     let (h, r) = (&hardened().analysis, reference());
     let admin = |a: &'static Analysis| principal(a, "root/DataSciencePrincipals", "DataScienceAdministrator");
     for (action, resource) in probes {
-        let ctx = |p: &Principal| Context::new().set("aws:PrincipalArn", &[&p.arn]).set("aws:SecureTransport", &["true"]);
+        let ctx =
+            |p: &Principal| Context::new().set("aws:PrincipalArn", &[&p.arn]).set("aws:SecureTransport", &["true"]);
         let before = decide(admin(r), action, resource, None, ResourceKind::Ordinary, ctx(admin(r)));
         let after = decide(admin(h), action, resource, None, ResourceKind::Ordinary, ctx(admin(h)));
         assert_eq!(before, Decision::Allow, "{action} (reference)");
