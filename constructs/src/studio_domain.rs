@@ -188,6 +188,9 @@ fn studio_domain(props: &StudioDomain, hardened: bool) -> Stack {
             "Tags" => tags.clone(),
         },
     );
+    if hardened {
+        crate::hardened::retain(&mut s, &key);
+    }
     s.add(
         "KeyAlias",
         "AWS::KMS::Alias",
