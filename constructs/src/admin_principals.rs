@@ -47,7 +47,7 @@ pub fn admin_managed_policies(with_sagemaker: bool) -> Value {
 }
 
 /// What the launch role needs to create, update and delete the portfolio's products.
-const LAUNCH_ROLE_ACTIONS: &[&str] = &[
+pub(crate) const LAUNCH_ROLE_ACTIONS: &[&str] = &[
     "cloudformation:CreateStack",
     "cloudformation:UpdateStack",
     "cloudformation:DeleteStack",
@@ -223,12 +223,12 @@ impl AdminPrincipals {
 }
 
 impl Construct for AdminPrincipals {
-    fn synth(&self, _: &mut Synth) -> Stack {
-        admin_principals()
+    fn synth(&self, app: &mut Synth) -> Stack {
+        admin_principals(app.hardened())
     }
 }
 
-fn admin_principals() -> Stack {
+fn admin_principals(hardened: bool) -> Stack {
     let mut s = Stack::new(FILE, "Creates data science administrator role and service catalog launch role");
     let set = stack_set_parameter(&mut s);
 
@@ -236,7 +236,11 @@ fn admin_principals() -> Stack {
         "DataScienceAdministrator",
         "AWS::IAM::Role",
         map! {
-            "AssumeRolePolicyDocument" => trust_account_and_service("sagemaker.amazonaws.com", "SageMakerTrustRelantionship"),
+            "AssumeRolePolicyDocument" => if hardened {
+                crate::hardened::trust_account()
+            } else {
+                trust_account_and_service("sagemaker.amazonaws.com", "SageMakerTrustRelantionship")
+            },
             "RoleName" => with_stack_suffix(vec![sub(format!("${{{}}}-DataScienceAdministrator-", set.name()))]),
             "Policies" => sagemaker_access_policy(
                 "SageMakerDSAdminAccess",
@@ -247,10 +251,14 @@ fn admin_principals() -> Stack {
         },
     );
 
-    let launch_policy = policy_document(vec![
-        Statement::allow().sid("Policy1").actions(LAUNCH_ROLE_ACTIONS).any_resource().build(),
-        pass_role_to_sagemaker(),
-    ]);
+    let launch_policy = if hardened {
+        crate::hardened::launch_role_policy(&set)
+    } else {
+        policy_document(vec![
+            Statement::allow().sid("Policy1").actions(LAUNCH_ROLE_ACTIONS).any_resource().build(),
+            pass_role_to_sagemaker(),
+        ])
+    };
     let launch = s.add(
         "SCLaunchRole",
         "AWS::IAM::Role",

@@ -67,6 +67,7 @@ pub struct Statement {
     principal: Option<Value>,
     action: Option<Value>,
     resource: Option<Value>,
+    not_resource: Option<Value>,
     condition: Option<Value>,
 }
 
@@ -116,6 +117,12 @@ impl Statement {
         self
     }
 
+    /// `NotResource: r`: every resource but these.
+    pub fn not_resource(mut self, r: impl Into<Value>) -> Statement {
+        self.not_resource = Some(r.into());
+        self
+    }
+
     /// `Resource: '*'`.
     pub fn any_resource(self) -> Statement {
         self.resource("*")
@@ -141,6 +148,7 @@ impl Statement {
             ("Principal", self.principal),
             ("Action", self.action),
             ("Resource", self.resource),
+            ("NotResource", self.not_resource),
             ("Condition", self.condition),
         ] {
             if let Some(v) = v {
@@ -212,7 +220,7 @@ pub fn trust_service(service: &str) -> Value {
 }
 
 /// Actions of the key administrators statement.
-const KEY_ADMIN_ACTIONS: &[&str] = &[
+pub(crate) const KEY_ADMIN_ACTIONS: &[&str] = &[
     "kms:Create*",
     "kms:Describe*",
     "kms:Enable*",

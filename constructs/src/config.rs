@@ -45,6 +45,8 @@ pub struct Config {
     /// Teams and their Studio users (`teams`), each synthesized into `teams/<name>-<env>.yaml`.
     /// Default none.
     pub teams: Vec<Team>,
+    /// Which platform: the reference's, or the hardened one. Default reference.
+    pub profile: crate::hardened::Profile,
 }
 
 /// An access that must be impossible (`access.deny`): checked by `sds access`, and by
@@ -100,6 +102,7 @@ impl Default for Config {
             severities: Vec::new(),
             access_deny: Vec::new(),
             teams: Vec::new(),
+            profile: crate::hardened::Profile::Reference,
         }
     }
 }
@@ -375,13 +378,19 @@ mod tests {
         assert_eq!(errors("network:\n  vpc_cidr: 10.2.0.0/33\n"), [
             "sds.yaml:2:3: network.vpc_cidr: \"10.2.0.0/33\" is not an IPv4 CIDR block with its host bits zero (like 10.2.0.0/16)"
         ]);
-        assert_eq!(errors("stack_sett_name: x\n")[0], "sds.yaml:1:1: unknown key stack_sett_name (expected one of stack_set_name, network, ecr, code_artifact, studio, detective_control, user_profile, validation, access, teams)");
+        assert_eq!(errors("stack_sett_name: x\n")[0], "sds.yaml:1:1: unknown key stack_sett_name (expected one of stack_set_name, network, ecr, code_artifact, studio, detective_control, user_profile, validation, access, teams, profile)");
         assert_eq!(errors("ecr: [a]\n")[0], "sds.yaml:1:1: ecr must be a mapping");
         assert_eq!(errors("studio:\n  domain_name: 42\n")[0], "sds.yaml:2:3: studio.domain_name must be a string");
         assert!(errors("ecr:\n  repository_name: Upper\n")[0].contains("is not an ECR repository name"));
         assert!(errors("stack_set_name: a-very-long-stack-set-name-indeed\n")[0].contains("64 characters"));
         assert!(errors("detective_control:\n  lambda_runtime: nodejs20.x\n")[0].contains("not a Python Lambda runtime"));
         assert!(errors("user_profile:\n  default_instance_type: ml.g5.xlarge\n")[0].contains("not one of the allowed"));
+        assert_eq!(
+            errors("profile: strict\n"),
+            ["sds.yaml:1:1: profile: \"strict\" is not a platform profile (reference or hardened)"]
+        );
+        let hardened = Config::from_yaml("profile: hardened\n", "sds.yaml").unwrap();
+        assert_eq!(hardened.profile, crate::hardened::Profile::Hardened);
         assert!(errors("network:\n  subnet_cidrs: [10.2.1.0/24]\n")[0].contains("exactly 3"));
         assert!(errors("network:\n  subnet_cidrs: [10.3.1.0/24, 10.2.2.0/24, 10.2.2.0/25]\n").len() == 2);
         assert!(errors("studio:\n  kms_alias: alias/x\n")[0].contains("without the alias/ prefix"));

@@ -49,6 +49,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::cfn::Template;
+pub use crate::hardened::Profile;
 use crate::stack::{Stack, SynthError};
 
 /// A piece of the platform that synthesizes to one template.
@@ -104,13 +105,26 @@ pub struct Synth {
     /// shared services (the root, and the product templates that default their
     /// `SharedServiceStackSetName`) takes it from here, so one value reaches all of them.
     pub stack_set_name: String,
+    /// Which platform the constructs build: the reference's, or the hardened one
+    /// ([`crate::hardened`]). Default [`Profile::Reference`].
+    pub profile: Profile,
     templates: BTreeMap<String, Template>,
     errors: Vec<SynthError>,
 }
 
 impl Synth {
     pub fn new(stack_set_name: &str) -> Synth {
-        Synth { stack_set_name: stack_set_name.to_string(), templates: BTreeMap::new(), errors: Vec::new() }
+        Synth {
+            stack_set_name: stack_set_name.to_string(),
+            profile: Profile::Reference,
+            templates: BTreeMap::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Whether the constructs build the hardened platform.
+    pub fn hardened(&self) -> bool {
+        self.profile == Profile::Hardened
     }
 
     /// Synthesizes `construct` into the app and returns its interface. Adding the same template

@@ -42,8 +42,8 @@ impl DetectiveControl {
 }
 
 impl Construct for DetectiveControl {
-    fn synth(&self, _: &mut Synth) -> Stack {
-        detective_control(self)
+    fn synth(&self, app: &mut Synth) -> Stack {
+        detective_control(self, app.hardened())
     }
 }
 
@@ -64,15 +64,38 @@ const FUNCTION_ACTIONS: &[&str] = &[
     "sagemaker:ListEndpoints",
 ];
 
-fn detective_control(props: &DetectiveControl) -> Stack {
+fn detective_control(props: &DetectiveControl, hardened: bool) -> Stack {
     let mut s = Stack::new(
         FILE,
         "Deploy a Lambda function and CloudWatch trigger to inspect SageMaker resources and ensure they are attached to a VPC.",
     );
     let set = stack_set_parameter(&mut s);
-
-    let policy =
-        policy_document(vec![Statement::allow().sid("VisualEditor0").actions(FUNCTION_ACTIONS).any_resource().build()]);
+    let dlq = hardened.then(|| {
+        s.add(
+            "DetectiveControlDeadLetterQueue",
+            "AWS::SQS::Queue",
+            map! { "KmsMasterKeyId" => "alias/aws/sqs", "MessageRetentionPeriod" => 1_209_600 },
+        )
+    });
+    let policy = match &dlq {
+        // Only what the handler calls, on SageMaker ARNs of this account; and its dead letters.
+        Some(dlq) => policy_document(vec![
+            Statement::allow()
+                .sid("StopOrDeleteWhatIsOutsideTheVpc")
+                .actions(&["sagemaker:StopTrainingJob", "sagemaker:DeleteModel"])
+                .resource(list![
+                    sub("arn:aws:sagemaker:${AWS::Region}:${AWS::AccountId}:training-job/*"),
+                    sub("arn:aws:sagemaker:${AWS::Region}:${AWS::AccountId}:model/*"),
+                ])
+                .build(),
+            Statement::allow().sid("DeadLetters").action("sqs:SendMessage").resource(dlq.arn()).build(),
+        ]),
+        None => policy_document(vec![Statement::allow()
+            .sid("VisualEditor0")
+            .actions(FUNCTION_ACTIONS)
+            .any_resource()
+            .build()]),
+    };
     let role = s.add(
         "SageMakerDetectiveControlExecutionRole",
         "AWS::IAM::Role",
@@ -83,20 +106,40 @@ fn detective_control(props: &DetectiveControl) -> Stack {
             "ManagedPolicyArns" => aws_managed(&["service-role/AWSLambdaBasicExecutionRole"]),
         },
     );
-    let function = s.add(
-        "SageMakerVPCDetectiveControl",
-        "AWS::Lambda::Function",
-        map! {
-            "FunctionName" => DetectiveControl::FUNCTION_NAME,
-            "Description" => "Detective control to enforce VPC attachment of SageMaker resources",
-            "Runtime" => props.runtime.as_str(),
-            "Code" => assets::DETECTIVE_CONTROL.zip_name,
-            "Handler" => assets::DETECTIVE_CONTROL_HANDLER,
-            "MemorySize" => 320,
-            "Timeout" => 180,
-            "Role" => role.arn(),
-        },
-    );
+    let mut function_props = map! {
+        "FunctionName" => DetectiveControl::FUNCTION_NAME,
+        "Description" => "Detective control to enforce VPC attachment of SageMaker resources",
+        "Runtime" => props.runtime.as_str(),
+        "Code" => assets::DETECTIVE_CONTROL.zip_name,
+        "Handler" => assets::DETECTIVE_CONTROL_HANDLER,
+        "MemorySize" => 320,
+        "Timeout" => 180,
+        "Role" => role.arn(),
+    };
+    if let Some(dlq) = &dlq {
+        function_props.insert("DeadLetterConfig".into(), Value::Map(map! { "TargetArn" => dlq.arn() }));
+        function_props.insert("ReservedConcurrentExecutions".into(), Value::from(5));
+    }
+    let function = s.add("SageMakerVPCDetectiveControl", "AWS::Lambda::Function", function_props);
+    if hardened {
+        // Errors mean something created outside the VPC may still be running.
+        s.add(
+            "DetectiveControlErrorsAlarm",
+            "AWS::CloudWatch::Alarm",
+            map! {
+                "AlarmDescription" => "The SageMaker VPC detective control failed: check its logs and dead-letter queue",
+                "Namespace" => "AWS/Lambda",
+                "MetricName" => "Errors",
+                "Dimensions" => list![Value::Map(map! { "Name" => "FunctionName", "Value" => function.r() })],
+                "Statistic" => "Sum",
+                "Period" => 300,
+                "EvaluationPeriods" => 1,
+                "Threshold" => 1,
+                "ComparisonOperator" => "GreaterThanOrEqualToThreshold",
+                "TreatMissingData" => "notBreaching",
+            },
+        );
+    }
     let pattern = map! {
         "source" => list!["aws.sagemaker"],
         "detail-type" => list!["AWS API Call via CloudTrail"],
@@ -116,7 +159,10 @@ fn detective_control(props: &DetectiveControl) -> Stack {
             "Targets" => list![Value::Map(map! { "Arn" => function.arn(), "Id" => "SagemakerVPCEnforcementLambda" })],
         },
     );
-    s.depends_on(&rule, &function);
+    // The reference's explicit dependencies repeat what the GetAtts say (cfn-lint W3005).
+    if !hardened {
+        s.depends_on(&rule, &function);
+    }
     let permission = s.add(
         "InvokeLambdaPermission",
         "AWS::Lambda::Permission",
@@ -127,6 +173,8 @@ fn detective_control(props: &DetectiveControl) -> Stack {
             "SourceArn" => rule.arn(),
         },
     );
-    s.depends_on(&permission, &rule);
+    if !hardened {
+        s.depends_on(&permission, &rule);
+    }
     s
 }

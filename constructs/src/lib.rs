@@ -40,6 +40,7 @@ pub mod config;
 pub mod construct;
 pub mod detective_control;
 pub mod export;
+pub mod hardened;
 pub mod iam;
 pub mod known_defects;
 pub mod names;
@@ -57,6 +58,7 @@ pub mod team_environment;
 pub mod team_principals;
 pub mod teams;
 pub mod user_profile;
+pub mod user_profile_hardened;
 
 /// An ordered map of template values: `map! { "Key" => value, ... }` (values: anything `Into<Value>`).
 #[macro_export]

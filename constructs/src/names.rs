@@ -133,6 +133,8 @@ impl Name {
 /// See: <https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html>
 pub const DATA_BUCKET: Name = Name::new("ds-data-bucket-{team}-{env}-{stack}", "S3 bucket name", 63, true);
 pub const MODEL_BUCKET: Name = Name::new("ds-model-bucket-{team}-{env}-{stack}", "S3 bucket name", 63, true);
+/// The team's access log bucket (hardened profile).
+pub const LOGS_BUCKET: Name = Name::new("ds-logs-bucket-{team}-{env}-{stack}", "S3 bucket name", 63, true);
 /// See: <https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html>
 pub const ADMIN_ROLE: Name = Name::new("ds-admin-role-{team}-{env}", "IAM role name", 64, false);
 pub const USER_ROLE: Name = Name::new("ds-user-role-{team}-{env}", "IAM role name", 64, false);
@@ -153,7 +155,7 @@ pub const USER_PRODUCT: Name = Name::new("ds-user-{team}-{env}-{user}", "provisi
 
 /// Every name a team environment builds (checked for each declared team).
 pub const TEAM_NAMES: &[Name] =
-    &[DATA_BUCKET, MODEL_BUCKET, ADMIN_ROLE, USER_ROLE, REPOSITORY, RESOURCE_GROUP, TEAM_PRODUCT];
+    &[DATA_BUCKET, MODEL_BUCKET, LOGS_BUCKET, ADMIN_ROLE, USER_ROLE, REPOSITORY, RESOURCE_GROUP, TEAM_PRODUCT];
 /// Every name a user profile builds (checked for each declared user).
 pub const USER_NAMES: &[Name] = &[NOTEBOOK_ROLE, NOTEBOOK_POLICY_1, NOTEBOOK_POLICY_2, USER_PRODUCT];
 

@@ -3,7 +3,7 @@
 //! `sds synth`, `validate`, `diff` and `publish` all synthesize a `Platform`.
 
 use crate::config::{Config, Suppression};
-use crate::construct::{App, Construct, Synth};
+use crate::construct::{App, Construct, Profile, Synth};
 use crate::service_catalog::{user_profile_version, ServiceCatalogPortfolio, USER_PROFILE_PRODUCT};
 use crate::shared_ecr::SharedEcr;
 use crate::shared_network::SharedNetwork;
@@ -46,6 +46,8 @@ pub struct Platform {
     /// ([`ServiceCatalogPortfolio::team_stacks`], and the user profile variant it does not offer
     /// as a second version when a user asks for it).
     pub teams: Vec<TeamStack>,
+    /// Which platform the constructs build. Default [`Profile::Reference`].
+    pub profile: Profile,
 }
 
 impl Default for Platform {
@@ -91,13 +93,18 @@ impl Platform {
             root,
             stacks: vec![Box::new(profile(other))],
             teams,
-            accepted: crate::known_defects::reference(),
+            accepted: match config.profile {
+                Profile::Reference => crate::known_defects::reference(),
+                Profile::Hardened => Vec::new(),
+            },
+            profile: config.profile,
         }
     }
 
     /// Builds every template, or reports every synth-time mistake.
     pub fn synth(&self) -> Result<App, Vec<SynthError>> {
         let mut app = Synth::new(&self.stack_set_name);
+        app.profile = self.profile;
         app.add(&self.root);
         for s in &self.stacks {
             app.add(&**s);

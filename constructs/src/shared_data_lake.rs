@@ -10,6 +10,7 @@ use crate::common::{
 };
 use crate::construct::{Construct, Synth};
 use crate::export::Export;
+use crate::hardened::{self, Admits};
 use crate::shared_network::SharedNetwork;
 use crate::stack::Stack;
 use crate::{list, map};
@@ -29,12 +30,12 @@ impl SharedDataLake {
 }
 
 impl Construct for SharedDataLake {
-    fn synth(&self, _: &mut Synth) -> Stack {
-        shared_data_lake()
+    fn synth(&self, app: &mut Synth) -> Stack {
+        shared_data_lake(app.hardened())
     }
 }
 
-fn shared_data_lake() -> Stack {
+fn shared_data_lake(hardened: bool) -> Stack {
     let mut s = Stack::new(FILE, "Shared S3 data storage to server as data lake for data science teams.");
     let set = shared_stack_set_parameter(&mut s, COMMON_ROOT_NAME, None);
     let tags = list![tag("SharedServiceStackSetName", set.r())];
@@ -45,11 +46,15 @@ fn shared_data_lake() -> Stack {
         map! {
             "Description" => "KMS key for S3 data lake bucket",
             "EnableKeyRotation" => true,
-            "KeyPolicy" => kms_key_policy(
-                "key-policy-1",
-                AdminPrincipals::ADMIN_ROLE_ARN.import(&set),
-                SharedNetwork::S3_ENDPOINT_ID.import(&set),
-            ),
+            "KeyPolicy" => if hardened {
+                hardened::key_policy("key-policy-1", AdminPrincipals::ADMIN_ROLE_ARN.import(&set), None)
+            } else {
+                kms_key_policy(
+                    "key-policy-1",
+                    AdminPrincipals::ADMIN_ROLE_ARN.import(&set),
+                    SharedNetwork::S3_ENDPOINT_ID.import(&set),
+                )
+            },
             "Tags" => tags.clone(),
         },
     );
@@ -64,11 +69,25 @@ fn shared_data_lake() -> Stack {
         "AWS::SSM::Parameter",
         ssm_string(sub(format!("ds-s3-data-lake-kms-cmk-{set_var}-arn")), key.arn(), "SageMakerExecRole ARN"),
     );
-    let bucket = s.add(
-        "DataLakeBucket",
-        "AWS::S3::Bucket",
-        private_kms_bucket(with_stack_suffix(vec![Value::str("ds-data-lake-")]), key.r(), tags),
-    );
+    let logs = hardened.then(|| {
+        let name = with_stack_suffix(vec![Value::str("ds-data-lake-logs-")]);
+        let logs = s.add("AccessLogsBucket", "AWS::S3::Bucket", hardened::log_bucket(name, tags.clone()));
+        let admin = vec![AdminPrincipals::ADMIN_ROLE_ARN.import(&set)];
+        let policy = hardened::bucket_policy(&logs, SharedNetwork::S3_ENDPOINT_ID.import(&set), Admits::Logs(admin));
+        s.add("AccessLogsBucketPolicy", "AWS::S3::BucketPolicy", policy);
+        logs
+    });
+    let mut props = private_kms_bucket(with_stack_suffix(vec![Value::str("ds-data-lake-")]), key.r(), tags);
+    if hardened {
+        hardened::protect_bucket(&mut props, logs.as_ref().map(|l| (l, "data-lake/")));
+    }
+    let bucket = s.add("DataLakeBucket", "AWS::S3::Bucket", props);
+    if hardened {
+        let policy = hardened::bucket_policy(&bucket, SharedNetwork::S3_ENDPOINT_ID.import(&set), Admits::Account);
+        s.add("DataLakeBucketPolicy", "AWS::S3::BucketPolicy", policy);
+        hardened::retain(&mut s, &bucket);
+        hardened::retain(&mut s, &key);
+    }
     s.add(
         "S3DataLakeBucketNameSSMParameter",
         "AWS::SSM::Parameter",

@@ -35,12 +35,15 @@ impl SharedEcr {
 }
 
 impl Construct for SharedEcr {
-    fn synth(&self, _: &mut Synth) -> Stack {
-        shared_ecr()
+    fn synth(&self, app: &mut Synth) -> Stack {
+        shared_ecr(app.hardened())
     }
 }
 
-fn shared_ecr() -> Stack {
+/// Untagged images expire after this many days (hardened profile).
+const UNTAGGED_DAYS: u32 = 14;
+
+fn shared_ecr(hardened: bool) -> Stack {
     let mut s = Stack::new(FILE, "Create a shared service ECR repository.");
     let set = shared_stack_set_parameter(&mut s, COMMON_ROOT_NAME, None);
     let name = s.parameter(
@@ -50,17 +53,21 @@ fn shared_ecr() -> Stack {
             "Shared ECR Repository name for data science projects, see Amazon ECR documentation for details on allow patterns for name",
         ),
     );
-    s.add(
-        "DSECRRepository",
-        "AWS::ECR::Repository",
-        map! {
-            "EncryptionConfiguration" => crate::cfn::Value::Map(map! { "EncryptionType" => "KMS" }),
-            "ImageScanningConfiguration" => crate::cfn::Value::Map(map! { "ScanOnPush" => true }),
-            "ImageTagMutability" => "MUTABLE",
-            "RepositoryName" => name.r(),
-            "Tags" => list![tag("SharedServiceStackSetName", set.r())],
-        },
-    );
+    let mut props = map! {
+        "EncryptionConfiguration" => crate::cfn::Value::Map(map! { "EncryptionType" => "KMS" }),
+        "ImageScanningConfiguration" => crate::cfn::Value::Map(map! { "ScanOnPush" => true }),
+        "ImageTagMutability" => if hardened { "IMMUTABLE" } else { "MUTABLE" },
+        "RepositoryName" => name.r(),
+        "Tags" => list![tag("SharedServiceStackSetName", set.r())],
+    };
+    if hardened {
+        // See: <https://docs.aws.amazon.com/AmazonECR/latest/userguide/lifecycle_policy_examples.html>
+        let rule = format!(
+            r#"{{"rules":[{{"rulePriority":1,"description":"Expire untagged images","selection":{{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":{UNTAGGED_DAYS}}},"action":{{"type":"expire"}}}}]}}"#
+        );
+        props.insert("LifecyclePolicy".into(), crate::cfn::Value::Map(map! { "LifecyclePolicyText" => rule }));
+    }
+    s.add("DSECRRepository", "AWS::ECR::Repository", props);
     s.output(
         "DSECRRepositoryName",
         exported(name.r(), "The name of the Data Science Shared ECR Repository", SharedEcr::REPOSITORY.name(&set)),

@@ -169,12 +169,12 @@ impl SharedNetwork {
 }
 
 impl Construct for SharedNetwork {
-    fn synth(&self, _: &mut Synth) -> Stack {
-        shared_network(self)
+    fn synth(&self, app: &mut Synth) -> Stack {
+        shared_network(self, app.hardened())
     }
 }
 
-fn shared_network(props: &SharedNetwork) -> Stack {
+fn shared_network(props: &SharedNetwork, app_hardened: bool) -> Stack {
     let mut s =
         Stack::new(FILE, "Create a secure VPC designed to host SageMaker Studio and data science project teams.");
     let set = shared_stack_set_parameter(&mut s, "The data science shared services stack set name", None);
@@ -250,12 +250,16 @@ fn shared_network(props: &SharedNetwork) -> Stack {
     // Security groups
     let sagemaker_sg_id = ResRef::later("SageMakerSecurityGroup").att("GroupId");
     let ingress_from_sagemaker = |port: i64| {
-        list![Value::Map(map! {
+        let mut rule = map! {
             "IpProtocol" => "tcp",
             "FromPort" => port,
             "ToPort" => port,
             "SourceSecurityGroupId" => sagemaker_sg_id.clone(),
-        })]
+        };
+        if app_hardened {
+            rule.insert("Description".into(), Value::str(format!("port {port} from SageMaker's security group")));
+        }
+        list![Value::Map(rule)]
     };
     let endpoint_sg = s.add(
         "VPCEndpointSecurityGroup",
@@ -300,11 +304,14 @@ fn shared_network(props: &SharedNetwork) -> Stack {
             "Tags" => name_tag("ds-userprofile-sg-{}"),
         },
     );
-    s.add(
-        "UserProfileSecurityGroupIngress",
-        "AWS::EC2::SecurityGroupIngress",
-        map! { "IpProtocol" => "-1", "GroupId" => profile_sg.r(), "SourceSecurityGroupId" => profile_sg.r() },
-    );
+    s.add("UserProfileSecurityGroupIngress", "AWS::EC2::SecurityGroupIngress", {
+        let mut rule =
+            map! { "IpProtocol" => "-1", "GroupId" => profile_sg.r(), "SourceSecurityGroupId" => profile_sg.r() };
+        if app_hardened {
+            rule.insert("Description".into(), Value::str("Studio user profiles reach each other"));
+        }
+        rule
+    });
     s.add(
         "UserProfileSecurityGroupId",
         "AWS::SSM::Parameter",
@@ -323,8 +330,19 @@ fn shared_network(props: &SharedNetwork) -> Stack {
         second: Value::str("S3BUCKETARN"),
         default: None,
     };
+    // Hardened: the platform's buckets only in this account (same-named buckets elsewhere are
+    // not reachable through the endpoint).
+    let endpoint_policy = if app_hardened {
+        S3_ENDPOINT_POLICY.replacen(
+            "      ]\n  },",
+            "      ],\n    \"Condition\": {\"StringEquals\": {\"aws:ResourceAccount\": \"${AWS::AccountId}\"}}\n  },",
+            1,
+        )
+    } else {
+        S3_ENDPOINT_POLICY.to_string()
+    };
     let s3_policy = Intrinsic::Sub {
-        template: S3_ENDPOINT_POLICY.to_string(),
+        template: endpoint_policy,
         variables: Some(map! { "CODE_ARTIFACT_ASSET_S3_BUCKET" => Value::from(code_artifact_bucket) }),
     };
     let s3 = s.add(
@@ -430,7 +448,7 @@ mod tests {
     use super::*;
 
     fn network() -> crate::cfn::Template {
-        shared_network(&SharedNetwork::default()).finish().expect("network synthesizes").1
+        shared_network(&SharedNetwork::default(), false).finish().expect("network synthesizes").1
     }
 
     #[test]
@@ -462,7 +480,7 @@ mod tests {
     #[test]
     fn cidrs_come_from_props() {
         let props = SharedNetwork { vpc_cidr: "10.9.0.0/16".into(), ..SharedNetwork::default() };
-        let t = shared_network(&props).finish().unwrap().1;
+        let t = shared_network(&props, false).finish().unwrap().1;
         assert_eq!(t.parameters["SageMakerStudioVpcCIDR"].attributes["Default"], Value::str("10.9.0.0/16"));
     }
 }

@@ -63,8 +63,8 @@ impl StudioDomain {
 }
 
 impl Construct for StudioDomain {
-    fn synth(&self, _: &mut Synth) -> Stack {
-        studio_domain(self)
+    fn synth(&self, app: &mut Synth) -> Stack {
+        studio_domain(self, app.hardened())
     }
 }
 
@@ -118,11 +118,29 @@ pub fn data_scientist_managed_policies(sagemaker: &str) -> Value {
     ])
 }
 
+/// The default role's inline policy in the hardened profile: the reference's actions, with
+/// `iam:PassRole` only on itself.
+fn hardened_default_role_policy(set: &str) -> Value {
+    let own = sub(format!("arn:aws:iam::${{AWS::AccountId}}:role/ds-default-user-role-${{{set}}}"));
+    crate::common::inline_policy(
+        "SageMakerAccessInlinePolicy",
+        crate::common::policy_document(vec![
+            crate::common::Statement::allow()
+                .sid("DataScientistAdditionalPolicies")
+                .actions(&crate::hardened::known_actions(DEFAULT_ROLE_ACTIONS))
+                .any_resource()
+                .build(),
+            crate::hardened::pass_own_roles(vec![own.clone()]),
+            crate::hardened::deny_passing_other_roles(vec![own]),
+        ]),
+    )
+}
+
 fn text(description: &str) -> Parameter {
     Parameter::new("String").with("Description", description)
 }
 
-fn studio_domain(props: &StudioDomain) -> Stack {
+fn studio_domain(props: &StudioDomain, hardened: bool) -> Stack {
     let mut s = Stack::new(FILE, "CloudFormation template for creating and onboarding SageMaker Studio");
     let set =
         shared_stack_set_parameter(&mut s, "Shared Service stack set name, common across data science stacks", None);
@@ -162,10 +180,17 @@ fn studio_domain(props: &StudioDomain) -> Stack {
             "Description" => "Generated KMS Key for Sagemaker Studio's EFS encryption",
             "EnableKeyRotation" => true,
             "Enabled" => true,
-            "KeyPolicy" => kms_key_policy("KmsKey-EfsSagemakerStudioKey", admin_role.clone(), SharedNetwork::S3_ENDPOINT_ID.import(&set)),
+            "KeyPolicy" => if hardened {
+                crate::hardened::key_policy("KmsKey-EfsSagemakerStudioKey", admin_role.clone(), None)
+            } else {
+                kms_key_policy("KmsKey-EfsSagemakerStudioKey", admin_role.clone(), SharedNetwork::S3_ENDPOINT_ID.import(&set))
+            },
             "Tags" => tags.clone(),
         },
     );
+    if hardened {
+        crate::hardened::retain(&mut s, &key);
+    }
     s.add(
         "KeyAlias",
         "AWS::KMS::Alias",
@@ -205,8 +230,16 @@ fn studio_domain(props: &StudioDomain) -> Stack {
         map! {
             "AssumeRolePolicyDocument" => trust_account_and_service("sagemaker.amazonaws.com", "SageMakerTrustRelationship"),
             "RoleName" => sub(format!("ds-default-user-role-${{{}}}", set.name())),
-            "Policies" => sagemaker_access_policy("DataScientistAdditionalPolicies", DEFAULT_ROLE_ACTIONS, vec![]),
-            "ManagedPolicyArns" => data_scientist_managed_policies("AmazonSageMakerFullAccess"),
+            "Policies" => if hardened {
+                hardened_default_role_policy(set.name())
+            } else {
+                sagemaker_access_policy("DataScientistAdditionalPolicies", DEFAULT_ROLE_ACTIONS, vec![])
+            },
+            "ManagedPolicyArns" => if hardened {
+                crate::hardened::data_scientist_managed_policies("AmazonSageMakerFullAccess")
+            } else {
+                data_scientist_managed_policies("AmazonSageMakerFullAccess")
+            },
             "Tags" => tags,
         },
     );
@@ -266,7 +299,7 @@ mod tests {
 
     #[test]
     fn domain_is_vpc_only_with_a_kms_key() {
-        let t = studio_domain(&StudioDomain::default()).finish().unwrap().1;
+        let t = studio_domain(&StudioDomain::default(), false).finish().unwrap().1;
         let d = &t.resources["SageMakerStudioDomain"].properties;
         assert_eq!(d["AppNetworkAccessType"], Value::str("VpcOnly"));
         assert_eq!(d["KmsKeyId"], crate::cfn::ref_("SagemakerStudioKMS"));

@@ -2,6 +2,7 @@
 //! and model buckets (encrypted, private, reachable only through the S3 endpoint), the team's
 //! CodeCommit repository seeded from the `project_template.zip` asset, and SSM parameters.
 
+use crate::admin_principals::AdminPrincipals;
 use crate::assets::{PROJECT_TEMPLATE, STAGING_BUCKET, STAGING_PATH};
 use crate::cfn::value::sub;
 use crate::cfn::Value;
@@ -11,6 +12,7 @@ use crate::common::{
 };
 use crate::construct::{Construct, Synth};
 use crate::export::TeamExport;
+use crate::hardened::{self, Admits};
 use crate::map;
 use crate::names::{self, Params};
 use crate::shared_network::SharedNetwork;
@@ -33,19 +35,29 @@ impl TeamBackingStore {
 }
 
 impl Construct for TeamBackingStore {
-    fn synth(&self, _: &mut Synth) -> Stack {
-        team_backing_store()
+    fn synth(&self, app: &mut Synth) -> Stack {
+        team_backing_store(app.hardened())
     }
 }
 
-fn team_backing_store() -> Stack {
+fn team_backing_store(hardened: bool) -> Stack {
     let mut s = Stack::new(FILE, "Data Science Environment S3 data storage");
     let set = shared_stack_set_parameter(&mut s, COMMON_ROOT_NAME, None);
-    let team = team_parameter(&mut s, TEAM_DESCRIPTION, TEAM_PATTERN);
+    let pattern = if hardened { hardened::TEAM_PATTERN } else { TEAM_PATTERN };
+    let team = team_parameter(&mut s, TEAM_DESCRIPTION, pattern);
     let env = env_parameter(&mut s, "System Environment", None);
     let (t, e) = (format!("${{{}}}", team.name()), format!("${{{}}}", env.name()));
     let tags = team_tags(&team, &env);
     let s3_endpoint = SharedNetwork::S3_ENDPOINT_ID.import(&set);
+    let team_admin = TeamPrincipals::ADMIN_ROLE_ARN.import(&team, &env);
+    // Hardened: the team's roles, and the platform's administrator.
+    let mut team_roles = hardened::team_role_patterns(&team, &env);
+    team_roles.push(AdminPrincipals::ADMIN_ROLE_ARN.import(&set));
+    let key_policy = if hardened {
+        hardened::key_policy("key-policy-1", team_admin, Some(team_roles.clone()))
+    } else {
+        kms_key_policy("key-policy-1", team_admin, s3_endpoint.clone())
+    };
 
     let key = s.add(
         "KMSCMK",
@@ -53,7 +65,7 @@ fn team_backing_store() -> Stack {
         map! {
             "Description" => "KMS key for S3 buckets",
             "EnableKeyRotation" => true,
-            "KeyPolicy" => kms_key_policy("key-policy-1", TeamPrincipals::ADMIN_ROLE_ARN.import(&team, &env), s3_endpoint.clone()),
+            "KeyPolicy" => key_policy,
             "Tags" => tags.clone(),
         },
     );
@@ -69,18 +81,38 @@ fn team_backing_store() -> Stack {
     );
 
     let names = Params { team: &team, env: &env, user: None };
-    let data = s.add(
-        "DataBucket",
-        "AWS::S3::Bucket",
-        private_kms_bucket(names::DATA_BUCKET.template(names), key.r(), tags.clone()),
-    );
-    s.add("DataBucketPolicy", "AWS::S3::BucketPolicy", endpoint_only_bucket_policy(&data, s3_endpoint.clone()));
-    let models = s.add(
-        "ModelArtifactsBucket",
-        "AWS::S3::Bucket",
-        private_kms_bucket(names::MODEL_BUCKET.template(names), key.r(), tags.clone()),
-    );
-    s.add("ModelArtifactsBucketPolicy", "AWS::S3::BucketPolicy", endpoint_only_bucket_policy(&models, s3_endpoint));
+    let logs = hardened.then(|| {
+        let logs = s.add(
+            "AccessLogsBucket",
+            "AWS::S3::Bucket",
+            hardened::log_bucket(names::LOGS_BUCKET.template(names), tags.clone()),
+        );
+        let policy = hardened::bucket_policy(&logs, s3_endpoint.clone(), Admits::Logs(team_roles.clone()));
+        s.add("AccessLogsBucketPolicy", "AWS::S3::BucketPolicy", policy);
+        logs
+    });
+    let bucket = |s: &mut Stack, id: &str, name: Value, log_prefix: &str| {
+        let mut props = private_kms_bucket(name, key.r(), tags.clone());
+        if hardened {
+            hardened::protect_bucket(&mut props, logs.as_ref().map(|l| (l, log_prefix)));
+        }
+        let b = s.add(id, "AWS::S3::Bucket", props);
+        let policy = if hardened {
+            hardened::bucket_policy(&b, s3_endpoint.clone(), Admits::Only(team_roles.clone()))
+        } else {
+            endpoint_only_bucket_policy(&b, s3_endpoint.clone())
+        };
+        s.add(&format!("{id}Policy"), "AWS::S3::BucketPolicy", policy);
+        if hardened {
+            hardened::retain(s, &b);
+        }
+        b
+    };
+    let data = bucket(&mut s, "DataBucket", names::DATA_BUCKET.template(names), "data/");
+    let models = bucket(&mut s, "ModelArtifactsBucket", names::MODEL_BUCKET.template(names), "models/");
+    if hardened {
+        hardened::retain(&mut s, &key);
+    }
 
     // The seed code is uploaded by publishing; the placeholders name where.
     let seed = map! {
@@ -135,7 +167,7 @@ mod tests {
 
     #[test]
     fn team_buckets_are_encrypted_private_and_endpoint_only() {
-        let t = team_backing_store().finish().unwrap().1;
+        let t = team_backing_store(false).finish().unwrap().1;
         for (bucket, policy) in
             [("DataBucket", "DataBucketPolicy"), ("ModelArtifactsBucket", "ModelArtifactsBucketPolicy")]
         {

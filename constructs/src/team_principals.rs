@@ -5,13 +5,14 @@ use crate::admin_principals::admin_managed_policies;
 use crate::cfn::value::sub;
 use crate::cfn::Value;
 use crate::common::{
-    described, exported, sagemaker_access_policy, ssm_string, switch_role_url, team_tags, trust_account_and_service,
-    Statement, KMS_USE,
+    described, exported, inline_policy, policy_document, sagemaker_access_policy, ssm_string, switch_role_url,
+    team_tags, trust_account_and_service, Statement, KMS_USE,
 };
 use crate::construct::{Construct, Synth};
 use crate::export::TeamExport;
+use crate::hardened;
 use crate::names::{self, Params};
-use crate::stack::{ParamRef, Stack};
+use crate::stack::{ParamRef, ResRef, Stack};
 use crate::studio_domain::data_scientist_managed_policies;
 use crate::team_environment::{env_parameter, team_parameter, TEAM_DESCRIPTION, TEAM_PATTERN};
 use crate::{list, map};
@@ -31,8 +32,8 @@ impl TeamPrincipals {
 }
 
 impl Construct for TeamPrincipals {
-    fn synth(&self, _: &mut Synth) -> Stack {
-        team_principals()
+    fn synth(&self, app: &mut Synth) -> Stack {
+        team_principals(app.hardened())
     }
 }
 
@@ -119,6 +120,19 @@ const TEAM_CODECOMMIT_ACTIONS: &[&str] = &[
     "codecommit:GetBlob",
 ];
 
+/// The team user's actions in the hardened profile: no Studio actions (each user opens their own
+/// profile with their own Studio role), no `CreateCodeRepository` on `*`.
+const HARDENED_USER_ACTIONS: &[&str] = &[
+    "sagemaker:StartNotebookInstance",
+    "sagemaker:StopNotebookInstance",
+    "sagemaker:AddTags",
+    "sagemaker:GetSagemakerServicecatalogPortfolioStatus",
+    "codecommit:BatchGetRepositories",
+    "codecommit:ListRepositories",
+    "servicecatalog:ListAcceptedPortfolioShares",
+    "servicecatalog:ListPrincipalsForPortfolio",
+];
+
 /// The ARN of the team's CodeCommit repository.
 pub fn team_repository_arn(team: &ParamRef, env: &ParamRef) -> Value {
     sub(format!(
@@ -128,12 +142,16 @@ pub fn team_repository_arn(team: &ParamRef, env: &ParamRef) -> Value {
     ))
 }
 
-fn team_principals() -> Stack {
+fn team_principals(hardened: bool) -> Stack {
     let mut s =
         Stack::new(FILE, "Template to create IAM principals for operation within the data science environment.");
-    let team = team_parameter(&mut s, TEAM_DESCRIPTION, TEAM_PATTERN);
+    let pattern = if hardened { hardened::TEAM_PATTERN } else { TEAM_PATTERN };
+    let team = team_parameter(&mut s, TEAM_DESCRIPTION, pattern);
     let env = env_parameter(&mut s, "System Environment", None);
     let (t, e) = (team.name().to_string(), env.name().to_string());
+    if hardened {
+        return hardened_team_principals(s, &team, &env);
+    }
     let admin = s.add(
         "DataScientistAdminRole",
         "AWS::IAM::Role",
@@ -172,12 +190,78 @@ fn team_principals() -> Stack {
         ),
     );
 
+    outputs(&mut s, &team, &env, &admin, &user);
+    s
+}
+
+/// The hardened team roles: administrators trust the account only (no service a user can pass
+/// roles to); the user role loses the managed S3 read policy and Studio actions, uses KMS only on
+/// the team's key (by alias) and passes only the team's roles.
+fn hardened_team_principals(mut s: Stack, team: &ParamRef, env: &ParamRef) -> Stack {
+    let (t, e) = (team.name().to_string(), env.name().to_string());
+    let te = format!("${{{t}}}-${{{e}}}");
+    let team_roles = hardened::team_role_patterns(team, env);
+    let pass_team_roles = || hardened::pass_own_roles(vec![team_roles[1].clone(), team_roles[2].clone()]);
+    let admin_policy = policy_document(vec![
+        Statement::allow().sid("DSAdminAdditionalPolicies").actions(TEAM_ADMIN_ACTIONS).any_resource().build(),
+        pass_team_roles(),
+        hardened::deny_passing_other_roles(vec![team_roles[1].clone(), team_roles[2].clone()]),
+    ]);
+    let admin = s.add(
+        "DataScientistAdminRole",
+        "AWS::IAM::Role",
+        map! {
+            "AssumeRolePolicyDocument" => hardened::trust_account(),
+            "RoleName" => sub(format!("ds-admin-role-{te}")),
+            "Policies" => inline_policy("SageMakerAccessInlinePolicy", admin_policy),
+            "ManagedPolicyArns" => admin_managed_policies(true),
+            "Tags" => team_tags(team, env),
+        },
+    );
+    let team_key = Statement::allow()
+        .sid("TeamKeyUse")
+        .actions(hardened::KMS_USE)
+        .resource(sub("arn:aws:kms:${AWS::Region}:${AWS::AccountId}:key/*"))
+        .condition_on("ForAnyValue:StringEquals", "kms:ResourceAliases", sub(format!("alias/ds-s3-kms-cmk-{te}")))
+        .build();
+    let repository_access = Statement::allow()
+        .sid("CodeCommitAccess")
+        .actions(&hardened::known_actions(TEAM_CODECOMMIT_ACTIONS))
+        .resource(list![team_repository_arn(team, env)])
+        .build();
+    let user_policy = policy_document(vec![
+        Statement::allow().sid("DataScientistAdditionalPolicies").actions(HARDENED_USER_ACTIONS).any_resource().build(),
+        team_key,
+        repository_access,
+        pass_team_roles(),
+    ]);
+    let user = s.add(
+        "DataScientistRole",
+        "AWS::IAM::Role",
+        map! {
+            "AssumeRolePolicyDocument" => trust_account_and_service("sagemaker.amazonaws.com", "SageMakerTrustRelationship"),
+            "RoleName" => sub(format!("ds-user-role-{te}")),
+            "Policies" => inline_policy("SageMakerAccessInlinePolicy", user_policy),
+            "ManagedPolicyArns" => hardened::data_scientist_managed_policies("AmazonSageMakerReadOnly"),
+            "Tags" => team_tags(team, env),
+        },
+    );
+    s.add(
+        "DataScientistRoleArn",
+        "AWS::SSM::Parameter",
+        ssm_string(sub(format!("ds-user-role-{te}-arn")), user.arn(), "SSM-Parameter - DataScientist Role Arn"),
+    );
+    outputs(&mut s, team, env, &admin, &user);
+    s
+}
+
+fn outputs(s: &mut Stack, team: &ParamRef, env: &ParamRef, admin: &ResRef, user: &ResRef) {
     s.output(
         "DataScientistAdminRoleArn",
         exported(
             admin.arn(),
             "ARN of the data science administration role for this project",
-            TeamPrincipals::ADMIN_ROLE_ARN.name(&team, &env),
+            TeamPrincipals::ADMIN_ROLE_ARN.name(team, env),
         ),
     );
     s.output(
@@ -185,7 +269,7 @@ fn team_principals() -> Stack {
         exported(
             user.arn(),
             "ARN of the data science user role for this project",
-            TeamPrincipals::USER_ROLE_ARN.name(&team, &env),
+            TeamPrincipals::USER_ROLE_ARN.name(team, env),
         ),
     );
     s.output(
@@ -199,5 +283,4 @@ fn team_principals() -> Stack {
         TeamPrincipals::USER_URL_OUTPUT,
         described(switch_role_url(&format!("${{{}}}", user.id())), "URL for assuming the role of a data science user"),
     );
-    s
 }

@@ -75,6 +75,9 @@ pub struct UserProfile {
 
 impl Construct for UserProfile {
     fn synth(&self, app: &mut Synth) -> Stack {
+        if app.hardened() {
+            return crate::user_profile_hardened::user_profile(&self.instance_types, self.variant, &app.stack_set_name);
+        }
         user_profile(&self.instance_types, self.variant, &app.stack_set_name)
     }
 }
@@ -93,6 +96,10 @@ pub struct InstanceTypes {
     pub deployment_instance_types: Vec<String>,
     /// Default `ml.c5.large`.
     pub default_deployment_instance_type: String,
+    /// Instance types jobs (training, processing, transform, tuning, AutoML) may use; the hardened
+    /// profile enforces it. Default `ml.m5.large`, `ml.m5.xlarge`, `ml.m5.2xlarge`, `ml.m5.4xlarge`,
+    /// `ml.c5.xlarge`, `ml.c5.2xlarge`, `ml.g4dn.xlarge`, `ml.p3.2xlarge`.
+    pub job_instance_types: Vec<String>,
 }
 
 impl Default for InstanceTypes {
@@ -125,12 +132,22 @@ impl Default for InstanceTypes {
                 "ml.t3.medium",
             ]),
             default_deployment_instance_type: "ml.c5.large".into(),
+            job_instance_types: owned(&[
+                "ml.m5.large",
+                "ml.m5.xlarge",
+                "ml.m5.2xlarge",
+                "ml.m5.4xlarge",
+                "ml.c5.xlarge",
+                "ml.c5.2xlarge",
+                "ml.g4dn.xlarge",
+                "ml.p3.2xlarge",
+            ]),
         }
     }
 }
 
 /// Job creation that must be encrypted (and, in v2, inside the VPC).
-const JOB_CREATION: &[&str] = &[
+pub(crate) const JOB_CREATION: &[&str] = &[
     "sagemaker:CreateHyperParameterTuningJob",
     "sagemaker:CreateProcessingJob",
     "sagemaker:CreateTrainingJob",
@@ -139,7 +156,7 @@ const JOB_CREATION: &[&str] = &[
 ];
 
 /// What v1 allows inside the VPC (v2 allows `sagemaker:*` there).
-const IN_VPC_ACTIONS: &[&str] = &[
+pub(crate) const IN_VPC_ACTIONS: &[&str] = &[
     "sagemaker:AssociateTrialComponent",
     "sagemaker:CreateHyperParameterTuningJob",
     "sagemaker:CreateProcessingJob",
@@ -176,7 +193,7 @@ const IN_VPC_ACTIONS: &[&str] = &[
 const SAGEMAKER_READ: &[&str] = &["sagemaker:List*", "sagemaker:Describe*", "sagemaker:Search"];
 
 /// Supporting services: autoscaling, metrics, networking, logs.
-const SUPPORTING_ACTIONS: &[&str] = &[
+pub(crate) const SUPPORTING_ACTIONS: &[&str] = &[
     "application-autoscaling:DeleteScalingPolicy",
     "application-autoscaling:DeleteScheduledAction",
     "application-autoscaling:DeregisterScalableTarget",
@@ -218,7 +235,7 @@ const SUPPORTING_ACTIONS: &[&str] = &[
     "codecommit:ListRepositories",
 ];
 
-const CODECOMMIT_WORK: &[&str] = &[
+pub(crate) const CODECOMMIT_WORK: &[&str] = &[
     "codecommit:GitPull",
     "codecommit:GitPush",
     "codecommit:*Branch*",
@@ -236,7 +253,7 @@ const CODECOMMIT_WORK: &[&str] = &[
     "codecommit:GetBlob",
 ];
 
-const ECR_PULL: &[&str] = &[
+pub(crate) const ECR_PULL: &[&str] = &[
     "ecr:BatchCheckLayerAvailability",
     "ecr:GetDownloadUrlForLayer",
     "ecr:GetRepositoryPolicy",
@@ -250,7 +267,7 @@ const ECR_PULL: &[&str] = &[
     "ecr:DescribeImageScanFindings",
 ];
 
-fn strings(v: &[String]) -> Value {
+pub(crate) fn strings(v: &[String]) -> Value {
     Value::List(v.iter().map(|s| Value::str(s.as_str())).collect())
 }
 

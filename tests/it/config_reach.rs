@@ -133,6 +133,11 @@ const NOT_IN_TEMPLATES: &[(&str, &str)] = &[
     ("validation.severity", "it configures sds validate of other templates, not the platform"),
     ("access.deny", "it asserts what sds access and validate check, not the platform"),
     ("teams", "it adds templates of its own (teams/*.yaml) and, only then, root resources: tests/it/teams.rs"),
+    ("profile", "it chooses the hardened platform, which the reference has no value for (tests/it/hardened.rs)"),
+    (
+        "user_profile.job_instance_types",
+        "only the hardened profile guards job instance types (user_profile_hardened's tests)",
+    ),
 ];
 
 /// Every string scalar in `v`, intrinsic arguments included.

@@ -60,7 +60,11 @@ fn example_configs() -> Vec<(String, String)> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/fixtures/config"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .chain([root().join("tests/fixtures/upstream-parity.yaml"), root().join("tests/fixtures/teams.yaml")])
+        .chain([
+            root().join("tests/fixtures/upstream-parity.yaml"),
+            root().join("tests/fixtures/teams.yaml"),
+            root().join("examples/hardened/sds.yaml"),
+        ])
         .chain(
             std::fs::read_dir(root().join("tests/fuzz/corpus"))
                 .unwrap()
@@ -91,7 +95,12 @@ fn every_configuration_sds_accepts_validates_against_the_schema() {
         assert!(errors.is_empty(), "{name} is accepted by sds but not by the schema: {errors:#?}");
         accepted.push(name);
     }
-    for must in ["README.md", "tests/fixtures/config/custom.yaml", "tests/fixtures/upstream-parity.yaml"] {
+    for must in [
+        "README.md",
+        "tests/fixtures/config/custom.yaml",
+        "tests/fixtures/upstream-parity.yaml",
+        "examples/hardened/sds.yaml",
+    ] {
         assert!(accepted.iter().any(|a| a == must), "{must} should be a valid configuration: {accepted:?}");
     }
     assert!(accepted.len() >= 5, "{accepted:?}");

@@ -10,6 +10,7 @@ mod docs;
 mod example;
 mod fmt;
 mod fuzz;
+mod hardened;
 mod iam_oracle;
 mod json_output;
 #[cfg(feature = "publish")]

@@ -266,6 +266,18 @@ pub const KEYS: &[Key] = &[
                 },
             },
             Key {
+                name: "job_instance_types",
+                doc: "instance types training, processing, transform, tuning and AutoML jobs may use (hardened profile)",
+                kind: Kind::List {
+                    rule: &rules::INSTANCE_TYPE,
+                    len: None,
+                    field: Field {
+                        get: |c| c.user_profile.job_instance_types.clone(),
+                        set: |c, v| c.user_profile.job_instance_types = v,
+                    },
+                },
+            },
+            Key {
                 name: "default_deployment_instance_type",
                 doc: "default deployment instance type (one of deployment_instance_types)",
                 kind: Kind::Text(
@@ -307,5 +319,16 @@ pub const KEYS: &[Key] = &[
         name: "teams",
         doc: "teams and their Studio users, each team and environment deployed as its own stack (teams/<name>-<env>.yaml) that launches the portfolio's products",
         kind: Kind::Teams,
+    },
+    Key {
+        name: "profile",
+        doc: "reference (the reference platform, weaknesses included) or hardened (isolation, cost guards, least privilege, data protection; recommended for production)",
+        kind: Kind::Text(
+            &rules::PROFILE,
+            Field {
+                get: |c| c.profile.label().into(),
+                set: |c, v| c.profile = crate::hardened::Profile::from_label(&v).unwrap_or_default(),
+            },
+        ),
     },
 ];

@@ -178,6 +178,16 @@ pub const VARIANT: Rule = Rule {
     ..RULE
 };
 
+pub const PROFILE: Rule = Rule {
+    check: |s| {
+        matches!(s, "reference" | "hardened")
+            .then_some(())
+            .ok_or_else(|| "is not a platform profile (reference or hardened)".into())
+    },
+    one_of: &["reference", "hardened"],
+    ..RULE
+};
+
 /// `ml.<family>.<size>`, or `system` (Studio's Jupyter server).
 pub const INSTANCE_TYPE: Rule = Rule {
     check: |s| {
