@@ -10,6 +10,7 @@
 //! The only network code of `review`; reuses publish's client setup and error descriptions.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use anyhow::anyhow;
 use aws_sdk_cloudformation::types::TemplateStage;
@@ -142,7 +143,7 @@ pub fn fetch(
             let mut entry = sets::parse(&body, &format!("deployed stack {stack_name}"), format)?;
             let mine = ours.get(&file).map(|e| &e.template);
             if let Some(mine) = mine {
-                unpackage(&mut entry.template, mine);
+                unpackage(Arc::make_mut(&mut entry.template), mine);
             }
             for (k, deployed) in &params {
                 let ours_value = passed

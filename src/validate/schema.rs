@@ -9,10 +9,10 @@
 //! `"true"` for a boolean, a number for a string).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
-use jsonschema::{JsonType, Keyword, ValidationError, Validator};
+use jsonschema::{JsonType, Validator};
 use sds_constructs::cfn::json::to_serde;
 use sds_constructs::cfn::yaml::inline;
 use sds_constructs::cfn::{Intrinsic, Resource, Value};
@@ -93,15 +93,35 @@ pub fn is_custom(type_: &str) -> bool {
     type_.starts_with("Custom::") || type_ == "AWS::CloudFormation::CustomResource"
 }
 
-/// Parsed schemas and compiled validators, built on first use of each type.
+/// Parsed schemas and compiled validators, built on first use of each type and kept for the
+/// life of the process (shared by every validation in it: `sds review` validates both sides).
 #[derive(Default)]
 pub struct Schemas {
-    cache: HashMap<String, Option<Compiled>>,
+    cache: HashMap<String, Option<&'static Compiled>>,
 }
 
 struct Compiled {
     schema: J,
     validator: Option<Validator>,
+}
+
+/// Parses and compiles the schema of `type_` (no caching).
+fn compile(type_: &str) -> Option<Compiled> {
+    let schema: J = serde_json::from_str(source(type_)?).ok()?;
+    let validator =
+        jsonschema::draft7::options().with_keyword("lazyPattern", super::pattern::lazy_pattern).build(&schema).ok();
+    Some(Compiled { schema, validator })
+}
+
+/// The compiled schema of `type_`, compiled once per process: at most one per registry type, a
+/// bounded cache (as [`source`]'s) that is never freed, so that a second validation in the same
+/// process (the other side of a review) compiles nothing and the process does not spend its
+/// last milliseconds freeing validators.
+fn compiled(type_: &str) -> Option<&'static Compiled> {
+    static COMPILED: OnceLock<Mutex<HashMap<&'static str, Option<&'static Compiled>>>> = OnceLock::new();
+    let entry = index().binary_search_by(|e| e.type_.cmp(type_)).ok().map(|i| &index()[i])?;
+    let mut cache = COMPILED.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    *cache.entry(entry.type_).or_insert_with(|| compile(entry.type_).map(|c| &*Box::leak(Box::new(c))))
 }
 
 /// One schema violation, relative to the resource's `Properties`.
@@ -115,17 +135,13 @@ pub struct Violation {
 }
 
 impl Schemas {
-    fn get(&mut self, type_: &str) -> Option<&Compiled> {
-        if !self.cache.contains_key(type_) {
-            let compiled = source(type_).and_then(|text| {
-                let schema: J = serde_json::from_str(text).ok()?;
-                let validator =
-                    jsonschema::draft7::options().with_keyword("lazyPattern", lazy_pattern).build(&schema).ok();
-                Some(Compiled { schema, validator })
-            });
-            self.cache.insert(type_.to_string(), compiled);
+    fn get(&mut self, type_: &str) -> Option<&'static Compiled> {
+        if let Some(c) = self.cache.get(type_) {
+            return *c;
         }
-        self.cache.get(type_).and_then(Option::as_ref)
+        let c = compiled(type_);
+        self.cache.insert(type_.to_string(), c);
+        c
     }
 
     pub fn knows(&mut self, type_: &str) -> bool {
@@ -217,79 +233,6 @@ impl Schemas {
     }
 }
 
-/// `pattern`, compiled when a value first reaches it: the schemas hold hundreds of patterns
-/// (many with large Unicode classes) and a platform's values reach a few dozen, so compiling
-/// them all up front would cost most of the validation time. Compiled patterns are shared.
-struct LazyPattern {
-    source: String,
-}
-
-fn regex(source: &str) -> Option<Arc<fancy_regex::Regex>> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Option<Arc<fancy_regex::Regex>>>>> = OnceLock::new();
-    let mut cache = CACHE.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    cache
-        .entry(source.to_string())
-        .or_insert_with(|| {
-            // JSON Schema patterns are ECMA 262; translate as the jsonschema crate does.
-            let rust = jsonschema_regex::to_rust_regex(source).ok()?;
-            // `[\p{L}...]{0,1024}` builds an automaton past the engine's size limit: the
-            // length is maxLength's to check, so a large upper bound is dropped.
-            let compiled = fancy_regex::Regex::new(&rust).or_else(|_| fancy_regex::Regex::new(&relax_bounds(&rust)));
-            compiled.ok().map(Arc::new)
-        })
-        .clone()
-}
-
-/// `pattern` with every repetition bound over 255 dropped (`{1,65535}` → `{1,}`).
-fn relax_bounds(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len());
-    let mut rest = pattern;
-    while let Some(i) = rest.find('{') {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 1..];
-        let bound = after.find('}').map(|j| (&after[..j], &after[j + 1..]));
-        match bound.and_then(|(inner, tail)| Some((inner.split_once(',')?, tail))) {
-            Some(((min, max), tail))
-                if min.bytes().all(|b| b.is_ascii_digit()) && max.parse::<u32>().is_ok_and(|m| m > 255) =>
-            {
-                out.push_str(&format!("{{{min},}}"));
-                rest = tail;
-            }
-            _ => {
-                out.push('{');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-impl<'i> Keyword<'i> for LazyPattern {
-    fn validate(&self, instance: &'i J) -> Result<(), ValidationError<'i>> {
-        if self.is_valid(instance) {
-            Ok(())
-        } else {
-            Err(ValidationError::custom(format!("{instance} does not match {:?}", self.source)))
-        }
-    }
-
-    fn is_valid(&self, instance: &'i J) -> bool {
-        let J::String(text) = instance else { return true };
-        // A pattern the engine cannot compile checks nothing (every vendored one compiles: tested).
-        regex(&self.source).is_none_or(|r| r.is_match(text).unwrap_or(true))
-    }
-}
-
-fn lazy_pattern<'a>(
-    _: &'a serde_json::Map<String, J>,
-    value: &'a J,
-    _: jsonschema::paths::Location,
-) -> Result<Box<dyn for<'i> Keyword<'i>>, ValidationError<'a>> {
-    let source = value.as_str().unwrap_or_default().to_string();
-    Ok(Box::new(LazyPattern { source }))
-}
-
 /// Whether an error is about something CloudFormation would accept or that cannot be known yet.
 fn ignorable(e: &jsonschema::ValidationError, pointer: &str, stand_ins: &HashSet<&str>) -> bool {
     // at a stand-in or inside one: the pointer or one of its ancestors is a stand-in
@@ -374,7 +317,7 @@ struct Builder<'a, 'b> {
     has_if: bool,
 }
 
-const STAND_IN: &str = "sds-unresolved";
+pub(super) const STAND_IN: &str = "sds-unresolved";
 
 /// Properties that may name a local file which packaging uploads (as `aws cloudformation package`
 /// does): the template then holds its S3 location.
@@ -476,52 +419,9 @@ mod tests {
     #[test]
     fn every_vendored_schema_compiles() {
         for t in registry_types() {
-            // a fresh cache per type: compiled validators are large, 1,900 of them together more so
-            let mut s = Schemas::default();
-            let c = s.get(t).unwrap_or_else(|| panic!("{t} does not parse"));
+            // not cached: compiled validators are large, 1,900 of them together more so
+            let c = compile(t).unwrap_or_else(|| panic!("{t} does not parse"));
             assert!(c.validator.is_some(), "{t} does not compile");
-        }
-    }
-
-    #[test]
-    fn every_vendored_pattern_compiles() {
-        fn patterns(v: &J, out: &mut Vec<String>) {
-            match v {
-                J::Object(m) => {
-                    if let Some(J::String(p)) = m.get("lazyPattern") {
-                        out.push(p.clone());
-                    }
-                    m.values().for_each(|v| patterns(v, out));
-                }
-                J::Array(items) => items.iter().for_each(|v| patterns(v, out)),
-                _ => {}
-            }
-        }
-        let mut all = Vec::new();
-        for t in registry_types() {
-            patterns(&serde_json::from_str(source(t).unwrap()).unwrap(), &mut all);
-        }
-        all.sort();
-        all.dedup();
-        assert!(all.len() > 2_000);
-        // A pattern the engine cannot take checks nothing (it never refuses a value): those are
-        // patterns written for other engines (UTF-16 surrogate ranges, `[\w-.]`), a handful
-        // among thousands. Every pattern of the types the platform uses compiles.
-        let failing: Vec<&String> = all.iter().filter(|p| regex(p).is_none()).collect();
-        assert!(
-            failing.len() * 100 < all.len(),
-            "{} of {} patterns do not compile: {failing:#?}",
-            failing.len(),
-            all.len()
-        );
-        let mut platform = Vec::new();
-        for t in
-            ["AWS::S3::Bucket", "AWS::IAM::Role", "AWS::KMS::Key", "AWS::SageMaker::Domain", "AWS::Lambda::Function"]
-        {
-            patterns(&serde_json::from_str(source(t).unwrap()).unwrap(), &mut platform);
-        }
-        for p in platform {
-            assert!(regex(&p).is_some(), "pattern {p:?} does not compile");
         }
     }
 
@@ -534,22 +434,6 @@ mod tests {
         assert!(!same_scalar(&serde_json::json!("4"), &serde_json::json!(3)));
         assert!(!same_scalar(&serde_json::json!("Abc"), &serde_json::json!("abc")));
         assert!(!same_scalar(&serde_json::json!("yes"), &serde_json::json!(true)));
-    }
-
-    #[test]
-    fn large_repetition_bounds_are_dropped() {
-        assert_eq!(relax_bounds("^.{1,65535}$"), "^.{1,}$");
-        assert_eq!(relax_bounds("^[a-z]{1,63}$"), "^[a-z]{1,63}$");
-        assert_eq!(relax_bounds("\\p{L}{0,1024}"), "\\p{L}{0,}");
-        assert!(regex("[\\p{L}\\p{M}\\p{Z}\\p{N}\\p{P}]{0,1024}").is_some());
-    }
-
-    #[test]
-    fn lazy_patterns_check_strings_only() {
-        let p = LazyPattern { source: "^[a-z]+$".into() };
-        assert!(p.is_valid(&J::String("abc".into())));
-        assert!(!p.is_valid(&J::String("ABC".into())));
-        assert!(p.is_valid(&serde_json::json!(5)));
     }
 
     #[test]
