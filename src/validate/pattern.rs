@@ -105,18 +105,18 @@ pub(super) fn lazy_pattern<'a>(
 /// consumes only the text's characters, and an ASCII character is in a class if and only if it
 /// is in the class's ASCII part). A pattern that needs fancy-regex (look-around) is compiled by
 /// it in its ASCII mode, where classes are ASCII and `.` any character but a line feed, which
-/// on ASCII text is the same. `None` when the pattern has a bound [`relax_bounds`] would drop,
-/// or does not compile that way: those take the full engine.
+/// on ASCII text is the same. `None` when the pattern does not compile that way: it takes the
+/// full engine.
 fn ascii_regex(source: &str) -> Option<Arc<Ascii>> {
     static CACHE: OnceLock<Mutex<HashMap<String, Option<Arc<Ascii>>>>> = OnceLock::new();
     let mut cache = CACHE.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
     cache
         .entry(source.to_string())
         .or_insert_with(|| {
-            let rust = jsonschema_regex::to_rust_regex(source).ok()?;
-            if relax_bounds(&rust) != rust {
-                return None;
-            }
+            // A bound over 255 is dropped, as the full engine drops it when such a pattern is
+            // past its size limit: the length is maxLength's to check, and a thousand copies of
+            // a group cost milliseconds to compile.
+            let rust = relax_bounds(&jsonschema_regex::to_rust_regex(source).ok()?);
             let compiled = match regex_syntax::ParserBuilder::new().build().parse(&rust) {
                 Ok(hir) => regex_automata::meta::Regex::builder().build_from_hir(&ascii(hir)).ok().map(Ascii::Plain),
                 Err(_) => fancy_regex::RegexBuilder::new(&rust)
