@@ -296,14 +296,9 @@ fn propagate(
             }
         }
     }
-    let replaced = |changes: &BTreeMap<(String, String), ResourceChange>, t: &str, id: &str| {
-        changes.get(&(t.to_string(), id.to_string())).is_some_and(|c| {
-            matches!(c.action, Action::Replaced | Action::Renamed | Action::MayBeReplaced | Action::Added)
-        })
-    };
     for _round in 0..16 {
         let mut changed = false;
-        let exports = changing_exports(old, new, order, changes, &replaced);
+        let exports = changing_exports(old, new, order, changes);
         for name in order {
             let (Some(a), Some(b)) = (old.get(name), new.get(name)) else { continue };
             let t = &b.template;
@@ -415,7 +410,6 @@ fn changing_exports(
     new: &Set,
     order: &[String],
     changes: &BTreeMap<(String, String), ResourceChange>,
-    replaced: &dyn Fn(&BTreeMap<(String, String), ResourceChange>, &str, &str) -> bool,
 ) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for name in order {
@@ -439,4 +433,12 @@ fn changing_exports(
         }
     }
     out
+}
+
+/// Whether resource `id` of template `t` is replaced, may be, or is new: what refers to it gets
+/// a new value.
+fn replaced(changes: &BTreeMap<(String, String), ResourceChange>, t: &str, id: &str) -> bool {
+    changes
+        .get(&(t.to_string(), id.to_string()))
+        .is_some_and(|c| matches!(c.action, Action::Replaced | Action::Renamed | Action::MayBeReplaced | Action::Added))
 }
