@@ -121,12 +121,15 @@ async fn nested_of(aws: &Aws, stack: &str) -> anyhow::Result<Vec<(String, String
 }
 
 /// Reads the deployed stack `name` and its nested stacks, matched to `ours` from `root` down.
+/// `passed`: the root's parameter values as `sds publish --parameter` would pass them (the
+/// others take their defaults).
 pub fn fetch(
     name: &str,
     region: Option<&str>,
     profile: Option<&str>,
     ours: &Set,
     root: &str,
+    passed: Map,
 ) -> anyhow::Result<Deployed> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
@@ -135,7 +138,7 @@ pub fn fetch(
         let mut drift = Vec::new();
         let mut notes = Vec::new();
         // (stack name or id, our file name, the parameters our parent passes).
-        let mut todo: VecDeque<(String, String, Option<Map>)> = VecDeque::from([(name.to_string(), root.to_string(), None)]);
+        let mut todo: VecDeque<(String, String, Option<Map>)> = VecDeque::from([(name.to_string(), root.to_string(), Some(passed))]);
         while let Some((stack, file, passed)) = todo.pop_front() {
             let (body, (stack_name, params), nested) =
                 tokio::try_join!(template_of(&aws, &stack), parameters_of(&aws, &stack), nested_of(&aws, &stack))?;

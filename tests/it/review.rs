@@ -415,6 +415,17 @@ fn stack_compares_the_deployed_app_with_ours() {
         (Some("Env"), Some("test"), Some("dev"))
     );
     assert_eq!(code, Some(1), "a deployed value that differs is a change to review");
+    // The value publish passed, passed to review too: nothing differs.
+    let o = moto
+        .sds()
+        .args(["review", "--stack", "rev", "--templates"])
+        .arg(&app)
+        .args(["--root", "root.yaml", "--format", "json", "--parameter", "Env=test"])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap_or_else(|_| panic!("{}", stderr(&o)));
+    assert_eq!(r["deployed_parameters"], serde_json::json!([]), "{}", stdout(&o));
+    assert_eq!(o.status.code(), Some(0));
 
     // Changed locally: the queue's name (create-only: replaced) and the child's value.
     fs::write(
