@@ -336,6 +336,10 @@ pub struct ReviewArgs {
     pub region: Option<String>,
     #[arg(long, requires = "stack")]
     pub profile: Option<String>,
+    /// With --stack, a root stack parameter as `sds publish --parameter` passes it, KEY=VALUE
+    /// (repeatable): compared with the deployed value instead of the template's default.
+    #[arg(long, value_name = "KEY=VALUE", requires = "stack")]
+    pub parameter: Vec<String>,
     /// With --stack, compare with the templates of this directory instead of the synthesized platform.
     #[arg(long, value_name = "DIR", requires = "stack", conflicts_with = "config")]
     pub templates: Option<PathBuf>,

@@ -38,7 +38,12 @@ type Fetched = (Set, Vec<super::ParameterDrift>, Vec<String>);
 
 #[cfg(feature = "publish")]
 fn fetch(stack: &str, args: &ReviewArgs, ours: &Set, root: &str) -> anyhow::Result<Fetched> {
-    let d = super::stack::fetch(stack, args.region.as_deref(), args.profile.as_deref(), ours, root)?;
+    let mut passed = sds_constructs::cfn::Map::new();
+    for p in &args.parameter {
+        let Some((k, v)) = p.split_once('=') else { bail!("--parameter {p}: expected KEY=VALUE") };
+        passed.insert(k.to_string(), sds_constructs::cfn::Value::String(v.to_string()));
+    }
+    let d = super::stack::fetch(stack, args.region.as_deref(), args.profile.as_deref(), ours, root, passed)?;
     Ok((d.set, d.drift, d.notes))
 }
 

@@ -15,7 +15,7 @@ fn inputs(set: &Set) -> Vec<Input> {
     set.iter()
         .map(|(name, e)| Input {
             name: name.clone(),
-            template: e.template.clone(),
+            template: std::sync::Arc::clone(&e.template),
             source_map: None,
             body_len: e.body_len,
             display: name.clone(),
@@ -31,13 +31,10 @@ fn key(f: &Finding) -> Key {
 
 /// (introduced, fixed).
 pub fn delta(old: &Set, new: &Set, suppressions: &[Suppression]) -> (Vec<Finding>, Vec<Finding>) {
-    // The two sides are independent: validated at the same time (most of a review's time).
-    let (a, b) = std::thread::scope(|scope| {
-        let a = scope.spawn(|| validate::validate(&inputs(old), suppressions));
-        let b = validate::validate(&inputs(new), suppressions);
-        (a.join(), b)
-    });
-    let a = a.unwrap_or_else(|e| std::panic::resume_unwind(e));
+    // One after the other: the second side reuses the schemas and patterns the first compiled
+    // (most of a validation's time), which two threads would each compile.
+    let a = validate::validate(&inputs(old), suppressions);
+    let b = validate::validate(&inputs(new), suppressions);
     let ka: BTreeSet<Key> = a.findings.iter().map(key).collect();
     let kb: BTreeSet<Key> = b.findings.iter().map(key).collect();
     let introduced = b.findings.iter().filter(|f| !ka.contains(&key(f))).cloned().collect();

@@ -66,7 +66,7 @@ pub fn pattern(v: &Value) -> String {
 }
 
 /// Whether two patterns can name the same export.
-fn may_match(a: &str, b: &str) -> bool {
+pub fn may_match(a: &str, b: &str) -> bool {
     fn go(a: &[u8], b: &[u8], budget: &mut u32) -> bool {
         if *budget == 0 {
             return true;

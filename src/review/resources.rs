@@ -3,8 +3,8 @@
 //! changed type is a replacement; a logical id renamed with the same type and properties is one
 //! too (CloudFormation creates the new id and deletes the old); a create-only property that is
 //! written the same but refers to something whose value changes (a replaced resource, a parameter
-//! whose default or passed value changed, through nested stacks) may be replaced: its value is
-//! only known at deploy time.
+//! whose default or passed value changed, through nested stacks; an `Fn::ImportValue` of an export
+//! whose value changes) may be replaced: its value is only known at deploy time.
 //!
 //! Depends on the model and on the vendored schemas (through `validate::schema_source`).
 
@@ -296,13 +296,9 @@ fn propagate(
             }
         }
     }
-    let replaced = |changes: &BTreeMap<(String, String), ResourceChange>, t: &str, id: &str| {
-        changes.get(&(t.to_string(), id.to_string())).is_some_and(|c| {
-            matches!(c.action, Action::Replaced | Action::Renamed | Action::MayBeReplaced | Action::Added)
-        })
-    };
     for _round in 0..16 {
         let mut changed = false;
+        let exports = changing_exports(old, new, order, changes);
         for name in order {
             let (Some(a), Some(b)) = (old.get(name), new.get(name)) else { continue };
             let t = &b.template;
@@ -366,6 +362,14 @@ fn propagate(
                             break;
                         }
                     }
+                    if cause.is_none() {
+                        let mut names = Vec::new();
+                        imports(v, &mut names);
+                        cause = names.iter().find_map(|imported| {
+                            let (_, why) = exports.iter().find(|(e, _)| super::interface::may_match(e, imported))?;
+                            Some((format!("{first} imports {imported}: {why}"), false))
+                        });
+                    }
                     if cause.is_some() {
                         break;
                     }
@@ -381,4 +385,60 @@ fn propagate(
             break;
         }
     }
+}
+
+/// The names (as patterns, see `interface::pattern`) of every `Fn::ImportValue` in `v`.
+fn imports(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::List(l) => l.iter().for_each(|x| imports(x, out)),
+        Value::Map(m) => m.values().for_each(|x| imports(x, out)),
+        Value::Fn(f) => {
+            if let Intrinsic::ImportValue(name) = f.as_ref() {
+                out.push(super::interface::pattern(name));
+            }
+            imports(&f.argument(), out);
+        }
+        _ => {}
+    }
+}
+
+/// Exports of templates on both sides whose value changes: written differently, or referring to
+/// something replaced or new. (pattern of the export name, why.)
+/// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-exports.html>
+fn changing_exports(
+    old: &Set,
+    new: &Set,
+    order: &[String],
+    changes: &BTreeMap<(String, String), ResourceChange>,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for name in order {
+        let (Some(a), Some(b)) = (old.get(name), new.get(name)) else { continue };
+        for (id, o) in &b.template.outputs {
+            let Some(export) = &o.export_name else { continue };
+            let export = super::interface::pattern(export);
+            let before = a.template.outputs.get(id).map(|p| &p.value);
+            let why = if before.is_some_and(|p| !semantic_eq(p, &o.value)) {
+                Some(format!("the export's value in {name} ({id}) changes (CloudFormation refuses to change an export another stack imports)"))
+            } else {
+                let mut refs = BTreeSet::new();
+                references(&o.value, &mut refs);
+                refs.iter()
+                    .find(|x| replaced(changes, name, x))
+                    .map(|x| format!("the export's value in {name} ({id}) comes from {x}, which is replaced or new"))
+            };
+            if let Some(why) = why {
+                out.push((export, why));
+            }
+        }
+    }
+    out
+}
+
+/// Whether resource `id` of template `t` is replaced, may be, or is new: what refers to it gets
+/// a new value.
+fn replaced(changes: &BTreeMap<(String, String), ResourceChange>, t: &str, id: &str) -> bool {
+    changes
+        .get(&(t.to_string(), id.to_string()))
+        .is_some_and(|c| matches!(c.action, Action::Replaced | Action::Renamed | Action::MayBeReplaced | Action::Added))
 }

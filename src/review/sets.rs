@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
+use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use sds_constructs::cfn::read::MAX_INPUT_BYTES;
@@ -17,7 +18,8 @@ use crate::files;
 /// One template of a set.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    pub template: Template,
+    /// Shared with the validation of its side (`findings`).
+    pub template: Arc<Template>,
     /// Size of its text in bytes (validation's body-size limits).
     pub body_len: usize,
 }
@@ -47,7 +49,7 @@ pub fn from_paths(old: &Path, new: &Path) -> anyhow::Result<(Set, Set)> {
             let name = files::file_name(new);
             let load = |p: &Path| -> anyhow::Result<Set> {
                 let l = files::load(p)?;
-                Ok(Set::from([(name.clone(), Entry { template: l.parsed.template, body_len: l.text.len() })]))
+                Ok(Set::from([(name.clone(), Entry { template: Arc::new(l.parsed.template), body_len: l.text.len() })]))
             };
             // Every bad file is reported, not just the first.
             match (load(old), load(new)) {
@@ -66,14 +68,14 @@ pub fn from_dir(dir: &Path) -> anyhow::Result<Set> {
     let loaded = files::load_all(&files::template_files(dir)?)?;
     Ok(loaded
         .into_iter()
-        .map(|l| (files::file_name(&l.path), Entry { body_len: l.text.len(), template: l.parsed.template }))
+        .map(|l| (files::file_name(&l.path), Entry { body_len: l.text.len(), template: Arc::new(l.parsed.template) }))
         .collect())
 }
 
 /// Parses one template's text; `origin` names it in errors.
 pub fn parse(text: &str, origin: &str, format: Format) -> anyhow::Result<Entry> {
     let parsed = read_template(text, origin, format)?;
-    Ok(Entry { template: parsed.template, body_len: text.len() })
+    Ok(Entry { template: Arc::new(parsed.template), body_len: text.len() })
 }
 
 /// The synthesized files (name, text) as a set.

@@ -10,6 +10,7 @@
 //! The only network code of `review`; reuses publish's client setup and error descriptions.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use anyhow::anyhow;
 use aws_sdk_cloudformation::types::TemplateStage;
@@ -120,12 +121,15 @@ async fn nested_of(aws: &Aws, stack: &str) -> anyhow::Result<Vec<(String, String
 }
 
 /// Reads the deployed stack `name` and its nested stacks, matched to `ours` from `root` down.
+/// `passed`: the root's parameter values as `sds publish --parameter` would pass them (the
+/// others take their defaults).
 pub fn fetch(
     name: &str,
     region: Option<&str>,
     profile: Option<&str>,
     ours: &Set,
     root: &str,
+    passed: Map,
 ) -> anyhow::Result<Deployed> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
@@ -134,7 +138,7 @@ pub fn fetch(
         let mut drift = Vec::new();
         let mut notes = Vec::new();
         // (stack name or id, our file name, the parameters our parent passes).
-        let mut todo: VecDeque<(String, String, Option<Map>)> = VecDeque::from([(name.to_string(), root.to_string(), None)]);
+        let mut todo: VecDeque<(String, String, Option<Map>)> = VecDeque::from([(name.to_string(), root.to_string(), Some(passed))]);
         while let Some((stack, file, passed)) = todo.pop_front() {
             let (body, (stack_name, params), nested) =
                 tokio::try_join!(template_of(&aws, &stack), parameters_of(&aws, &stack), nested_of(&aws, &stack))?;
@@ -142,7 +146,7 @@ pub fn fetch(
             let mut entry = sets::parse(&body, &format!("deployed stack {stack_name}"), format)?;
             let mine = ours.get(&file).map(|e| &e.template);
             if let Some(mine) = mine {
-                unpackage(&mut entry.template, mine);
+                unpackage(Arc::make_mut(&mut entry.template), mine);
             }
             for (k, deployed) in &params {
                 let ours_value = passed

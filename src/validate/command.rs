@@ -19,7 +19,7 @@ pub fn inputs_from_rendered(rendered: &[(String, String)], app: &sds_constructs:
         .zip(rendered)
         .map(|((name, t), (_, text))| Input {
             name: name.clone(),
-            template: t.clone(),
+            template: std::sync::Arc::new(t.clone()),
             source_map: None,
             body_len: text.len(),
             display: name.clone(),
@@ -57,7 +57,7 @@ pub fn run(args: &ValidateArgs, platform: crate::PlatformFn, out: &mut dyn Write
                 name: files::file_name(&l.path),
                 body_len: l.text.len(),
                 display: l.path.display().to_string(),
-                template: l.parsed.template,
+                template: std::sync::Arc::new(l.parsed.template),
                 source_map: Some(l.parsed.source_map),
             })
             .collect()

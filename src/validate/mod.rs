@@ -11,6 +11,7 @@ pub mod command;
 mod eval;
 mod functions;
 mod limits;
+mod pattern;
 mod refs;
 pub mod report;
 pub mod rules;
@@ -21,6 +22,7 @@ mod transforms;
 mod types;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use sds_constructs::access::AccessConfig;
 use sds_constructs::cfn::foreach;
@@ -38,7 +40,9 @@ use schema::{is_custom, Schemas};
 pub struct Input {
     /// File name; nested `TemplateURL`s and product URLs are matched against it.
     pub name: String,
-    pub template: Template,
+    /// The template, shared with the caller where it keeps it (`sds review` validates the sets
+    /// it compares without copying them).
+    pub template: Arc<Template>,
     /// Where values came from, for templates read from disk.
     pub source_map: Option<SourceMap>,
     /// Size of the template body in bytes.
@@ -305,7 +309,7 @@ fn prepare(inputs: &[Input], sink: &mut Sink) -> Option<Vec<Input>> {
         }
         out.push(Input {
             name: input.name.clone(),
-            template: x.template,
+            template: Arc::new(x.template),
             source_map: input.source_map.clone(),
             body_len: input.body_len,
             display: input.display.clone(),

@@ -9,10 +9,10 @@
 //! `"true"` for a boolean, a number for a string).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
-use jsonschema::{JsonType, Keyword, ValidationError, Validator};
+use jsonschema::{JsonType, Validator};
 use sds_constructs::cfn::json::to_serde;
 use sds_constructs::cfn::yaml::inline;
 use sds_constructs::cfn::{Intrinsic, Resource, Value};
@@ -93,15 +93,101 @@ pub fn is_custom(type_: &str) -> bool {
     type_.starts_with("Custom::") || type_ == "AWS::CloudFormation::CustomResource"
 }
 
-/// Parsed schemas and compiled validators, built on first use of each type.
+/// Parsed schemas and compiled validators, built on first use of each type and kept for the
+/// life of the process (shared by every validation in it: `sds review` validates both sides).
 #[derive(Default)]
 pub struct Schemas {
-    cache: HashMap<String, Option<Compiled>>,
+    cache: HashMap<String, Option<&'static Compiled>>,
 }
 
 struct Compiled {
+    /// The type's schema as vendored.
     schema: J,
-    validator: Option<Validator>,
+}
+
+/// The parsed schema of `type_`, parsed once per process: at most one per registry type, a
+/// bounded cache (as [`source`]'s) that is never freed, so that a second validation in the same
+/// process (the other side of a review) parses nothing again and the process does not spend its
+/// last milliseconds freeing schemas.
+fn compiled(type_: &str) -> Option<&'static Compiled> {
+    static COMPILED: OnceLock<Mutex<HashMap<&'static str, Option<&'static Compiled>>>> = OnceLock::new();
+    let entry = index().binary_search_by(|e| e.type_.cmp(type_)).ok().map(|i| &index()[i])?;
+    let mut cache = COMPILED.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    *cache.entry(entry.type_).or_insert_with(|| {
+        let schema: J = serde_json::from_str(source(entry.type_)?).ok()?;
+        Some(&*Box::leak(Box::new(Compiled { schema })))
+    })
+}
+
+/// Compiles a (sub)schema with the lazily compiled `pattern` keyword.
+fn build(schema: &J) -> Option<Validator> {
+    jsonschema::draft7::options().with_keyword("lazyPattern", super::pattern::lazy_pattern).build(schema).ok()
+}
+
+/// `schema` cut down to what checks an object with top-level properties `keys`: those
+/// properties' schemas and the definitions they reach (every other keyword kept). It accepts
+/// and refuses such an object exactly as the whole schema does (a property that is absent is
+/// checked by nothing but `required` and the combinators, which are kept; `additionalProperties`
+/// sees the same unknown keys), and compiles in a fraction of the time: a type's schema
+/// describes dozens of properties, a resource sets a few.
+fn narrowed(schema: &J, keys: &[&str]) -> J {
+    let Some(whole) = schema.as_object() else { return schema.clone() };
+    let mut out = serde_json::Map::new();
+    for (k, v) in whole {
+        match k.as_str() {
+            "definitions" | "typeName" | "readOnlyProperties" | "writeOnlyProperties" | "createOnlyProperties" => {}
+            "properties" => {
+                let kept = v.as_object().map(|m| {
+                    m.iter().filter(|(name, _)| keys.contains(&name.as_str())).map(|(n, s)| (n.clone(), s.clone()))
+                });
+                out.insert(k.clone(), J::Object(kept.into_iter().flatten().collect()));
+            }
+            _ => {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    let Some(definitions) = whole.get("definitions").and_then(J::as_object) else { return J::Object(out) };
+    // The definitions the kept schema reaches, through definitions that reach others.
+    let mut reached: Vec<&str> = Vec::new();
+    let mut todo: Vec<&J> = out.values().collect();
+    while let Some(v) = todo.pop() {
+        match v {
+            J::Object(m) => {
+                if let Some(J::String(r)) = m.get("$ref") {
+                    let Some(name) = r.strip_prefix("#/definitions/").map(|n| n.split('/').next().unwrap_or(n)) else {
+                        // A reference elsewhere: keep every definition.
+                        out.insert("definitions".into(), J::Object(definitions.clone()));
+                        return J::Object(out);
+                    };
+                    if let Some((name, d)) = definitions.get_key_value(name) {
+                        if !reached.contains(&name.as_str()) {
+                            reached.push(name);
+                            todo.push(d);
+                        }
+                    }
+                }
+                todo.extend(m.values());
+            }
+            J::Array(items) => todo.extend(items),
+            _ => {}
+        }
+    }
+    let kept = definitions.iter().filter(|(n, _)| reached.contains(&n.as_str()));
+    out.insert("definitions".into(), J::Object(kept.map(|(n, d)| (n.clone(), d.clone())).collect()));
+    J::Object(out)
+}
+
+/// The validator of `type_` for objects with top-level properties `keys` (see [`narrowed`]),
+/// compiled once per process for each set of keys (resources of a type mostly set the same).
+fn validator(type_: &str, c: &Compiled, keys: &[&str]) -> Option<&'static Validator> {
+    type Cache = HashMap<String, Option<&'static Validator>>;
+    static VALIDATORS: OnceLock<Mutex<Cache>> = OnceLock::new();
+    let mut sorted = keys.to_vec();
+    sorted.sort_unstable();
+    let key = format!("{type_} {}", sorted.join(" "));
+    let mut cache = VALIDATORS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    *cache.entry(key).or_insert_with(|| build(&narrowed(&c.schema, &sorted)).map(|v| &*Box::leak(Box::new(v))))
 }
 
 /// One schema violation, relative to the resource's `Properties`.
@@ -115,17 +201,13 @@ pub struct Violation {
 }
 
 impl Schemas {
-    fn get(&mut self, type_: &str) -> Option<&Compiled> {
-        if !self.cache.contains_key(type_) {
-            let compiled = source(type_).and_then(|text| {
-                let schema: J = serde_json::from_str(text).ok()?;
-                let validator =
-                    jsonschema::draft7::options().with_keyword("lazyPattern", lazy_pattern).build(&schema).ok();
-                Some(Compiled { schema, validator })
-            });
-            self.cache.insert(type_.to_string(), compiled);
+    fn get(&mut self, type_: &str) -> Option<&'static Compiled> {
+        if let Some(c) = self.cache.get(type_) {
+            return *c;
         }
-        self.cache.get(type_).and_then(Option::as_ref)
+        let c = compiled(type_);
+        self.cache.insert(type_.to_string(), c);
+        c
     }
 
     pub fn knows(&mut self, type_: &str) -> bool {
@@ -191,7 +273,8 @@ impl Schemas {
             let (stand_ins, anything, evaluated, has_if) = (b.stand_ins, b.anything, b.evaluated, b.has_if);
             let stand_ins: HashSet<&str> = stand_ins.iter().map(String::as_str).collect();
             let Some(c) = self.get(&r.type_) else { return out };
-            let Some(validator) = &c.validator else { return out };
+            let keys: Vec<&str> = instance.as_object().into_iter().flat_map(|m| m.keys().map(String::as_str)).collect();
+            let Some(validator) = validator(&r.type_, c, &keys) else { return out };
             for e in validator.iter_errors(&instance) {
                 let pointer = e.instance_path().as_str().to_string();
                 let inside = |p: &String| pointer == *p || pointer.starts_with(&format!("{p}/"));
@@ -215,79 +298,6 @@ impl Schemas {
         }
         out
     }
-}
-
-/// `pattern`, compiled when a value first reaches it: the schemas hold hundreds of patterns
-/// (many with large Unicode classes) and a platform's values reach a few dozen, so compiling
-/// them all up front would cost most of the validation time. Compiled patterns are shared.
-struct LazyPattern {
-    source: String,
-}
-
-fn regex(source: &str) -> Option<Arc<fancy_regex::Regex>> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Option<Arc<fancy_regex::Regex>>>>> = OnceLock::new();
-    let mut cache = CACHE.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    cache
-        .entry(source.to_string())
-        .or_insert_with(|| {
-            // JSON Schema patterns are ECMA 262; translate as the jsonschema crate does.
-            let rust = jsonschema_regex::to_rust_regex(source).ok()?;
-            // `[\p{L}...]{0,1024}` builds an automaton past the engine's size limit: the
-            // length is maxLength's to check, so a large upper bound is dropped.
-            let compiled = fancy_regex::Regex::new(&rust).or_else(|_| fancy_regex::Regex::new(&relax_bounds(&rust)));
-            compiled.ok().map(Arc::new)
-        })
-        .clone()
-}
-
-/// `pattern` with every repetition bound over 255 dropped (`{1,65535}` → `{1,}`).
-fn relax_bounds(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len());
-    let mut rest = pattern;
-    while let Some(i) = rest.find('{') {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 1..];
-        let bound = after.find('}').map(|j| (&after[..j], &after[j + 1..]));
-        match bound.and_then(|(inner, tail)| Some((inner.split_once(',')?, tail))) {
-            Some(((min, max), tail))
-                if min.bytes().all(|b| b.is_ascii_digit()) && max.parse::<u32>().is_ok_and(|m| m > 255) =>
-            {
-                out.push_str(&format!("{{{min},}}"));
-                rest = tail;
-            }
-            _ => {
-                out.push('{');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-impl<'i> Keyword<'i> for LazyPattern {
-    fn validate(&self, instance: &'i J) -> Result<(), ValidationError<'i>> {
-        if self.is_valid(instance) {
-            Ok(())
-        } else {
-            Err(ValidationError::custom(format!("{instance} does not match {:?}", self.source)))
-        }
-    }
-
-    fn is_valid(&self, instance: &'i J) -> bool {
-        let J::String(text) = instance else { return true };
-        // A pattern the engine cannot compile checks nothing (every vendored one compiles: tested).
-        regex(&self.source).is_none_or(|r| r.is_match(text).unwrap_or(true))
-    }
-}
-
-fn lazy_pattern<'a>(
-    _: &'a serde_json::Map<String, J>,
-    value: &'a J,
-    _: jsonschema::paths::Location,
-) -> Result<Box<dyn for<'i> Keyword<'i>>, ValidationError<'a>> {
-    let source = value.as_str().unwrap_or_default().to_string();
-    Ok(Box::new(LazyPattern { source }))
 }
 
 /// Whether an error is about something CloudFormation would accept or that cannot be known yet.
@@ -374,7 +384,7 @@ struct Builder<'a, 'b> {
     has_if: bool,
 }
 
-const STAND_IN: &str = "sds-unresolved";
+pub(super) const STAND_IN: &str = "sds-unresolved";
 
 /// Properties that may name a local file which packaging uploads (as `aws cloudformation package`
 /// does): the template then holds its S3 location.
@@ -476,53 +486,36 @@ mod tests {
     #[test]
     fn every_vendored_schema_compiles() {
         for t in registry_types() {
-            // a fresh cache per type: compiled validators are large, 1,900 of them together more so
-            let mut s = Schemas::default();
-            let c = s.get(t).unwrap_or_else(|| panic!("{t} does not parse"));
-            assert!(c.validator.is_some(), "{t} does not compile");
+            // not cached: compiled validators are large, 1,900 of them together more so
+            let schema: J = serde_json::from_str(source(t).unwrap()).unwrap_or_else(|e| panic!("{t}: {e}"));
+            assert!(build(&schema).is_some(), "{t} does not compile");
         }
     }
 
     #[test]
-    fn every_vendored_pattern_compiles() {
-        fn patterns(v: &J, out: &mut Vec<String>) {
-            match v {
-                J::Object(m) => {
-                    if let Some(J::String(p)) = m.get("lazyPattern") {
-                        out.push(p.clone());
-                    }
-                    m.values().for_each(|v| patterns(v, out));
+    fn a_narrowed_schema_judges_as_the_whole_one() {
+        // Every property of a few types, each alone, valid and invalid; and an unknown one.
+        for t in ["AWS::S3::Bucket", "AWS::EC2::VPCEndpoint", "AWS::SageMaker::Domain", "AWS::IAM::Role"] {
+            let schema: J = serde_json::from_str(source(t).unwrap()).unwrap();
+            let whole = build(&schema).unwrap();
+            let names: Vec<&String> = schema["properties"].as_object().unwrap().keys().collect();
+            for name in names {
+                for value in [serde_json::json!("x"), serde_json::json!([{"Key": 1}]), serde_json::json!({"A": true})] {
+                    let instance = serde_json::json!({ name.as_str(): value, "Unknown": 1 });
+                    let keys = [name.as_str(), "Unknown"];
+                    let part = build(&narrowed(&schema, &keys)).unwrap();
+                    let errors = |v: &Validator| v.iter_errors(&instance).map(|e| e.to_string()).collect::<Vec<_>>();
+                    assert_eq!(errors(&part), errors(&whole), "{t}.{name}");
                 }
-                J::Array(items) => items.iter().for_each(|v| patterns(v, out)),
-                _ => {}
             }
         }
-        let mut all = Vec::new();
-        for t in registry_types() {
-            patterns(&serde_json::from_str(source(t).unwrap()).unwrap(), &mut all);
-        }
-        all.sort();
-        all.dedup();
-        assert!(all.len() > 2_000);
-        // A pattern the engine cannot take checks nothing (it never refuses a value): those are
-        // patterns written for other engines (UTF-16 surrogate ranges, `[\w-.]`), a handful
-        // among thousands. Every pattern of the types the platform uses compiles.
-        let failing: Vec<&String> = all.iter().filter(|p| regex(p).is_none()).collect();
-        assert!(
-            failing.len() * 100 < all.len(),
-            "{} of {} patterns do not compile: {failing:#?}",
-            failing.len(),
-            all.len()
-        );
-        let mut platform = Vec::new();
-        for t in
-            ["AWS::S3::Bucket", "AWS::IAM::Role", "AWS::KMS::Key", "AWS::SageMaker::Domain", "AWS::Lambda::Function"]
-        {
-            patterns(&serde_json::from_str(source(t).unwrap()).unwrap(), &mut platform);
-        }
-        for p in platform {
-            assert!(regex(&p).is_some(), "pattern {p:?} does not compile");
-        }
+        // Only what the kept properties reach is kept.
+        let schema: J = serde_json::from_str(source("AWS::EC2::VPCEndpoint").unwrap()).unwrap();
+        let part = narrowed(&schema, &["VpcId"]);
+        assert_eq!(part["properties"].as_object().unwrap().len(), 1);
+        assert!(part["definitions"].as_object().unwrap().is_empty());
+        let part = narrowed(&schema, &["DnsOptions"]);
+        assert!(part["definitions"].get("DnsOptionsSpecification").is_some());
     }
 
     #[test]
@@ -534,22 +527,6 @@ mod tests {
         assert!(!same_scalar(&serde_json::json!("4"), &serde_json::json!(3)));
         assert!(!same_scalar(&serde_json::json!("Abc"), &serde_json::json!("abc")));
         assert!(!same_scalar(&serde_json::json!("yes"), &serde_json::json!(true)));
-    }
-
-    #[test]
-    fn large_repetition_bounds_are_dropped() {
-        assert_eq!(relax_bounds("^.{1,65535}$"), "^.{1,}$");
-        assert_eq!(relax_bounds("^[a-z]{1,63}$"), "^[a-z]{1,63}$");
-        assert_eq!(relax_bounds("\\p{L}{0,1024}"), "\\p{L}{0,}");
-        assert!(regex("[\\p{L}\\p{M}\\p{Z}\\p{N}\\p{P}]{0,1024}").is_some());
-    }
-
-    #[test]
-    fn lazy_patterns_check_strings_only() {
-        let p = LazyPattern { source: "^[a-z]+$".into() };
-        assert!(p.is_valid(&J::String("abc".into())));
-        assert!(!p.is_valid(&J::String("ABC".into())));
-        assert!(p.is_valid(&serde_json::json!(5)));
     }
 
     #[test]

@@ -293,7 +293,7 @@ fn exercise_template(text: &str, format: Format) -> Result<(), TestCaseError> {
     let _ = diff_templates(&original.template, t);
     let input = sds::validate::Input {
         name: "fuzz.yaml".into(),
-        template: parsed.template.clone(),
+        template: std::sync::Arc::new(parsed.template.clone()),
         source_map: Some(parsed.source_map.clone()),
         body_len: text.len(),
         display: "fuzz.yaml".into(),

@@ -182,6 +182,29 @@ fn reversed(v: serde_json::Value) -> serde_json::Value {
 }
 
 #[test]
+fn an_import_of_an_export_whose_value_changes_may_be_replaced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exporter = |cidr: &str| {
+        format!(
+            "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: {cidr}\nOutputs:\n  VpcId:\n    Value: !Ref Vpc\n    Export:\n      Name: shared-vpc\n"
+        )
+    };
+    let importer = "Resources:\n  Group:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: x\n      VpcId: !ImportValue shared-vpc\n";
+    for (side, cidr) in [("old", "10.0.0.0/16"), ("new", "10.1.0.0/16")] {
+        fs::create_dir_all(tmp.path().join(side)).unwrap();
+        fs::write(tmp.path().join(side).join("network.yaml"), exporter(cidr)).unwrap();
+        fs::write(tmp.path().join(side).join("app.yaml"), importer).unwrap();
+    }
+    let (code, text) = review(tmp.path(), "json", &[]);
+    assert_eq!(code, 1, "{text}");
+    let r: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(find(&r["replacements"], "id", "Vpc")["action"], "replaced");
+    let group = find(&r["replacements"], "id", "Group");
+    assert_eq!(group["action"], "may be replaced", "{group:#}");
+    assert!(group["reason"].as_str().unwrap().contains("imports shared-vpc"), "{group:#}");
+}
+
+#[test]
 fn reordered_keys_are_no_change() {
     let tmp = scratch();
     // The network template as long-form JSON with every mapping's keys reversed (JSON is YAML).
@@ -392,6 +415,17 @@ fn stack_compares_the_deployed_app_with_ours() {
         (Some("Env"), Some("test"), Some("dev"))
     );
     assert_eq!(code, Some(1), "a deployed value that differs is a change to review");
+    // The value publish passed, passed to review too: nothing differs.
+    let o = moto
+        .sds()
+        .args(["review", "--stack", "rev", "--templates"])
+        .arg(&app)
+        .args(["--root", "root.yaml", "--format", "json", "--parameter", "Env=test"])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap_or_else(|_| panic!("{}", stderr(&o)));
+    assert_eq!(r["deployed_parameters"], serde_json::json!([]), "{}", stdout(&o));
+    assert_eq!(o.status.code(), Some(0));
 
     // Changed locally: the queue's name (create-only: replaced) and the child's value.
     fs::write(
