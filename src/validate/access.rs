@@ -11,7 +11,8 @@ use sds_constructs::iam::Decision;
 use super::{Input, Sink};
 
 pub(super) fn check(inputs: &[Input], config: &AccessConfig, sink: &mut Sink) {
-    let templates: Vec<(String, Template)> = inputs.iter().map(|i| (i.name.clone(), i.template.clone())).collect();
+    let templates: Vec<(String, Template)> =
+        inputs.iter().map(|i| (i.name.clone(), Template::clone(&i.template))).collect();
     let Ok(root) = root(&templates) else { return };
     if !has_teams(&launches_for(&templates, &root, &config.teams)) && config.denials.is_empty() {
         return;
