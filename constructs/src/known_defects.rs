@@ -1,7 +1,7 @@
 //! The reference design's access defects, which the default platform keeps on purpose so that
 //! its output stays equivalent to the reference templates: each is accepted with the reason it
-//! exists and the change that removes it. `sds access` and `sds validate` list them as
-//! suppressed (never hidden); a platform that should not carry them sets `accepted` empty.
+//! exists and the change of `profile: hardened` that removes it (that profile accepts none).
+//! `sds access` and `sds validate` list them as suppressed, never hidden.
 
 use crate::config::Suppression;
 
@@ -11,8 +11,8 @@ const USER_PROFILES: &[&str] = &["ds_env_studio_user_profile_v1.yaml", "ds_env_s
 /// Why principals reach the data lake bucket from outside the platform's network.
 const NETWORK: &str = "the shared data lake bucket (ds_shared_data_lake.yaml) has no bucket policy that limits \
          requests to the platform's S3 VPC endpoint, unlike the team buckets: principals allowed S3 on \
-         it reach it from anywhere. Fix: a data lake bucket policy denying requests not made through \
-         the endpoint";
+         it reach it from anywhere. `profile: hardened` fixes it: a data lake bucket policy that admits \
+         requests only through the endpoint and over TLS (hardened::bucket_policy)";
 
 /// The admin principals' template.
 const ADMIN: &[&str] = &["ds_admin_principals.yaml"];
@@ -30,8 +30,9 @@ const DEFECTS: &[(&str, &[&str], &str, &str)] = &[
         "the team key's policy delegates to the whole account and the team roles are allowed KMS use on \
          every key, and the team buckets' policies only require the platform's S3 endpoint: another \
          team's roles decrypt this team's key and read (and write) its buckets through that endpoint. \
-         Fix: key policies that name the team's roles, KMS actions scoped to the team's key, bucket \
-         policies that name the team's principals",
+         `profile: hardened` fixes it: key users matched by aws:PrincipalArn against the team's role \
+         patterns (hardened::key_policy), bucket policies that deny other principals \
+         (hardened::bucket_policy)",
     ),
     (
         "access/team-isolation",
@@ -39,16 +40,18 @@ const DEFECTS: &[(&str, &[&str], &str, &str)] = &[
         "DataScientistRole",
         "AmazonS3ReadOnlyAccess (every bucket in the account) plus KMS use on every key, against \
          team key policies that delegate to the account: another team's data scientists read and \
-         decrypt this team's data. Fix: no account-wide S3 managed policy; S3 and KMS actions on the \
-         team's own buckets and key",
+         decrypt this team's data. `profile: hardened` fixes it: no account-wide S3 managed policy on \
+         data scientist roles (hardened::data_scientist_managed_policies), team key and bucket \
+         policies that admit the team's roles only",
     ),
     (
         "access/team-isolation",
         STUDIO,
         "DataScientistDefaultRole",
         "the Studio domain's default execution role has AmazonSageMakerFullAccess and S3 and KMS \
-         actions on every resource: it reads, writes and decrypts every team's data. Fix: the default \
-         role scoped to the platform's own buckets, no team data",
+         actions on every resource: it reads, writes and decrypts every team's data. `profile: hardened` \
+         fixes it: team key and bucket policies that admit the team's roles only, and no passing of \
+         other roles (hardened::deny_passing_other_roles)",
     ),
     (
         "access/escalation",
@@ -57,31 +60,36 @@ const DEFECTS: &[(&str, &[&str], &str, &str)] = &[
         "the user's execution role may iam:PassRole every role that trusts sagemaker.amazonaws.com \
          (Resource *, conditioned only on the service) and create training jobs: it acts as the \
          platform administrator, the Service Catalog launch role and other teams' and users' roles. \
-         Fix: PassRole only for the user's own execution role",
+         `profile: hardened` fixes it: PassRole for the user's own roles only \
+         (hardened::pass_own_roles, hardened::deny_passing_other_roles), administrator roles trusted \
+         by the account only (hardened::trust_account)",
     ),
     (
         "access/team-isolation",
         USER_PROFILES,
         "SageMakerExecRole",
         "the user's execution role uses KMS on every key and S3 on every ds-* bucket, and through \
-         PassRole acts as other teams' roles: it reaches other teams' buckets and keys. Fix: S3 and \
-         KMS actions on the team's own buckets and key, PassRole only for its own role",
+         PassRole acts as other teams' roles: it reaches other teams' buckets and keys. `profile: hardened` \
+         fixes it: key and bucket policies that admit the team's roles only, PassRole for its own \
+         roles only (hardened::pass_own_roles)",
     ),
     (
         "access/studio-user-isolation",
         TEAM,
         "DataScientistRole",
         "the team's data scientist role may call sagemaker:CreatePresignedDomainUrl on every user \
-         profile, other teams' included. Fix: only on the profile whose studiouserid tag is the \
-         caller's (aws:PrincipalTag/studiouserid)",
+         profile, other teams' included. `profile: hardened` fixes it: Studio actions removed from the \
+         team role; a per-user StudioUserRole allowed only its own profile's ARN and studiouserid tag \
+         (hardened::studio_user_statements)",
     ),
     (
         "access/studio-user-isolation",
         USER_PROFILES,
         "SageMakerExecRole",
         "the user's execution role opens other users' Studio profiles through the roles it can pass \
-         (it acts as their execution roles and as the team roles). Fix: PassRole only for its own \
-         role, presigned URLs only for its own profile",
+         (it acts as their execution roles and as the team roles). `profile: hardened` fixes it: \
+         PassRole for its own roles only, presigned URLs for its own profile only \
+         (hardened::studio_user_statements)",
     ),
     ("access/network-path", ADMIN, "", NETWORK),
     ("access/network-path", TEAM, "", NETWORK),
