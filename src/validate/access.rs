@@ -3,16 +3,17 @@
 //! its rule, placed on the principal that reaches too far (its template and logical id), with
 //! the path that lets it.
 
-use sds_constructs::access::{analyze_with, has_teams, launches_for, root, AccessConfig};
+use std::collections::{HashMap, HashSet};
+
+use sds_constructs::access::{analyze_with, has_teams, launches_for, root, AccessConfig, DEFAULT_ROOT};
 use sds_constructs::cfn::template::pointer_segment;
-use sds_constructs::cfn::Template;
+use sds_constructs::cfn::{Template, Value};
 use sds_constructs::iam::Decision;
 
 use super::{Input, Sink};
 
 pub(super) fn check(inputs: &[Input], config: &AccessConfig, sink: &mut Sink) {
-    let templates: Vec<(String, Template)> =
-        inputs.iter().map(|i| (i.name.clone(), Template::clone(&i.template))).collect();
+    let templates = app_of(inputs);
     let Ok(root) = root(&templates) else { return };
     if !has_teams(&launches_for(&templates, &root, &config.teams)) && config.denials.is_empty() {
         return;
@@ -34,4 +35,39 @@ pub(super) fn check(inputs: &[Input], config: &AccessConfig, sink: &mut Sink) {
         };
         sink.push(v.rule, file, &pointer, format!("{}{when}", v.message));
     }
+}
+
+/// The templates the analysis reads: with the platform's root among the inputs, the root and
+/// what it nests or offers (not, say, a thousand team stacks, which launch products and declare
+/// no principal); otherwise all of them.
+fn app_of(inputs: &[Input]) -> Vec<(String, Template)> {
+    let owned = |i: &Input| (i.name.clone(), Template::clone(&i.template));
+    let by_name: HashMap<&str, &Input> = inputs.iter().map(|i| (i.name.as_str(), i)).collect();
+    let Some(root) = by_name.get(DEFAULT_ROOT) else { return inputs.iter().map(owned).collect() };
+    let mut seen: HashSet<&str> = HashSet::from([DEFAULT_ROOT]);
+    let mut todo = vec![*root];
+    let mut out = Vec::new();
+    while let Some(input) = todo.pop() {
+        out.push(owned(input));
+        let mut urls = Vec::new();
+        for r in input.template.resources.values() {
+            urls.extend(r.properties.get("TemplateURL"));
+            if let Some(Value::List(artifacts)) = r.properties.get("ProvisioningArtifactParameters") {
+                let info =
+                    artifacts.iter().filter_map(|a| a.as_map()?.get("Info")?.as_map()?.get("LoadTemplateFromURL"));
+                urls.extend(info);
+            }
+        }
+        for url in urls {
+            let Value::String(url) = url else { continue };
+            let Some(file) = url.rsplit('/').next() else { continue };
+            if let Some(next) = by_name.get(file) {
+                if seen.insert(next.name.as_str()) {
+                    todo.push(next);
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
 }
