@@ -323,7 +323,11 @@ fn needs_quotes(s: &str, in_flow: bool) -> bool {
     if needs_double_quotes(s) {
         return true;
     }
-    if in_flow && s.contains([',', '[', ']', '{', '}', ':', '#']) {
+    // In a flow list a plain scalar ends at `,` or `]`; YAML readers (ours included) refuse a `-`
+    // or `?` there after a space (`[A -]`), as if it started a new scalar.
+    let mut end = s.chars().rev();
+    let spaced_indicator = matches!((end.next(), end.next()), (Some('-' | '?'), Some(' ')));
+    if in_flow && (s.contains([',', '[', ']', '{', '}', ':', '#']) || spaced_indicator) {
         return true;
     }
     if RESERVED_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s)) {
@@ -389,6 +393,22 @@ mod tests {
         }
         assert_eq!(one(Value::str("it's: x")), "K: 'it''s: x'\n");
         assert_eq!(one(Value::str("bell\u{7}")), "K: \"bell\\x07\"\n");
+    }
+
+    /// Found by the write-then-read property: `!And [A -, null]` did not read back. (`x-` is
+    /// fine: `[x-, B]` reads back, and bucket name prefixes end so.)
+    #[test]
+    fn a_dash_or_question_mark_ending_a_flow_item_is_quoted() {
+        use crate::cfn::{read_template, to_yaml, Format};
+        for s in ["A -", "A ?"] {
+            let t = read_template(&format!("Conditions:\n  C: !And ['{s}', B]\n"), "t.yaml", Format::Yaml)
+                .unwrap()
+                .template;
+            let text = to_yaml(&t);
+            assert!(text.contains(&format!("!And ['{s}', B]")), "{text}");
+            let back = read_template(&text, "back.yaml", Format::Yaml).unwrap_or_else(|e| panic!("{e}\n{text}"));
+            assert_eq!(back.template, t, "{text}");
+        }
     }
 
     #[test]
