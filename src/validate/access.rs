@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sds_constructs::access::{analyze_with, has_teams, launches_for, root, AccessConfig, DEFAULT_ROOT};
+use sds_constructs::access::{has_teams, launches_for, root, violations, AccessConfig, DEFAULT_ROOT};
 use sds_constructs::cfn::template::pointer_segment;
 use sds_constructs::cfn::{Template, Value};
 use sds_constructs::iam::Decision;
@@ -18,7 +18,7 @@ pub(super) fn check(inputs: &[Input], config: &AccessConfig, sink: &mut Sink) {
     if !has_teams(&launches_for(&templates, &root, &config.teams)) && config.denials.is_empty() {
         return;
     }
-    let a = analyze_with(&templates, &root, config);
+    let a = violations(&templates, &root, config);
     for v in &a.violations {
         // An assertion that matches no principal is about the configuration: it is placed on the root.
         let (file, logical_id) = match v.principal {

@@ -231,7 +231,12 @@ pub struct Cell {
 /// target, level order. Each principal's own decisions are evaluated once and reused for every
 /// principal that can act as it.
 pub fn matrix(g: &Graph, edges: &[Vec<Step>]) -> Vec<Cell> {
-    let probes: Vec<_> = g.targets.iter().map(probes).collect();
+    matrix_of(g, edges, &|_| true)
+}
+
+/// [`matrix`] for the levels `keep` accepts only.
+pub fn matrix_of(g: &Graph, edges: &[Vec<Step>], keep: &dyn Fn(Level) -> bool) -> Vec<Cell> {
+    let probes: Vec<Vec<_>> = g.targets.iter().map(|t| probes(t).into_iter().filter(|p| keep(p.0)).collect()).collect();
     let direct: Vec<Vec<Vec<Decision>>> = g
         .principals
         .iter()

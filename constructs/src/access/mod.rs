@@ -222,12 +222,30 @@ impl AccessConfig {
 
 /// [`analyze`] as `config` says.
 pub fn analyze_with(templates: &[(String, Template)], root: &str, config: &AccessConfig) -> Analysis {
+    analysis(templates, root, config, &|_| true)
+}
+
+/// [`analyze_with`] for the violations only: the matrix holds the cells the invariants read
+/// (data reads, writes and decrypts, and opening Studio profiles), not who manages or assumes
+/// what — roles acted as come from the act-as edges all the same. What validation runs.
+pub fn violations(templates: &[(String, Template)], root: &str, config: &AccessConfig) -> Analysis {
+    analysis(templates, root, config, &|level| {
+        matches!(level, matrix::Level::Read | matrix::Level::Write | matrix::Level::Decrypt | matrix::Level::Open)
+    })
+}
+
+fn analysis(
+    templates: &[(String, Template)],
+    root: &str,
+    config: &AccessConfig,
+    keep: &dyn Fn(matrix::Level) -> bool,
+) -> Analysis {
     let (teams, denials) = (&config.teams, &config.denials);
     let launches = launches_for(templates, root, teams);
     let instances = instance::instantiate(templates, &launches);
     let graph = graph::build(&instances, &managed_policy);
     let edges = matrix::edges(&graph);
-    let cells = matrix::matrix(&graph, &edges);
+    let cells = matrix::matrix_of(&graph, &edges, keep);
     let users: Vec<String> = launches
         .iter()
         .filter(|l| l.parameters.contains_key("StudioUserProfileName"))

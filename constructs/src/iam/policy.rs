@@ -111,16 +111,17 @@ fn err(pointer: String, message: impl Into<String>) -> PolicyError {
 
 /// A string or a list of strings (IAM accepts both wherever lists are allowed).
 fn strings(v: &Value, at: &str) -> Result<Vec<String>, PolicyError> {
-    let scalar = |v: &Value, at: String| match v {
+    // The place is formatted only for an error: policies list thousands of actions.
+    let scalar = |v: &Value, at: &dyn Fn() -> String| match v {
         Value::String(s) => Ok(s.clone()),
         // Policies written in YAML carry numbers and booleans where IAM reads their text.
         Value::Bool(b) => Ok(b.to_string()),
         Value::Number(n) => Ok(n.to_string()),
-        _ => Err(err(at, "must be a string")),
+        _ => Err(err(at(), "must be a string")),
     };
     match v {
-        Value::Array(items) => items.iter().enumerate().map(|(i, x)| scalar(x, format!("{at}/{i}"))).collect(),
-        other => Ok(vec![scalar(other, at.to_string())?]),
+        Value::Array(items) => items.iter().enumerate().map(|(i, x)| scalar(x, &|| format!("{at}/{i}"))).collect(),
+        other => Ok(vec![scalar(other, &|| at.to_string())?]),
     }
 }
 
