@@ -122,17 +122,6 @@ fn context(p: &Principal) -> Context {
         .set("aws:SourceVpce", &[&endpoint])
 }
 
-fn decide(
-    p: &Principal,
-    action: &str,
-    resource: &str,
-    t: Option<&Target>,
-    kind: ResourceKind,
-    ctx: Context,
-) -> Decision {
-    decide_with(p, action, resource, t, kind, ctx)
-}
-
 fn object(t: &Target) -> String {
     format!("{}/key", t.arn)
 }
@@ -154,7 +143,7 @@ fn training(in_vpc: bool, instance_type: &str) -> Decision {
         ctx = ctx.set("sagemaker:VpcSubnets", &subnets).set("sagemaker:VpcSecurityGroupIds", &[&sg]);
     }
     let job = "arn:aws:sagemaker:us-east-1:111111111111:training-job/j";
-    decide(exec, "sagemaker:CreateTrainingJob", job, None, ResourceKind::Ordinary, ctx)
+    decide_with(exec, "sagemaker:CreateTrainingJob", job, None, ResourceKind::Ordinary, ctx)
 }
 
 #[test]
@@ -194,7 +183,14 @@ fn a_data_scientist_opens_their_own_studio_profile_only() {
         let ctx = context(role)
             .set("aws:PrincipalTag/studiouserid", &["alice"])
             .set("sagemaker:ResourceTag/studiouserid", &[name]);
-        decide(role, "sagemaker:CreatePresignedDomainUrl", &profile.arn, Some(profile), ResourceKind::Ordinary, ctx)
+        decide_with(
+            role,
+            "sagemaker:CreatePresignedDomainUrl",
+            &profile.arn,
+            Some(profile),
+            ResourceKind::Ordinary,
+            ctx,
+        )
     };
     assert_eq!(open(ALICE), Decision::Allow);
     for other in ["team-a-dev/bob", "team-b-dev/carol"] {
@@ -209,11 +205,11 @@ fn a_data_scientist_reads_and_writes_their_team_data_only() {
     for (team, expected) in [("team-a-dev", Decision::Allow), ("team-b-dev", Decision::ExplicitDeny)] {
         let bucket = target(a, &format!("{team}/DSEnvironmentBackingStore"), "DataBucket");
         for action in ["s3:GetObject", "s3:PutObject"] {
-            let d = decide(exec, action, &object(bucket), Some(bucket), ResourceKind::Ordinary, context(exec));
+            let d = decide_with(exec, action, &object(bucket), Some(bucket), ResourceKind::Ordinary, context(exec));
             assert_eq!(d, expected, "{action} on {team}");
         }
         let key = target(a, &format!("{team}/DSEnvironmentBackingStore"), "KMSCMK");
-        let d = decide(exec, "kms:Decrypt", &key.arn, Some(key), ResourceKind::KmsKey, context(exec));
+        let d = decide_with(exec, "kms:Decrypt", &key.arn, Some(key), ResourceKind::KmsKey, context(exec));
         let expected = if team == "team-a-dev" { Decision::Allow } else { Decision::ImplicitDeny };
         assert_eq!(d, expected, "decrypt with the key of {team}");
     }
@@ -221,12 +217,12 @@ fn a_data_scientist_reads_and_writes_their_team_data_only() {
     let own = target(a, "team-a-dev/DSEnvironmentBackingStore", "DataBucket");
     let outside = context(exec).set("aws:SourceVpce", &["vpce-elsewhere"]);
     assert_eq!(
-        decide(exec, "s3:GetObject", &object(own), Some(own), ResourceKind::Ordinary, outside),
+        decide_with(exec, "s3:GetObject", &object(own), Some(own), ResourceKind::Ordinary, outside),
         Decision::ExplicitDeny
     );
     let plain = context(exec).set("aws:SecureTransport", &["false"]);
     assert_eq!(
-        decide(exec, "s3:GetObject", &object(own), Some(own), ResourceKind::Ordinary, plain),
+        decide_with(exec, "s3:GetObject", &object(own), Some(own), ResourceKind::Ordinary, plain),
         Decision::ExplicitDeny
     );
 }
@@ -237,7 +233,7 @@ fn a_data_scientist_trains_in_the_vpc_with_kms_keys() {
     let a = &hardened().analysis;
     let exec = principal(a, ALICE, "SageMakerExecRole");
     let pass = context(exec).set("iam:PassedToService", &["sagemaker.amazonaws.com"]);
-    assert_eq!(decide(exec, "iam:PassRole", &exec.arn, None, ResourceKind::Ordinary, pass), Decision::Allow);
+    assert_eq!(decide_with(exec, "iam:PassRole", &exec.arn, None, ResourceKind::Ordinary, pass), Decision::Allow);
 }
 
 #[test]
@@ -259,13 +255,13 @@ fn a_data_scientist_deploys_to_allowed_instance_types_only() {
             .set("sagemaker:InstanceTypes", &[instance_type])
             .set("sagemaker:VolumeKmsKey", &["arn:aws:kms:us-east-1:111111111111:key/k"]);
         let arn = "arn:aws:sagemaker:us-east-1:111111111111:endpoint-config/c";
-        decide(exec, "sagemaker:CreateEndpointConfig", arn, None, ResourceKind::Ordinary, ctx)
+        decide_with(exec, "sagemaker:CreateEndpointConfig", arn, None, ResourceKind::Ordinary, ctx)
     };
     assert_eq!(config("ml.c5.large"), Decision::Allow);
     assert_eq!(config("ml.p4d.24xlarge"), Decision::ImplicitDeny);
     let endpoint = "arn:aws:sagemaker:us-east-1:111111111111:endpoint/e";
     assert_eq!(
-        decide(exec, "sagemaker:CreateEndpoint", endpoint, None, ResourceKind::Ordinary, context(exec)),
+        decide_with(exec, "sagemaker:CreateEndpoint", endpoint, None, ResourceKind::Ordinary, context(exec)),
         Decision::Allow
     );
 }
@@ -287,10 +283,10 @@ fn a_data_scientist_cannot_act_as_an_administrator_role() {
             let admin = target(h, instance, admin);
             let pass = context(p).set("iam:PassedToService", &["sagemaker.amazonaws.com"]);
             assert_eq!(
-                decide(p, "iam:PassRole", &admin.arn, None, ResourceKind::Ordinary, pass),
+                decide_with(p, "iam:PassRole", &admin.arn, None, ResourceKind::Ordinary, pass),
                 Decision::ImplicitDeny
             );
-            let assume = decide(p, "sts:AssumeRole", &admin.arn, Some(admin), ResourceKind::RoleTrust, context(p));
+            let assume = decide_with(p, "sts:AssumeRole", &admin.arn, Some(admin), ResourceKind::RoleTrust, context(p));
             assert_eq!(assume, Decision::ImplicitDeny, "{id} assumes {}", admin.arn);
         }
     }
@@ -314,8 +310,8 @@ fn the_administrator_keeps_the_reference_administrators_powers() {
     for (action, resource) in probes {
         let ctx =
             |p: &Principal| Context::new().set("aws:PrincipalArn", &[&p.arn]).set("aws:SecureTransport", &["true"]);
-        let before = decide(admin(r), action, resource, None, ResourceKind::Ordinary, ctx(admin(r)));
-        let after = decide(admin(h), action, resource, None, ResourceKind::Ordinary, ctx(admin(h)));
+        let before = decide_with(admin(r), action, resource, None, ResourceKind::Ordinary, ctx(admin(r)));
+        let after = decide_with(admin(h), action, resource, None, ResourceKind::Ordinary, ctx(admin(h)));
         assert_eq!(before, Decision::Allow, "{action} (reference)");
         assert_eq!(after, before, "{action}");
     }
@@ -326,7 +322,7 @@ fn the_administrator_keeps_the_reference_administrators_powers() {
     ] {
         let t = target(h, instance, id);
         let resource = if action == "s3:GetObject" { object(t) } else { t.arn.clone() };
-        let d = decide(admin(h), action, &resource, Some(t), kind, context(admin(h)));
+        let d = decide_with(admin(h), action, &resource, Some(t), kind, context(admin(h)));
         assert_eq!(d, Decision::Allow, "{action} on {instance}/{id}");
     }
 }

@@ -5,7 +5,7 @@
 
 use super::graph::{Graph, Kind, Origin, Target as Resource};
 use super::invariants::{Target, Violation};
-use super::matrix::{combine, decide, grants, reachable, Step};
+use super::matrix::{combine, decide, describe, grants, routes, Step};
 use crate::config::Denial;
 use crate::iam::pattern::glob;
 use crate::iam::{Decision, ResourceKind};
@@ -66,8 +66,7 @@ pub fn check(g: &Graph, edges: &[Vec<Step>], denials: &[Denial]) -> Vec<Violatio
             continue;
         }
         for &pi in &principals {
-            let mut routes: Vec<(usize, Vec<Step>)> = vec![(pi, Vec::new())];
-            routes.extend(reachable(edges, pi));
+            let routes = routes(edges, pi);
             let mut check_one =
                 |target: Target, arn: &str, resource: Option<&Resource>, kind: ResourceKind, shown: String| {
                     for (via, path) in &routes {
@@ -76,11 +75,8 @@ pub fn check(g: &Graph, edges: &[Vec<Step>], denials: &[Denial]) -> Vec<Violatio
                             continue;
                         }
                         let decision = path.iter().fold(decision, |acc, s| combine(&acc, &s.decision));
-                        let how: Vec<String> = path
-                            .iter()
-                            .map(|s| format!("{} → {}", s.how, g.principals[s.role].origin.logical_id))
-                            .collect();
-                        let route = if how.is_empty() { String::new() } else { format!(" through {}", how.join(", ")) };
+                        let route =
+                            if path.is_empty() { String::new() } else { format!(" through {}", describe(g, path)) };
                         out.push(Violation {
                             rule: RULE,
                             principal: Some(pi),

@@ -147,8 +147,6 @@ pub fn check(g: &Graph, edges: &[Vec<Step>], cells: &[Cell], teams: &[String], u
             if !(is_admin(r, &rs) || other_team) {
                 continue;
             }
-            let how: Vec<String> =
-                path.iter().map(|s| format!("{} → {}", s.how, g.principals[s.role].origin.logical_id)).collect();
             let decision =
                 path.iter().skip(1).fold(path[0].decision.clone(), |a, s| super::matrix::combine(&a, &s.decision));
             out.push(Violation {
@@ -157,7 +155,7 @@ pub fn check(g: &Graph, edges: &[Vec<Step>], cells: &[Cell], teams: &[String], u
                 target: Target::Role(ri),
                 level: None,
                 decision,
-                message: format!("{} can act as {}: {}", p.origin, r.origin, how.join(", ")),
+                message: format!("{} can act as {}: {}", p.origin, r.origin, super::matrix::describe(g, &path)),
             });
         }
     }

@@ -187,6 +187,21 @@ pub fn reachable(edges: &[Vec<Step>], from: usize) -> Vec<(usize, Vec<Step>)> {
     out
 }
 
+/// The ways principal `from` acts: as itself (an empty path), then as every role it can act
+/// as, each with its shortest path.
+pub fn routes(edges: &[Vec<Step>], from: usize) -> Vec<(usize, Vec<Step>)> {
+    let mut routes = vec![(from, Vec::new())];
+    routes.extend(reachable(edges, from));
+    routes
+}
+
+/// A path for people: `how → Role, how → Role`.
+pub fn describe(g: &Graph, path: &[Step]) -> String {
+    let steps: Vec<String> =
+        path.iter().map(|s| format!("{} → {}", s.how, g.principals[s.role].origin.logical_id)).collect();
+    steps.join(", ")
+}
+
 /// Whether role `t`'s trust policy lets `service` assume it.
 fn trusts(t: &Target, service: &str) -> bool {
     let Some(trust) = &t.policy else { return false };
@@ -252,8 +267,7 @@ pub fn matrix_of(g: &Graph, edges: &[Vec<Step>], keep: &dyn Fn(Level) -> bool) -
         .collect();
     let mut cells = Vec::new();
     for pi in 0..g.principals.len() {
-        let mut routes: Vec<(usize, Vec<Step>)> = vec![(pi, Vec::new())];
-        routes.extend(reachable(edges, pi));
+        let routes = routes(edges, pi);
         for (ti, ps) in probes.iter().enumerate() {
             for (k, (level, ..)) in ps.iter().enumerate() {
                 let Some((via, path)) = routes.iter().find(|(via, _)| grants(&direct[*via][ti][k])) else { continue };
