@@ -40,6 +40,8 @@ pub fn run(args: &ValidateArgs, platform: crate::PlatformFn, out: &mut dyn Write
     // The findings this platform accepts on purpose apply to its templates however they are
     // given: synthesized, or read back from `out/` (suppressions match by file and logical id).
     let accepted = platform(&config).accepted;
+    // Templates given as paths that `sds synth` did not write: the platform's controls are advice.
+    let mut foreign = BTreeSet::new();
     let inputs = if args.paths.is_empty() {
         let app = crate::synth::build(&config, platform)?;
         inputs_from_rendered(&crate::synth::render(&app), &app)
@@ -51,6 +53,10 @@ pub fn run(args: &ValidateArgs, platform: crate::PlatformFn, out: &mut dyn Write
                 bail!("two templates are named {}: validate them separately", files::file_name(&l.path));
             }
         }
+        // (findings name a template by the path it was given as)
+        foreign.extend(
+            loaded.iter().filter(|l| !l.text.starts_with(crate::synth::HEADER)).map(|l| l.path.display().to_string()),
+        );
         loaded
             .into_iter()
             .map(|l| Input {
@@ -68,8 +74,9 @@ pub fn run(args: &ValidateArgs, platform: crate::PlatformFn, out: &mut dyn Write
         &AccessConfig::representatives(&config),
     );
     if !args.paths.is_empty() {
-        // Templates of one's own: the configured severities. The platform keeps the defaults.
-        super::apply_severities(&mut report, &profile);
+        // Templates of one's own: the configured severities, the platform's controls as
+        // warnings unless configured. The platform's own output keeps the defaults.
+        super::apply_severities(&mut report, &profile, &foreign);
     }
     match args.format {
         ValidateFormat::Human => report::write_human(&report, out)?,

@@ -21,7 +21,7 @@ mod structure;
 mod transforms;
 mod types;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use sds_constructs::access::AccessConfig;
@@ -207,11 +207,16 @@ pub fn severity_profile(
 
 /// Gives each finding of a rule the profile names that severity (templates that are not the
 /// platform's own output: the platform's controls stay errors on the platform).
-pub fn apply_severities(report: &mut Report, profile: &[(&'static str, Severity)]) {
+///
+/// On templates in `foreign` (not written by `sds synth`), the platform's controls
+/// ([`rules::PLATFORM_CONTROLS`]) the profile does not name are warnings.
+pub fn apply_severities(report: &mut Report, profile: &[(&'static str, Severity)], foreign: &BTreeSet<String>) {
     let all = report.findings.iter_mut().chain(report.suppressed.iter_mut().map(|(f, _)| f));
     for f in all {
         if let Some((_, s)) = profile.iter().find(|(r, _)| *r == f.rule) {
             f.severity = *s;
+        } else if rules::PLATFORM_CONTROLS.contains(&f.rule) && foreign.contains(&f.template) {
+            f.severity = f.severity.min(Severity::Warning);
         }
     }
 }

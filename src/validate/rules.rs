@@ -133,6 +133,20 @@ pub const RULES: &[Rule] = &[
 ];
 
 /// The rule with `id`.
+/// The platform's own controls: errors on the platform (synthesized, or read back from files
+/// `sds synth` wrote), warnings by default on other templates, where they are advice about a
+/// template CloudFormation accepts (an unencrypted bucket, a NAT gateway). `validation.severity`
+/// sets them per rule for other templates. Rules about what CloudFormation itself refuses (a
+/// blocked Lambda runtime) are not among them.
+pub const PLATFORM_CONTROLS: &[&str] = &[
+    "sec/s3-encryption",
+    "sec/s3-public-access",
+    "sec/kms-rotation",
+    "sec/internet-egress",
+    "sec/studio-vpc-only",
+    "sec/iam-wildcard",
+];
+
 pub fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
 }

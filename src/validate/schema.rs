@@ -363,8 +363,9 @@ fn coercible(instance: &J, expected: &[JsonType]) -> bool {
 }
 
 /// Whether `s` holds a dynamic reference, resolved only at deployment.
+/// Any `{{` may open one (`{{{{resolve:ssm:x}}}}` holds one inside extra braces).
 pub fn is_dynamic_reference(s: &str) -> bool {
-    s.find("{{").is_some_and(|i| s[i + 2..].trim_start().starts_with("resolve:"))
+    s.match_indices("{{").any(|(i, _)| s[i + 2..].trim_start().starts_with("resolve:"))
 }
 
 /// Builds the JSON instance of a resource's properties.
@@ -452,7 +453,11 @@ impl Builder<'_, '_> {
             }
             _ => {}
         }
-        if matches!(f, Intrinsic::Transform(_))
+        // A custom resource's attributes are whatever its handler returns: a list, a number, text.
+        let custom_attribute = matches!(f, Intrinsic::GetAtt { resource, .. }
+            if self.types.get(resource).is_some_and(|t| is_custom(t) || !in_registry(t)));
+        if custom_attribute
+            || matches!(f, Intrinsic::Transform(_))
             || matches!(f.argument(), Value::Fn(ref g) if matches!(**g, Intrinsic::Transform(_)))
         {
             self.anything.push(ptr.to_string());
@@ -482,6 +487,15 @@ impl Builder<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dynamic_references_are_found_anywhere_in_text() {
+        assert!(is_dynamic_reference("{{resolve:ssm:/a}}"));
+        assert!(is_dynamic_reference("user-{{ resolve:secretsmanager:s:SecretString:name}}"));
+        assert!(is_dynamic_reference("{{{{resolve:ssm:/redshift_admin_password}}}}"));
+        assert!(!is_dynamic_reference("{{not}} resolve:ssm:/a"));
+        assert!(!is_dynamic_reference("{resolve:ssm:/a}"));
+    }
 
     #[test]
     fn every_vendored_schema_compiles() {

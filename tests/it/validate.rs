@@ -64,22 +64,52 @@ const EXPECTED_SEVERITY: &[(&str, &str)] = &[
     ("sec/iam-unknown-action", "warning"),
 ];
 
+/// The platform's controls: errors on the platform, warnings by default on templates `sds synth`
+/// did not write (the fixtures), errors again where the configuration says so.
+const PLATFORM_CONTROLS: &[&str] = &[
+    "sec/s3-encryption",
+    "sec/s3-public-access",
+    "sec/kms-rotation",
+    "sec/internet-egress",
+    "sec/studio-vpc-only",
+    "sec/iam-wildcard",
+];
+
+/// A configuration that makes the platform's controls errors on one's own templates too.
+fn controls_as_errors() -> (tempfile::TempDir, String) {
+    let lines: Vec<String> = PLATFORM_CONTROLS.iter().map(|r| format!("    {r}: error\n")).collect();
+    generated("sds.yaml", &format!("validation:\n  severity:\n{}", lines.concat()))
+}
+
 /// Each fixture `<area>__<rule>[.<variant>].yaml` (or a directory, for app rules) breaks exactly
 /// its rule: only that rule fires, with the severity above, and the exit code follows from it.
+/// A platform control is checked twice: as a warning by default, as an error when configured so.
 #[test]
 fn every_broken_template_is_flagged_by_its_rule() {
     let mut entries: Vec<_> = fs::read_dir("tests/fixtures/validate").unwrap().map(|e| e.unwrap().path()).collect();
     entries.sort();
     assert!(entries.len() >= 40);
-    let mut failures = Vec::new();
+    let (_config_dir, config) = controls_as_errors();
+    let mut runs = Vec::new();
     for path in entries {
         let file = path.file_name().unwrap().to_string_lossy().into_owned();
         let expected = file.split('.').next().unwrap().replacen("__", "/", 1);
+        if PLATFORM_CONTROLS.contains(&expected.as_str()) {
+            runs.push((path.clone(), file.clone(), expected.clone(), Some("warning")));
+        }
+        runs.push((path, file, expected, None));
+    }
+    let mut failures = Vec::new();
+    for (path, file, expected, default_severity) in runs {
         let Some(&(_, severity)) = EXPECTED_SEVERITY.iter().find(|(r, _)| *r == expected) else {
             failures.push(format!("{file}: no expected severity for {expected}"));
             continue;
         };
-        let (code, doc) = findings(&[path.to_str().unwrap()]);
+        let (code, doc) = match default_severity {
+            Some(_) => findings(&[path.to_str().unwrap()]),
+            None => findings(&["--config", &config, path.to_str().unwrap()]),
+        };
+        let severity = default_severity.unwrap_or(severity);
         let rules = rules_of(&doc);
         if rules != [expected.clone()] {
             failures.push(format!("{file}: expected only {expected}, found {rules:?}"));
@@ -174,8 +204,9 @@ fn the_reference_shows_exactly_its_known_defects() {
 
 #[test]
 fn sarif_and_json_reports() {
+    let (_config_dir, config) = controls_as_errors();
     let o = sds()
-        .args(["validate", "tests/fixtures/validate/sec__kms-rotation.yaml", "--format", "sarif"])
+        .args(["validate", "tests/fixtures/validate/sec__kms-rotation.yaml", "--format", "sarif", "--config", &config])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
@@ -418,6 +449,19 @@ Resources:
     Type: Custom::Lookup
     Properties:
       ServiceToken: !Sub 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:lookup'
+  # A custom resource's attribute is whatever its handler returns (here a list of groups).
+  Server:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: !Ref Image
+      SecurityGroupIds: !GetAtt Lookup.Groups
+  # A dynamic reference inside other braces is still resolved at deployment.
+  Secret:
+    Type: AWS::RedshiftServerless::Namespace
+    Properties:
+      NamespaceName: analytics
+      AdminUsername: admin
+      AdminUserPassword: '{{{{resolve:ssm:/redshift_admin_password}}}}'
 Outputs:
   One:
     Value: !Ref Topic
@@ -451,8 +495,38 @@ fn the_configuration_sets_severities_for_other_templates() {
     let config = tmp.path().join("sds.yaml");
     fs::write(&config, "validation:\n  severity:\n    sec/s3-encryption: warning\n    sec/s3-public-access: info\n")
         .unwrap();
+    // Not the platform's output: its controls are advice (warnings), unless configured.
     let (code, doc) = findings(&[&bucket]);
+    assert_eq!(code, 0, "{doc:#}");
+    let severities = |doc: &serde_json::Value| -> Vec<(String, String)> {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["rule"].as_str().unwrap().to_string(), f["severity"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    assert_eq!(
+        severities(&doc),
+        [("sec/s3-encryption".into(), "warning".into()), ("sec/s3-public-access".into(), "warning".into())]
+    );
+    fs::write(&config, "validation:\n  severity:\n    sec/s3-encryption: error\n").unwrap();
+    let (code, doc) = findings(&["--config", config.to_str().unwrap(), &bucket]);
     assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(
+        severities(&doc),
+        [("sec/s3-encryption".into(), "error".into()), ("sec/s3-public-access".into(), "warning".into())]
+    );
+    // A template `sds synth` wrote keeps the platform's controls as errors.
+    let platform = tmp.path().join("ds_shared_data_lake.yaml");
+    let text = fs::read_to_string("out/ds_shared_data_lake.yaml").unwrap();
+    assert!(text.contains("SSEAlgorithm: aws:kms"));
+    fs::write(&platform, text.replace("SSEAlgorithm: aws:kms", "SSEAlgorithm: AES256")).unwrap();
+    let (code, doc) = findings(&[platform.to_str().unwrap()]);
+    assert_eq!(code, 1, "{doc:#}");
+    assert!(severities(&doc).contains(&("sec/s3-encryption".into(), "error".into())), "{doc:#}");
+    fs::write(&config, "validation:\n  severity:\n    sec/s3-encryption: warning\n    sec/s3-public-access: info\n")
+        .unwrap();
     let (code, doc) = findings(&["--config", config.to_str().unwrap(), &bucket]);
     assert_eq!(code, 0, "{doc:#}");
     let severities: Vec<(&str, &str)> = doc["findings"]
