@@ -66,6 +66,18 @@ fn file_of(url: &Value) -> Option<&str> {
     url.as_str().map(|u| u.rsplit('/').next().unwrap_or(u))
 }
 
+/// Ends the message of an export name repeated by another template: a conflict only where both
+/// are deployed to one account and region.
+const ACROSS: &str = ", another template (a conflict where both are deployed to one account and region)";
+
+/// Whether a finding is about templates that may not be deployed together: an import of what no
+/// given template exports (another stack may), an export name another template repeats. On
+/// templates `sds synth` did not write they are warnings: the paths given are not known to be
+/// one app.
+pub fn between_templates(f: &super::Finding) -> bool {
+    f.rule == "app/import-unresolved" || f.rule == "app/duplicate-export" && f.message.contains(ACROSS)
+}
+
 /// `contexts[i]` evaluates `inputs[i]`.
 pub fn check(inputs: &[Input], contexts: &[Ctx], sink: &mut Sink) {
     let by_name: BTreeMap<&str, &Input> = inputs.iter().map(|i| (i.name.as_str(), i)).collect();
@@ -91,11 +103,13 @@ fn exports_and_imports(inputs: &[Input], contexts: &[Ctx], sink: &mut Sink) {
             let pattern = name_pattern(e, &i.template);
             let repeats = if let Some((other, other_id)) = pattern.as_ref().and_then(|p| exports.get(p)) {
                 let p = pattern.as_deref().unwrap_or_default();
-                Some(format!("export name {p} is also exported by {other} (output {other_id})"))
+                let place = if *other == i.name { String::new() } else { ACROSS.to_string() };
+                Some(format!("export name {p} is also exported by {other} (output {other_id}){place}"))
             } else if let Some((other, other_id)) = value.as_ref().and_then(|v| evaluated.get(v)) {
                 let v = value.as_deref().unwrap_or_default();
+                let place = if *other == i.name { String::new() } else { ACROSS.to_string() };
                 Some(format!(
-                    "export name evaluates to {v} with default values, which {other} (output {other_id}) also exports"
+                    "export name evaluates to {v} with default values, which {other} (output {other_id}) also exports{place}"
                 ))
             } else {
                 None

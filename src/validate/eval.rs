@@ -69,6 +69,9 @@ impl<'a> Ctx<'a> {
         let p = self.template.parameters.get(name)?;
         let passed = self.parent.as_ref().and_then(|(parent, passed)| Some((parent, passed.get(name)?)));
         let value = match passed {
+            // The name of a Parameter Store parameter, looked up at deployment.
+            // See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-supplied-parameter-types.html#cloudformation-supplied-parameter-types-ssm
+            _ if p.is_ssm_value() => None,
             Some((parent, v)) => parent.eval(v),
             // An empty default usually means "optional" (a condition tests for it): unknown.
             None => p.attributes.get("Default").and_then(scalar).filter(|d| !d.is_empty()),
@@ -149,13 +152,17 @@ impl<'a> Ctx<'a> {
                 let i: usize = self.eval(index)?.parse().ok()?;
                 self.eval_list(list)?.into_iter().nth(i)
             }
-            Intrinsic::FindInMap { map, top, second, .. } => {
-                let m = self.template.mappings.get(&self.eval(map)?)?.as_map()?;
-                let inner = m.get(&self.eval(top)?)?.as_map()?;
-                scalar(inner.get(&self.eval(second)?)?)
-            }
+            Intrinsic::FindInMap { .. } => scalar(self.find_in_map(f)?),
             _ => None,
         }
+    }
+
+    /// The mapping value a `Fn::FindInMap` selects, when its keys are known.
+    fn find_in_map(&self, f: &Intrinsic) -> Option<&'a Value> {
+        let Intrinsic::FindInMap { map, top, second, .. } = f else { return None };
+        let m = self.template.mappings.get(&self.eval(map)?)?.as_map()?;
+        let inner = m.get(&self.eval(top)?)?.as_map()?;
+        inner.get(&self.eval(second)?)
     }
 
     /// A list value: a literal list, `Fn::Split`, `Fn::GetAZs`.
@@ -179,6 +186,16 @@ impl<'a> Ctx<'a> {
                     Some(self.eval(source)?.split(delimiter.as_str()).map(str::to_string).collect())
                 }
                 Intrinsic::GetAZs(_) => Some(vec!["us-east-1a".into(), "us-east-1b".into(), "us-east-1c".into()]),
+                // A mapping value may be a list.
+                // See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/mappings-section-structure.html
+                Intrinsic::FindInMap { .. } => match self.find_in_map(f)? {
+                    list @ Value::List(_) => self.eval_list(list),
+                    _ => None,
+                },
+                // A list parameter's value is its items joined with commas.
+                Intrinsic::Ref(n) if self.template.parameters.get(n).is_some_and(|p| p.is_list()) => {
+                    Some(self.parameter(n)?.split(',').map(|s| s.trim().to_string()).collect())
+                }
                 _ => None,
             },
             _ => None,

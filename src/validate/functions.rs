@@ -146,11 +146,7 @@ fn not_a_list(v: &Value, t: &Template) -> Option<String> {
             | Intrinsic::Not(_)
             | Intrinsic::Condition(_) => Some(f.name().to_string()),
             Intrinsic::Ref(n) => {
-                let scalar_parameter = t.parameters.get(n).is_some_and(|p| {
-                    !p.type_.starts_with("List<")
-                        && !p.type_.contains("CommaDelimitedList")
-                        && !p.type_.contains("<List<")
-                });
+                let scalar_parameter = t.parameters.get(n).is_some_and(|p| !p.is_list());
                 let scalar_pseudo = n.starts_with("AWS::") && n != "AWS::NotificationARNs" && n != "AWS::NoValue";
                 (scalar_parameter || scalar_pseudo).then(|| format!("Ref {n}, a single value"))
             }

@@ -57,7 +57,8 @@ pub fn check(input: &Input, ctx: &Ctx, schemas: &mut Schemas, sink: &mut Sink) {
         ("Outputs", t.outputs.keys().collect()),
         // Condition names are not held to it: AWS's own Quick Start templates name conditions
         // `NATGateway&3AZCondition`, and CloudFormation deploys them.
-        ("Mappings", t.mappings.keys().collect()),
+        // An `Fn::Transform` key stands for what a macro (AWS::Include) fills in.
+        ("Mappings", t.mappings.keys().filter(|k| *k != "Fn::Transform").collect()),
     ];
     for (section, keys) in ids {
         for id in keys {

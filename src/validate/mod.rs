@@ -209,13 +209,16 @@ pub fn severity_profile(
 /// platform's own output: the platform's controls stay errors on the platform).
 ///
 /// On templates in `foreign` (not written by `sds synth`), the platform's controls
-/// ([`rules::PLATFORM_CONTROLS`]) the profile does not name are warnings.
+/// ([`rules::PLATFORM_CONTROLS`]) and findings between templates ([`app::between_templates`])
+/// the profile does not name are warnings.
 pub fn apply_severities(report: &mut Report, profile: &[(&'static str, Severity)], foreign: &BTreeSet<String>) {
     let all = report.findings.iter_mut().chain(report.suppressed.iter_mut().map(|(f, _)| f));
     for f in all {
         if let Some((_, s)) = profile.iter().find(|(r, _)| *r == f.rule) {
             f.severity = *s;
-        } else if rules::PLATFORM_CONTROLS.contains(&f.rule) && foreign.contains(&f.template) {
+        } else if (rules::PLATFORM_CONTROLS.contains(&f.rule) || app::between_templates(f))
+            && foreign.contains(&f.template)
+        {
             f.severity = f.severity.min(Severity::Warning);
         }
     }

@@ -40,8 +40,12 @@ fn attributes(name: &str, t: &Template, schemas: &mut Schemas, sink: &mut Sink) 
     let mut seen = BTreeSet::new();
     let mut check = |place: String, resource: &str, attribute: &str, sink: &mut Sink| {
         let Some(target) = t.resources.get(resource) else { return };
-        if target.type_ == "AWS::CloudFormation::Stack" && attribute.starts_with("Outputs.") || is_custom(&target.type_)
-        {
+        // A stack's (or a provisioned product's stack's) outputs are `Outputs.<key>`.
+        let stack_like = matches!(
+            target.type_.as_str(),
+            "AWS::CloudFormation::Stack" | "AWS::ServiceCatalog::CloudFormationProvisionedProduct"
+        );
+        if stack_like && attribute.starts_with("Outputs.") || is_custom(&target.type_) {
             return;
         }
         if schemas.has_attribute(&target.type_, attribute) != Some(false) {
@@ -83,7 +87,15 @@ pub fn dependencies(t: &Template) -> BTreeMap<&str, BTreeSet<String>> {
     let mut deps = BTreeMap::new();
     for (id, r) in &t.resources {
         let mut d: BTreeSet<String> = r.depends_on.iter().cloned().collect();
-        for v in resource_values(r) {
+        // SAM moves what a serverless resource's events, deployment preference and connectors
+        // refer to onto the resources it generates (permissions, event source mappings, a
+        // CodeDeploy deployment group): the serverless resource itself does not depend on them.
+        // See: https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification-generated-resources.html
+        let generated = |k: &str| {
+            r.type_.starts_with("AWS::Serverless::") && matches!(k, "Events" | "DeploymentPreference" | "Connectors")
+        };
+        let values = r.properties.iter().filter(|(k, _)| !generated(k)).map(|(_, v)| v).chain(r.attributes.values());
+        for v in values {
             visit(v, &mut |f| match f {
                 Intrinsic::Ref(n) => {
                     d.insert(n.clone());

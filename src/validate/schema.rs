@@ -387,13 +387,24 @@ struct Builder<'a, 'b> {
 
 pub(super) const STAND_IN: &str = "sds-unresolved";
 
-/// Properties that may name a local file which packaging uploads (as `aws cloudformation package`
-/// does): the template then holds its S3 location.
+/// Properties that may name a local file or directory which packaging uploads (as
+/// `aws cloudformation package` does), by type and pointer below `Properties`: the template then
+/// holds its S3 location, in the property's own shape (a URL, `{S3Bucket, S3Key}`, `{Bucket, Key}`).
 /// See: <https://docs.aws.amazon.com/cli/latest/reference/cloudformation/package.html>
 pub const PACKAGED: &[(&str, &str)] = &[
-    ("AWS::Lambda::Function", "Code"),
-    ("AWS::Lambda::LayerVersion", "Content"),
-    ("AWS::CloudFormation::Stack", "TemplateURL"),
+    ("AWS::ApiGateway::RestApi", "/BodyS3Location"),
+    ("AWS::AppSync::FunctionConfiguration", "/RequestMappingTemplateS3Location"),
+    ("AWS::AppSync::FunctionConfiguration", "/ResponseMappingTemplateS3Location"),
+    ("AWS::AppSync::GraphQLSchema", "/DefinitionS3Location"),
+    ("AWS::AppSync::Resolver", "/RequestMappingTemplateS3Location"),
+    ("AWS::AppSync::Resolver", "/ResponseMappingTemplateS3Location"),
+    ("AWS::CloudFormation::Stack", "/TemplateURL"),
+    ("AWS::CodeCommit::Repository", "/Code/S3"),
+    ("AWS::ElasticBeanstalk::ApplicationVersion", "/SourceBundle"),
+    ("AWS::Glue::Job", "/Command/ScriptLocation"),
+    ("AWS::Lambda::Function", "/Code"),
+    ("AWS::Lambda::LayerVersion", "/Content"),
+    ("AWS::StepFunctions::StateMachine", "/DefinitionS3Location"),
 ];
 
 impl Builder<'_, '_> {
@@ -401,11 +412,10 @@ impl Builder<'_, '_> {
         let mut out = serde_json::Map::new();
         for (k, v) in m {
             let p = format!("{ptr}/{}", k.replace('~', "~0").replace('/', "~1"));
-            if ptr.is_empty() && PACKAGED.contains(&(self.type_, k.as_str())) && matches!(v, Value::String(_)) {
+            if matches!(v, Value::String(_)) && PACKAGED.contains(&(self.type_, p.as_str())) {
                 // A local path that packaging replaces with its S3 location.
-                let location = serde_json::json!({ "S3Bucket": STAND_IN, "S3Key": STAND_IN });
-                self.stand_ins.push(p);
-                out.insert(k.clone(), location);
+                self.anything.push(p);
+                out.insert(k.clone(), J::String(STAND_IN.to_string()));
                 continue;
             }
             if let Some(j) = self.value(v, &p) {
@@ -463,15 +473,28 @@ impl Builder<'_, '_> {
             self.anything.push(ptr.to_string());
             return Some(J::String(STAND_IN.to_string()));
         }
+        // A list parameter or a list in a mapping, known before deployment: its items.
+        if matches!(f, Intrinsic::Ref(_) | Intrinsic::FindInMap { .. }) {
+            if let Some(items) = self.ctx.eval_list(v) {
+                self.evaluated.insert(ptr.to_string(), inline(v));
+                return Some(J::Array(items.into_iter().map(J::String).collect()));
+            }
+        }
         if let Some(text) = self.ctx.eval(v) {
             self.evaluated.insert(ptr.to_string(), inline(v));
             return Some(J::String(text));
         }
         let list = match f {
             Intrinsic::Split { .. } | Intrinsic::GetAZs(_) | Intrinsic::Cidr { .. } => true,
-            Intrinsic::Ref(n) => self.ctx.template.parameters.get(n).is_some_and(|p| {
-                p.type_.starts_with("List<") || p.type_ == "CommaDelimitedList" || p.type_.contains("<List<")
-            }),
+            Intrinsic::Ref(n) => self.ctx.template.parameters.get(n).is_some_and(|p| p.is_list()),
+            // A mapping that holds lists may give one.
+            Intrinsic::FindInMap { map: Value::String(name), .. } => {
+                self.ctx.template.mappings.get(name).and_then(Value::as_map).is_some_and(|m| {
+                    m.values()
+                        .filter_map(Value::as_map)
+                        .any(|inner| inner.values().any(|v| matches!(v, Value::List(_))))
+                })
+            }
             Intrinsic::GetAtt { resource, attribute: Value::String(a) } => {
                 self.types.get(resource).is_some_and(|t| self.schemas.attribute_is_list(t, a))
             }

@@ -21,7 +21,8 @@ const UPDATE_REPLACE_POLICIES: &[&str] = &["Delete", "Retain", "Snapshot"];
 
 /// Parameter types that are neither lists nor SSM types.
 /// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html>
-const PLAIN_TYPES: &[&str] = &["String", "Number", "List<Number>", "CommaDelimitedList"];
+/// `List<String>` is not in that list, but CloudFormation accepts it (as cfn-lint does).
+const PLAIN_TYPES: &[&str] = &["String", "Number", "List<Number>", "List<String>", "CommaDelimitedList"];
 
 /// The AWS-specific parameter types; each but the key pair name also exists as `List<...>`.
 /// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-supplied-parameter-types.html>
@@ -55,8 +56,12 @@ pub fn is_parameter_type(t: &str) -> bool {
     }
     // See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-supplied-parameter-types.html#systems-manager-parameter-types-supported
     t.strip_prefix("AWS::SSM::Parameter::Value<").and_then(|r| r.strip_suffix('>')).is_some_and(|inner| {
-        matches!(inner, "String" | "List<String>" | "CommaDelimitedList")
-            || is_aws_type(inner)
+        // Number, List<Number> and Parameter::Name are not in that list either; CloudFormation
+        // accepts them (as cfn-lint does).
+        matches!(
+            inner,
+            "String" | "List<String>" | "CommaDelimitedList" | "Number" | "List<Number>" | "AWS::SSM::Parameter::Name"
+        ) || is_aws_type(inner)
             || is_aws_list_type(inner)
     })
 }
@@ -133,17 +138,21 @@ mod tests {
             "AWS::SSM::Parameter::Value<List<String>>",
             "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
             "AWS::SSM::Parameter::Value<List<AWS::EC2::Image::Id>>",
+            // accepted by CloudFormation, though not in its documented list
+            "List<String>",
+            "AWS::SSM::Parameter::Value<Number>",
+            "AWS::SSM::Parameter::Value<List<Number>>",
+            "AWS::SSM::Parameter::Value<AWS::SSM::Parameter::Name>",
         ] {
             assert!(is_parameter_type(t), "{t}");
         }
         for t in [
             "string",
             "Boolean",
-            "List<String>",
             "List<AWS::EC2::KeyPair::KeyName>",
             "AWS::EC2::VPC::ID",
             "AWS::S3::Bucket::Name",
-            "AWS::SSM::Parameter::Value<Number>",
+            "AWS::SSM::Parameter::Value<Boolean>",
             "List<AWS::SSM::Parameter::Value<String>>",
             "",
         ] {

@@ -88,8 +88,6 @@ const EXPECTED_ERRORS: &[(&str, &str)] = &[
     ("cfn-lint/good/mappings/name.yaml", "template/resources-required"),
     ("cfn-lint/good/parameters/default.yaml", "template/resources-required"),
     ("cfn-lint/good/resources/cloudformation/stack_nested.yaml", "template/resources-required"),
-    // List<String> is not a parameter type
-    ("cfn-lint/good/parameters/default.yaml", "template/parameter-type"),
     // a Lambda function without its required Role
     ("cfn-lint/good/core/conditions.yaml", "schema/property"),
     ("cfn-lint/good/functions/relationship_conditions.yaml", "schema/property"),

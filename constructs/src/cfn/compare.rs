@@ -12,7 +12,7 @@ use super::value::Value;
 
 /// Sections whose entries are compared one by one (added, removed, changed).
 pub const KEYED_SECTIONS: &[&str] =
-    &["Metadata", "Parameters", "Rules", "Mappings", "Conditions", "Resources", "Outputs"];
+    &["Metadata", "Parameters", "Rules", "Mappings", "Conditions", "Hooks", "Resources", "Outputs"];
 
 /// The text CloudFormation sees in a scalar.
 fn scalar_form(v: &Value) -> Option<Cow<'_, str>> {

@@ -31,8 +31,8 @@ const MAX_EXPANDED: usize = 10_000;
 
 /// Whether `t` has a loop anywhere a loop may stand.
 pub fn has_loops(t: &Template) -> bool {
-    !t.resource_loops.is_empty()
-        || !t.output_loops.is_empty()
+    t.resource_loops.keys().any(|k| k.starts_with(FOR_EACH))
+        || t.output_loops.keys().any(|k| k.starts_with(FOR_EACH))
         || t.conditions.keys().any(|k| k.starts_with(FOR_EACH))
         || t.resources.values().any(|r| r.properties.iter().any(|(k, v)| k.starts_with(FOR_EACH) || contains_loop(v)))
 }
@@ -93,6 +93,10 @@ impl Expander<'_> {
         let mut out = Map::new();
         for (k, v) in m {
             let p = format!("{pointer}/{}", super::template::pointer_segment(k));
+            if super::template::is_macro_entry(k, v) && (pointer == "/Resources" || pointer == "/Outputs") {
+                // what a macro fills in: checked only after it has run
+                continue;
+            }
             if !k.starts_with(FOR_EACH) {
                 out.insert(k.clone(), self.value(v, &p));
                 continue;
@@ -152,6 +156,12 @@ fn substitute(v: &Value, identifier: &str, item: &str) -> Value {
                 let bound = variables.as_ref().is_some_and(|vs| vs.contains_key(identifier));
                 let template = if bound { template.clone() } else { substitute_text(template, identifier, item) };
                 let variables = variables.as_ref().map(|vs| substitute_map(vs, identifier, item));
+                // Once bound, a `Fn::Sub` with nothing left to substitute is its text: where only
+                // text is allowed (`Condition: !Sub 'Cond${Id}'`, `DependsOn`) it then reads as such.
+                // See: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-foreach-example-conditions.html
+                if variables.is_none() && !template.contains("${") {
+                    return Value::String(template);
+                }
                 Intrinsic::Sub { template, variables }.into()
             }
             Intrinsic::Kept { name: "Fn::GetAtt", argument } => {
@@ -227,7 +237,8 @@ Outputs:
         assert_eq!(ids, ["Bucket", "TopicSuccess", "TopicFailure"]);
         let p = &x.template.resources["TopicFailure"].properties;
         assert_eq!(p["DisplayName"], Value::str("Failure"));
-        assert_eq!(p["TopicName"], crate::cfn::sub("orders-Failure"));
+        // a bound `Fn::Sub` with nothing left to substitute is its text
+        assert_eq!(p["TopicName"], Value::str("orders-Failure"));
         let arn = &x.template.outputs["SuccessArn"].value;
         assert_eq!(arn, &crate::cfn::get_att("TopicSuccess", "TopicArn"));
     }

@@ -470,8 +470,10 @@ fn resolve_plain(text: String, style: TScalarStyle) -> Value {
     }
     match text.as_str() {
         "" | "~" | "null" | "Null" | "NULL" => Value::Null,
-        "true" | "True" | "TRUE" => Value::Bool(true),
-        "false" | "False" | "FALSE" => Value::Bool(false),
+        // CloudFormation reads YAML 1.1's booleans too: an unquoted `Value: YES` deploys as "true".
+        // See: https://github.com/aws/aws-cli/pull/5257 (the CLI quotes them for that reason)
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Value::Bool(true),
+        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Value::Bool(false),
         t if is_core_number(t) => Value::Number(text),
         _ => Value::String(text),
     }

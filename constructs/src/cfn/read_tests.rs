@@ -22,8 +22,21 @@ fn core_numbers() {
 }
 
 #[test]
-fn plain_scalars_resolve_by_yaml_1_2() {
-    assert_eq!(yaml("a: yes").as_map().unwrap()["a"], Value::str("yes"));
+fn plain_scalars_resolve_by_yaml_1_2_and_cloudformations_booleans() {
+    // CloudFormation reads YAML 1.1's yes/no/on/off as booleans (a tag `Value: YES` deploys as
+    // "true"); y and n stay text, as in PyYAML and SnakeYAML.
+    for (text, b) in [("yes", true), ("Yes", true), ("YES", true), ("on", true), ("On", true), ("ON", true)]
+        .into_iter()
+        .chain([("no", false), ("No", false), ("NO", false), ("off", false), ("Off", false), ("OFF", false)])
+    {
+        assert_eq!(yaml(&format!("a: {text}")).as_map().unwrap()["a"], Value::Bool(b), "{text}");
+        assert_eq!(yaml(&format!("a: '{text}'")).as_map().unwrap()["a"], Value::str(text), "{text}");
+    }
+    for text in ["y", "n", "Y", "N", "yES", "oN"] {
+        assert_eq!(yaml(&format!("a: {text}")).as_map().unwrap()["a"], Value::str(text), "{text}");
+    }
+    // keys stay text
+    assert!(yaml("on: 1").as_map().unwrap().contains_key("on"));
     assert_eq!(yaml("a: 2012-10-17").as_map().unwrap()["a"], Value::str("2012-10-17"));
     assert_eq!(yaml("a: 443").as_map().unwrap()["a"], Value::Number("443".into()));
     assert_eq!(yaml("a: '443'").as_map().unwrap()["a"], Value::str("443"));

@@ -6,7 +6,7 @@
 
 use indexmap::IndexMap;
 
-use super::value::{Map, Value, FOR_EACH};
+use super::value::{Intrinsic, Map, Value, FOR_EACH};
 
 /// Top-level sections, in the order they are written.
 pub const SECTIONS: &[&str] = &[
@@ -19,6 +19,7 @@ pub const SECTIONS: &[&str] = &[
     "Conditions",
     "Transform",
     "Globals",
+    "Hooks",
     "Resources",
     "Outputs",
 ];
@@ -71,13 +72,20 @@ pub struct Template {
     pub transform: Option<Value>,
     /// SAM's `Globals` section (`Transform: AWS::Serverless-2016-10-31`), as written.
     pub globals: Map,
+    /// The `Hooks` section (ECS blue/green deployments through CodeDeploy, with
+    /// `Transform: AWS::CodeDeployBlueGreen`), as written.
+    /// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/blue-green.html>
+    pub hooks: Map,
     pub resources: IndexMap<String, Resource>,
     /// `Fn::ForEach::Name` entries of `Resources` (language extensions), as written: the loop
     /// key → `[identifier, collection, {logical id template: resource}]`. Written after the
-    /// resources; validation expands them.
+    /// resources; validation expands them. Also what a macro fills in, as written: an
+    /// `Fn::Transform` key among the resources, a resource given as `{Fn::Transform: ...}`, or
+    /// the whole section given so (`AWS::Include`).
     pub resource_loops: Map,
     pub outputs: IndexMap<String, Output>,
-    /// `Fn::ForEach::Name` entries of `Outputs`, as written.
+    /// `Fn::ForEach::Name` entries of `Outputs`, and what a macro fills in, as written (as for
+    /// resources).
     pub output_loops: Map,
 }
 
@@ -161,12 +169,25 @@ fn wrong(pointer: &str, what: &str, expected: &'static str) -> ModelError {
     err(pointer.to_string(), ModelErrorKind::WrongType { what: what.to_string(), expected })
 }
 
+/// A section's mapping. A section given wholly by a macro (`Mappings: {Fn::Transform: ...}`,
+/// `AWS::Include`) is kept as that one entry, as written.
+/// See: <https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/transform-aws-include.html>
 fn take_map(v: Value, pointer: &str, what: &str) -> Result<Map, ModelError> {
     match v {
         Value::Map(m) => Ok(m),
         Value::Null => Ok(Map::new()),
+        Value::Fn(f) if is_transform(&f) => Ok(Map::from_iter([(f.name().to_string(), f.argument())])),
         _ => Err(wrong(pointer, what, "a mapping")),
     }
+}
+
+fn is_transform(f: &Intrinsic) -> bool {
+    matches!(f, Intrinsic::Transform(_))
+}
+
+/// Whether an entry of `Resources` or `Outputs` is what a macro fills in.
+pub fn is_macro_entry(key: &str, v: &Value) -> bool {
+    key == "Fn::Transform" || matches!(v, Value::Fn(f) if is_transform(f))
 }
 
 fn take_string(v: Value, pointer: &str, what: &str) -> Result<String, ModelError> {
@@ -203,6 +224,10 @@ fn entries<T>(
         let p = format!("{pointer}/{}", pointer_segment(&k));
         if k.starts_with(FOR_EACH) {
             check_loop(&v, &p)?;
+            loops.insert(k, v);
+            continue;
+        }
+        if section != "Parameters" && is_macro_entry(&k, &v) {
             loops.insert(k, v);
             continue;
         }
@@ -244,6 +269,7 @@ impl Template {
                 "Conditions" => t.conditions = take_map(v, &p, &section)?,
                 "Transform" => t.transform = Some(v),
                 "Globals" => t.globals = take_map(v, &p, &section)?,
+                "Hooks" => t.hooks = take_map(v, &p, &section)?,
                 "Parameters" => t.parameters = entries(v, "Parameters", Parameter::from_value)?.0,
                 "Resources" => {
                     (t.resources, t.resource_loops) =
@@ -269,6 +295,7 @@ impl Template {
                 "Conditions" => non_empty(&self.conditions),
                 "Transform" => self.transform.clone(),
                 "Globals" => non_empty(&self.globals),
+                "Hooks" => non_empty(&self.hooks),
                 "Parameters" => collect(&self.parameters, Parameter::to_value),
                 "Resources" => with_loops(collect(&self.resources, Resource::to_value), &self.resource_loops),
                 "Outputs" => with_loops(collect(&self.outputs, Output::to_value), &self.output_loops),
@@ -306,6 +333,21 @@ fn collect<T>(items: &IndexMap<String, T>, f: impl Fn(&T) -> Value) -> Option<Va
 impl Parameter {
     pub fn new(type_: impl Into<String>) -> Parameter {
         Parameter { type_: type_.into(), attributes: Map::new() }
+    }
+
+    /// Whether a `Ref` to the parameter is a list: `CommaDelimitedList`, `List<...>`, and the SSM
+    /// types that hold one (`AWS::SSM::Parameter::Value<List<...>>`, `...<CommaDelimitedList>`).
+    pub fn is_list(&self) -> bool {
+        let t = self.type_.strip_prefix("AWS::SSM::Parameter::Value<").and_then(|t| t.strip_suffix('>'));
+        let t = t.unwrap_or(&self.type_);
+        t == "CommaDelimitedList" || t.starts_with("List<")
+    }
+
+    /// Whether the parameter's value is looked up in the Systems Manager Parameter Store at
+    /// deployment (`AWS::SSM::Parameter::Value<...>`): its default is the name of what is looked
+    /// up, not the value.
+    pub fn is_ssm_value(&self) -> bool {
+        self.type_.starts_with("AWS::SSM::Parameter::Value<")
     }
 
     /// Sets one attribute (a name from `PARAMETER_ATTRIBUTES`).

@@ -13,7 +13,7 @@ use super::value::{Intrinsic, Map, Value};
 const WIDTH: usize = 100;
 
 /// Sections whose entries are separated by a blank line.
-const SPACED_SECTIONS: &[&str] = &["Parameters", "Rules", "Mappings", "Resources", "Outputs"];
+const SPACED_SECTIONS: &[&str] = &["Parameters", "Rules", "Mappings", "Hooks", "Resources", "Outputs"];
 
 /// The template as YAML text.
 pub fn to_yaml(t: &Template) -> String {
