@@ -350,4 +350,18 @@ mod tests {
         assert_eq!(d["KmsKeyId"], crate::cfn::ref_("SagemakerStudioKMS"));
         assert_eq!(t.resources["SagemakerStudioKMS"].properties["EnableKeyRotation"], Value::Bool(true));
     }
+
+    /// Scoping the hardened default role keeps every one of the reference's (known) actions, once.
+    #[test]
+    fn the_hardened_default_role_keeps_every_action_once() {
+        let t = studio_domain(&StudioDomain::default(), true).finish().unwrap().1;
+        let role = &t.resources["DataScientistDefaultRole"].properties;
+        let doc = crate::cfn::yaml::inline(&role["Policies"]);
+        for a in crate::hardened::known_actions(DEFAULT_ROLE_ACTIONS) {
+            let n = doc.matches(&format!("'{a}'")).count();
+            assert_eq!(n, 1, "{a} in {doc}");
+        }
+        assert!(!doc.contains("CreatePullRequestApproval"), "{doc}");
+        assert!(role.contains_key("PermissionsBoundary"));
+    }
 }

@@ -372,4 +372,20 @@ mod tests {
         assert!(doc.contains("Sid: NoJobOutsideTheVpc, Effect: Deny"), "{doc}");
         assert!(!doc.contains("elastic-inference"), "{doc}");
     }
+
+    /// The supporting actions scoped to the platform's resources are the reference's own, and
+    /// every supporting action is still granted, once.
+    #[test]
+    fn supporting_actions_are_kept_once_and_scoped_where_they_act() {
+        for a in SCOPED_SUPPORT.iter().flat_map(|(_, actions)| actions.iter()) {
+            assert!(SUPPORTING_ACTIONS.contains(a), "{a}");
+        }
+        let t = user_profile(&InstanceTypes::default(), Variant::V1, "S").finish().unwrap().1;
+        let doc = inline(&t.resources["SageMakerExecPolicy1"].properties["PolicyDocument"]);
+        for a in SUPPORTING_ACTIONS.iter().filter(|a| !DROPPED.contains(a)) {
+            let n = doc.matches(&format!("'{a}'")).count();
+            assert_eq!(n, 1, "{a} in {doc}");
+        }
+        assert!(doc.contains("Sid: SageMakerLogs"), "{doc}");
+    }
 }

@@ -380,7 +380,7 @@ fn the_launch_role_creates_roles_only_with_the_permissions_boundary() {
     for (instance, id) in roles {
         let declared = strings(&property(&instance, &id, &["PermissionsBoundary"]));
         let expected = if instance == "ds_env_sagemaker_studio" { &unnamed } else { &boundary };
-        assert_eq!(declared, [expected.clone()], "{instance}/{id}");
+        assert_eq!(declared, std::slice::from_ref(expected), "{instance}/{id}");
     }
 }
 
