@@ -399,8 +399,11 @@ const LAUNCH_SCOPES: &[(&str, &[&str])] = &[
 
 /// Role writes the launch role makes only on roles that carry the platform's permissions boundary
 /// (`iam:PermissionsBoundary`: the boundary a new role is given, or an existing role has).
+/// `iam:PutRolePermissionsBoundary` lets an update give a role launched before the boundary
+/// existed that boundary (and no other).
 /// See: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PermissionsBoundary>
-const BOUNDED_ROLE_WRITES: &[&str] = &["iam:AttachRolePolicy", "iam:CreateRole", "iam:PutRolePolicy"];
+const BOUNDED_ROLE_WRITES: &[&str] =
+    &["iam:AttachRolePolicy", "iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"];
 
 /// Writes to the boundary policy itself, denied to the launch role (it may write the platform's
 /// other `ds-` policies).

@@ -354,7 +354,7 @@ fn the_launch_role_creates_roles_only_with_the_permissions_boundary() {
         }
         decide_with(launch, action, resource, None, ResourceKind::Ordinary, ctx)
     };
-    for action in ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy"] {
+    for action in ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"] {
         assert_eq!(decide(action, &role, Some(&boundary)), Decision::Allow, "{action} with the boundary");
         assert_eq!(decide(action, &role, None), Decision::ImplicitDeny, "{action} without a boundary");
         assert_eq!(decide(action, &role, Some(&other)), Decision::ImplicitDeny, "{action} with another boundary");
