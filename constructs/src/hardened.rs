@@ -1,9 +1,11 @@
 //! The hardened profile (`profile: hardened`): the shapes the constructs use instead of the
 //! reference's when [`crate::construct::Synth::hardened`] is set — isolating key and bucket
 //! policies, pass-role statements scoped to a team's own roles, the per-user Studio role, cost
-//! guards on every compute-creating action, and the reference's defects fixed. The reference
-//! profile (the default) is untouched by it. Depends on the model, the stack builder and
-//! [`crate::common`] only.
+//! guards on every compute-creating action, write actions scoped to where they act
+//! ([`local_arn`], [`team_key_statement`], [`team_notebooks_statement`]), the permissions boundary
+//! of every role the launch role creates ([`boundary_document`], [`launch_role_policy`]), and the
+//! reference's defects fixed. The reference profile (the default) is untouched by it. Depends on
+//! the model, the stack builder and [`crate::common`] only.
 //!
 //! What removes each class of violation `sds access` finds on the reference platform (112 with two
 //! teams of two users; 0 on the hardened platform, with no suppressions):
