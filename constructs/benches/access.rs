@@ -18,6 +18,7 @@ fn teams(n: usize, users: usize) -> Vec<TeamSpec> {
             name: format!("team-{t:03}"),
             env: "dev".into(),
             users: (0..users).map(|u| format!("user-{t:03}-{u:02}")).collect(),
+            user_parameters: Vec::new(),
         })
         .collect()
 }

@@ -259,6 +259,17 @@ fn admin_principals(hardened: bool) -> Stack {
             pass_role_to_sagemaker(),
         ])
     };
+    if hardened {
+        s.add(
+            "PlatformPermissionsBoundary",
+            "AWS::IAM::ManagedPolicy",
+            map! {
+                "ManagedPolicyName" => crate::hardened::boundary_name(&set),
+                "Description" => "The permissions boundary of every role the Service Catalog launch role creates",
+                "PolicyDocument" => crate::hardened::boundary_document(),
+            },
+        );
+    }
     let launch = s.add(
         "SCLaunchRole",
         "AWS::IAM::Role",

@@ -307,10 +307,12 @@ impl Config {
         };
         let mut r = Reader { file, map, errors: Vec::new(), given: Default::default() };
         let mut c = Config::default();
+        let teams = value.as_map().and_then(|m| m.get("teams")).cloned();
         r.read_section(&mut c, "", value, KEYS);
         // Across keys, on the values read (or their defaults).
         check_network(&mut r, &c.shared.network);
         check_defaults(&mut r, &c.user_profile);
+        check_team_instance_types(&mut r, &c, teams.as_ref());
         if r.errors.is_empty() {
             Ok(c)
         } else {
@@ -330,6 +332,27 @@ fn check_network(r: &mut Reader, n: &NetworkProps) {
         }
         if let Some(j) = (0..i).find(|&j| overlaps(subnets[j], *s)) {
             r.fail(&key, format!("{key}: {} overlaps {}", n.subnet_cidrs[i], n.subnet_cidrs[j]));
+        }
+    }
+}
+
+/// A team's own instance types: only the hardened user profile takes them, and a team's Studio
+/// apps must allow the platform's default app instance type (its profiles' `InstanceType`).
+fn check_team_instance_types(r: &mut Reader, c: &Config, teams: Option<&Value>) {
+    let Some(Value::List(teams)) = teams else { return };
+    for (i, team) in teams.iter().enumerate() {
+        let Some(m) = team.as_map() else { continue };
+        for key in ["instance_types", "job_instance_types", "deployment_instance_types"] {
+            let at = format!("teams.{i}.{key}");
+            let Some(Value::List(types)) = m.get(key) else { continue };
+            if c.profile != crate::hardened::Profile::Hardened {
+                r.fail(&at, format!("{at}: a team's own instance types need `profile: hardened` (the reference's user profile takes none)"));
+            } else if key == "instance_types" {
+                let default = &c.user_profile.default_instance_type;
+                if !types.iter().any(|t| t.as_str() == Some(default.as_str())) {
+                    r.fail(&at, format!("{at} must include user_profile.default_instance_type {default} (the default of the team's Studio apps)"));
+                }
+            }
         }
     }
 }

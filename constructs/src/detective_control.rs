@@ -9,6 +9,7 @@ use crate::cfn::value::sub;
 use crate::cfn::Value;
 use crate::common::{policy_document, trust_service, with_stack_suffix, Statement};
 use crate::construct::{Construct, Synth};
+use crate::shared_network::SharedNetwork;
 use crate::stack::Stack;
 use crate::{list, map};
 
@@ -103,7 +104,12 @@ fn detective_control(props: &DetectiveControl, hardened: bool) -> Stack {
             "AssumeRolePolicyDocument" => trust_service("lambda.amazonaws.com"),
             "RoleName" => with_stack_suffix(vec![sub(format!("${{{}}}-SageMaker-DetectiveControl-", set.name()))]),
             "Policies" => list![Value::Map(map! { "PolicyName" => "LambdaInlineForSageMaker", "PolicyDocument" => policy })],
-            "ManagedPolicyArns" => aws_managed(&["service-role/AWSLambdaBasicExecutionRole"]),
+            // In the VPC (hardened), the function's network interfaces need the VPC access role.
+            "ManagedPolicyArns" => aws_managed(&[if hardened {
+                "service-role/AWSLambdaVPCAccessExecutionRole"
+            } else {
+                "service-role/AWSLambdaBasicExecutionRole"
+            }]),
         },
     );
     let mut function_props = map! {
@@ -119,6 +125,15 @@ fn detective_control(props: &DetectiveControl, hardened: bool) -> Stack {
     if let Some(dlq) = &dlq {
         function_props.insert("DeadLetterConfig".into(), Value::Map(map! { "TargetArn" => dlq.arn() }));
         function_props.insert("ReservedConcurrentExecutions".into(), Value::from(5));
+        // In the platform's subnets with SageMaker's security group: the SageMaker API, all the
+        // handler calls, through the network's interface endpoint.
+        function_props.insert(
+            "VpcConfig".into(),
+            Value::Map(map! {
+                "SecurityGroupIds" => list![SharedNetwork::SAGEMAKER_SECURITY_GROUP.import(&set)],
+                "SubnetIds" => Value::List(SharedNetwork::SUBNETS.iter().map(|x| x.import(&set)).collect()),
+            }),
+        );
     }
     let function = s.add("SageMakerVPCDetectiveControl", "AWS::Lambda::Function", function_props);
     if hardened {

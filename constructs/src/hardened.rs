@@ -1,9 +1,11 @@
 //! The hardened profile (`profile: hardened`): the shapes the constructs use instead of the
 //! reference's when [`crate::construct::Synth::hardened`] is set — isolating key and bucket
 //! policies, pass-role statements scoped to a team's own roles, the per-user Studio role, cost
-//! guards on every compute-creating action, and the reference's defects fixed. The reference
-//! profile (the default) is untouched by it. Depends on the model, the stack builder and
-//! [`crate::common`] only.
+//! guards on every compute-creating action, write actions scoped to where they act
+//! ([`local_arn`], [`team_key_statement`], [`team_notebooks_statement`]), the permissions boundary
+//! of every role the launch role creates ([`boundary_document`], [`launch_role_policy`]), and the
+//! reference's defects fixed. The reference profile (the default) is untouched by it. Depends on
+//! the model, the stack builder and [`crate::common`] only.
 //!
 //! What removes each class of violation `sds access` finds on the reference platform (112 with two
 //! teams of two users; 0 on the hardened platform, with no suppressions):
@@ -87,6 +89,45 @@ pub fn team_role_patterns(team: &ParamRef, env: &ParamRef) -> Vec<Value> {
 /// ARN of a user's execution role (as the user profile product names it).
 pub fn execution_role_arn(team: &ParamRef, env: &ParamRef, user: &ParamRef) -> Value {
     role_arn(format!("service-role/ds-notebook-role-${{{}}}-${{{}}}-${{{}}}", team.name(), env.name(), user.name()))
+}
+
+/// `arn:aws:<service>:<this region>:<this account>:<rest>`: a resource of the platform's own
+/// account and region.
+pub fn local_arn(service: &str, rest: &str) -> Value {
+    sub(format!("arn:aws:{service}:${{AWS::Region}}:${{AWS::AccountId}}:{rest}"))
+}
+
+/// ARN patterns of the platform's roles (`ds-` names, with or without the `service-role/` path).
+pub fn platform_role_patterns() -> Vec<Value> {
+    vec![role_arn("ds-*".into()), role_arn("service-role/ds-*".into())]
+}
+
+/// `actions` on the team's key only: any key of the account and region whose alias is the team's.
+pub fn team_key_statement(sid: &str, actions: &[&str], team: &ParamRef, env: &ParamRef) -> Value {
+    Statement::allow()
+        .sid(sid)
+        .actions(actions)
+        .resource(local_arn("kms", "key/*"))
+        .condition_on(
+            "ForAnyValue:StringEquals",
+            "kms:ResourceAliases",
+            sub(format!("alias/ds-s3-kms-cmk-${{{}}}-${{{}}}", team.name(), env.name())),
+        )
+        .build()
+}
+
+/// Starting and stopping notebook instances: only those of the account and region tagged with the
+/// team (`TeamName`, `EnvironmentType`), the guidance's attribute-based isolation.
+pub fn team_notebooks_statement(team: &ParamRef, env: &ParamRef) -> Value {
+    Statement::allow()
+        .sid("TeamNotebookInstances")
+        .actions(&["sagemaker:StartNotebookInstance", "sagemaker:StopNotebookInstance"])
+        .resource(local_arn("sagemaker", "notebook-instance/*"))
+        .condition(map! { "StringEquals" => Value::Map(map! {
+            "aws:ResourceTag/TeamName" => team.r(),
+            "aws:ResourceTag/EnvironmentType" => env.r(),
+        }) })
+        .build()
 }
 
 /// A key policy that names who may use the key: the account administers it through IAM (no use),
@@ -211,13 +252,12 @@ pub fn trust_account() -> Value {
     policy_document(vec![Statement::allow().aws_principal(account_root_arn()).action("sts:AssumeRole").build()])
 }
 
-/// `ForAllValues:StringLike {sagemaker:InstanceTypes: types}` with the key required: a request
+/// `ForAllValues:StringLike {sagemaker:InstanceTypes: types}` (a list, or a `Ref` to a
+/// `CommaDelimitedList` parameter) with the key required: a request
 /// without instance types, or with one not listed, does not match.
-pub fn instance_types_condition(types: &[String]) -> Map {
+pub fn instance_types_condition(types: Value) -> Map {
     map! {
-        "ForAllValues:StringLike" => Value::Map(map! {
-            "sagemaker:InstanceTypes" => Value::List(types.iter().map(|t| Value::str(t.as_str())).collect()),
-        }),
+        "ForAllValues:StringLike" => Value::Map(map! { "sagemaker:InstanceTypes" => types }),
         "Null" => Value::Map(map! { "sagemaker:InstanceTypes" => "false" }),
     }
 }
@@ -225,7 +265,7 @@ pub fn instance_types_condition(types: &[String]) -> Map {
 /// What a user's Studio role may do: open their own user profile and create and delete apps in
 /// it (by ARN; opening also by the `studiouserid` tag the profile and the role carry), apps on
 /// allowed instance types.
-pub fn studio_user_statements(profile_arn: Value, apps_arn: Value, instance_types: &[String]) -> Vec<Value> {
+pub fn studio_user_statements(profile_arn: Value, apps_arn: Value, instance_types: Value) -> Vec<Value> {
     let own = map! { "StringEquals" => Value::Map(map! {
         "sagemaker:ResourceTag/studiouserid" => "${aws:PrincipalTag/studiouserid}",
     }) };
@@ -359,6 +399,74 @@ const LAUNCH_SCOPES: &[(&str, &[&str])] = &[
     ("sagemaker", &["arn:aws:sagemaker:${AWS::Region}:${AWS::AccountId}:*"]),
 ];
 
+/// Role writes the launch role makes only on roles that carry the platform's permissions boundary
+/// (`iam:PermissionsBoundary`: the boundary a new role is given, or an existing role has).
+/// `iam:PutRolePermissionsBoundary` lets an update give a role launched before the boundary
+/// existed that boundary (and no other).
+/// See: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PermissionsBoundary>
+const BOUNDED_ROLE_WRITES: &[&str] =
+    &["iam:AttachRolePolicy", "iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"];
+
+/// Writes to the boundary policy itself, denied to the launch role (it may write the platform's
+/// other `ds-` policies).
+const BOUNDARY_WRITES: &[&str] =
+    &["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"];
+
+/// IAM writes no role of a team may make, whatever its other policies allow: creating or changing
+/// roles, users and policies, or removing a boundary.
+const NO_IAM_WRITES: &[&str] = &[
+    "iam:AttachRolePolicy",
+    "iam:AttachUserPolicy",
+    "iam:CreateAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:CreatePolicy",
+    "iam:CreatePolicyVersion",
+    "iam:CreateRole",
+    "iam:CreateUser",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:DeleteUserPermissionsBoundary",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy",
+    "iam:PutUserPermissionsBoundary",
+    "iam:PutUserPolicy",
+    "iam:SetDefaultPolicyVersion",
+    "iam:UpdateAssumeRolePolicy",
+];
+
+/// The managed policy name of the platform's permissions boundary.
+pub fn boundary_name(set: &ParamRef) -> Value {
+    sub(format!("ds-permissions-boundary-${{{}}}", set.name()))
+}
+
+/// The ARN of the platform's permissions boundary, which every role the launch role creates
+/// carries (`PermissionsBoundary`).
+pub fn boundary_arn(set: &ParamRef) -> Value {
+    sub(format!("arn:aws:iam::${{AWS::AccountId}}:policy/ds-permissions-boundary-${{{}}}", set.name()))
+}
+
+/// The permissions boundary's document: the most a team's role may ever do. Anything in the
+/// platform's region (global services' reads and role passing through `us-east-1`, where IAM and
+/// STS's global endpoint answer), and never an IAM write that makes or widens a role, user or
+/// policy, or removes a boundary.
+/// See: <https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html>
+pub fn boundary_document() -> Value {
+    policy_document(vec![
+        Statement::allow()
+            .sid("WithinThePlatformRegion")
+            .action("*")
+            .any_resource()
+            .condition_on("StringEquals", "aws:RequestedRegion", sub("${AWS::Region}"))
+            .build(),
+        Statement::allow()
+            .sid("GlobalServices")
+            .actions(&["iam:CreateServiceLinkedRole", "iam:Get*", "iam:List*", "iam:PassRole", "iam:TagRole", "sts:*"])
+            .any_resource()
+            .condition_on("StringEquals", "aws:RequestedRegion", "us-east-1")
+            .build(),
+        Statement::deny().sid("NoIamWrites").actions(NO_IAM_WRITES).any_resource().build(),
+    ])
+}
+
 /// Launch-role actions that take no resource (or create one not yet named), allowed on `*`.
 const LAUNCH_UNSCOPED: &[&str] = &[
     "cloudformation:GetTemplateSummary",
@@ -382,8 +490,9 @@ const LAUNCH_UNSCOPED: &[&str] = &[
 
 /// The Service Catalog launch role's policy in the hardened profile: the reference's actions on
 /// the platform's name prefixes only; no IAM writes and no `iam:PassRole` on `*` (passing only the
-/// platform's roles, to SageMaker).
-pub fn launch_role_policy(_set: &ParamRef) -> Value {
+/// platform's roles, to SageMaker); roles created, and policies put or attached to them, only with
+/// the platform's permissions boundary ([`boundary_arn`]), which it may not change.
+pub fn launch_role_policy(set: &ParamRef) -> Value {
     let actions = crate::admin_principals::LAUNCH_ROLE_ACTIONS;
     let mut statements = Vec::new();
     for (prefix, resources) in LAUNCH_SCOPES {
@@ -391,7 +500,7 @@ pub fn launch_role_policy(_set: &ParamRef) -> Value {
             .iter()
             .copied()
             .filter(|a| a.split(':').next() == Some(prefix))
-            .filter(|a| !LAUNCH_UNSCOPED.contains(a) && *a != "iam:PassRole")
+            .filter(|a| !LAUNCH_UNSCOPED.contains(a) && !BOUNDED_ROLE_WRITES.contains(a) && *a != "iam:PassRole")
             .collect();
         of.sort_unstable();
         of.dedup();
@@ -406,6 +515,16 @@ pub fn launch_role_policy(_set: &ParamRef) -> Value {
                 .build(),
         );
     }
+    statements.push(
+        Statement::allow()
+            .sid("RolesWithThePlatformBoundary")
+            .actions(BOUNDED_ROLE_WRITES)
+            .resource(Value::List(platform_role_patterns()))
+            .condition_on("StringEquals", "iam:PermissionsBoundary", boundary_arn(set))
+            .build(),
+    );
+    statements
+        .push(Statement::deny().sid("KeepTheBoundary").actions(BOUNDARY_WRITES).resource(boundary_arn(set)).build());
     statements.push(Statement::allow().sid("Unscoped").actions(LAUNCH_UNSCOPED).any_resource().build());
     statements.push(pass_own_roles(vec![
         sub("arn:aws:iam::${AWS::AccountId}:role/ds-*"),

@@ -212,7 +212,12 @@ fn shared_services(root: &SharedServices, app: &mut Synth) -> Stack {
         None,
     );
     s.depends_on(&lake.resource(), &network.resource());
-    s.nested_stack(SharedServices::DETECTIVE_ID, &detective_child, vec![("StackSetName", set.r())], None);
+    let detective =
+        s.nested_stack(SharedServices::DETECTIVE_ID, &detective_child, vec![("StackSetName", set.r())], None);
+    if app.hardened() {
+        // The hardened detective control runs in the network's subnets, which it imports.
+        s.depends_on(&detective.resource(), &network.resource());
+    }
 
     for n in &root.nested {
         let child = app.add(&*n.construct);

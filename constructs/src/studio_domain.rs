@@ -118,17 +118,53 @@ pub fn data_scientist_managed_policies(sagemaker: &str) -> Value {
     ])
 }
 
-/// The default role's inline policy in the hardened profile: the reference's actions, with
-/// `iam:PassRole` only on itself.
-fn hardened_default_role_policy(set: &str) -> Value {
+/// The default role's inline policy in the hardened profile: the reference's actions, each where
+/// it acts (SageMaker resources of the platform's account and region, the platform's repositories
+/// and roles, the domain's own key `key`), `*` only for actions without resource-level
+/// permissions; `iam:PassRole` only on itself.
+fn hardened_default_role_policy(set: &str, key: Value) -> Value {
+    use crate::common::Statement;
+    use crate::hardened::{local_arn, platform_role_patterns};
     let own = sub(format!("arn:aws:iam::${{AWS::AccountId}}:role/ds-default-user-role-${{{set}}}"));
+    let actions = crate::hardened::known_actions(DEFAULT_ROLE_ACTIONS);
+    let of = |f: &dyn Fn(&str) -> bool| -> Vec<&str> { actions.iter().copied().filter(|a| f(a)).collect() };
+    let code_repositories = of(&|a| a.ends_with("CodeRepository"));
+    let notebooks = of(&|a| a.ends_with("NotebookInstance"));
+    let apps = of(&|a| a.ends_with("App"));
+    let unscoped = [
+        "sagemaker:AddTags",
+        "sagemaker:GetSagemakerServicecatalogPortfolioStatus",
+        "codecommit:ListRepositories",
+        "servicecatalog:ListAcceptedPortfolioShares",
+    ];
+    let repositories = of(&|a| a.starts_with("codecommit:") && !unscoped.contains(&a));
     crate::common::inline_policy(
         "SageMakerAccessInlinePolicy",
         crate::common::policy_document(vec![
-            crate::common::Statement::allow()
-                .sid("DataScientistAdditionalPolicies")
-                .actions(&crate::hardened::known_actions(DEFAULT_ROLE_ACTIONS))
-                .any_resource()
+            Statement::allow().sid("DataScientistAdditionalPolicies").actions(&unscoped).any_resource().build(),
+            Statement::allow()
+                .sid("CodeRepositoriesNotebooksAndApps")
+                .actions(&[code_repositories, notebooks, apps].concat())
+                .resource(list![
+                    local_arn("sagemaker", "code-repository/*"),
+                    local_arn("sagemaker", "notebook-instance/*"),
+                    local_arn("sagemaker", "app/*"),
+                ])
+                .build(),
+            Statement::allow()
+                .sid("PlatformRepositories")
+                .actions(&repositories)
+                .resource(local_arn("codecommit", "ds-*"))
+                .build(),
+            Statement::allow()
+                .sid("TagPlatformRoles")
+                .action("iam:TagRole")
+                .resource(Value::List(platform_role_patterns()))
+                .build(),
+            Statement::allow()
+                .sid("DomainKeyGrants")
+                .actions(&["kms:CreateGrant", "kms:DescribeKey"])
+                .resource(key)
                 .build(),
             crate::hardened::pass_own_roles(vec![own.clone()]),
             crate::hardened::deny_passing_other_roles(vec![own]),
@@ -231,7 +267,7 @@ fn studio_domain(props: &StudioDomain, hardened: bool) -> Stack {
             "AssumeRolePolicyDocument" => trust_account_and_service("sagemaker.amazonaws.com", "SageMakerTrustRelationship"),
             "RoleName" => sub(format!("ds-default-user-role-${{{}}}", set.name())),
             "Policies" => if hardened {
-                hardened_default_role_policy(set.name())
+                hardened_default_role_policy(set.name(), key.arn())
             } else {
                 sagemaker_access_policy("DataScientistAdditionalPolicies", DEFAULT_ROLE_ACTIONS, vec![])
             },
@@ -243,6 +279,15 @@ fn studio_domain(props: &StudioDomain, hardened: bool) -> Stack {
             "Tags" => tags,
         },
     );
+    if hardened {
+        if let Some(r) = s.template.resources.get_mut(role.id()) {
+            let tags = r.properties.shift_remove("Tags");
+            r.properties.insert("PermissionsBoundary".into(), crate::hardened::boundary_arn(&set));
+            if let Some(tags) = tags {
+                r.properties.insert("Tags".into(), tags);
+            }
+        }
+    }
     s.add(
         "DataScientistDefaultRoleArn",
         "AWS::SSM::Parameter",
@@ -304,5 +349,19 @@ mod tests {
         assert_eq!(d["AppNetworkAccessType"], Value::str("VpcOnly"));
         assert_eq!(d["KmsKeyId"], crate::cfn::ref_("SagemakerStudioKMS"));
         assert_eq!(t.resources["SagemakerStudioKMS"].properties["EnableKeyRotation"], Value::Bool(true));
+    }
+
+    /// Scoping the hardened default role keeps every one of the reference's (known) actions, once.
+    #[test]
+    fn the_hardened_default_role_keeps_every_action_once() {
+        let t = studio_domain(&StudioDomain::default(), true).finish().unwrap().1;
+        let role = &t.resources["DataScientistDefaultRole"].properties;
+        let doc = crate::cfn::yaml::inline(&role["Policies"]);
+        for a in crate::hardened::known_actions(DEFAULT_ROLE_ACTIONS) {
+            let n = doc.matches(&format!("'{a}'")).count();
+            assert_eq!(n, 1, "{a} in {doc}");
+        }
+        assert!(!doc.contains("CreatePullRequestApproval"), "{doc}");
+        assert!(role.contains_key("PermissionsBoundary"));
     }
 }

@@ -83,12 +83,12 @@ fn team_environment(principals: &Child, backing_store: &Child, stack_set_name: &
     let set = shared_stack_set_parameter(&mut s, COMMON_ROOT_NAME, Some(stack_set_name));
     let tags = team_tags(&team, &env);
 
-    let p = s.nested_stack(
-        "DSEnvironmentPrincipals",
-        principals,
-        vec![("TeamName", team.r()), ("EnvType", env.r())],
-        Some(tags.clone()),
-    );
+    let mut principal_parameters = vec![("TeamName", team.r()), ("EnvType", env.r())];
+    if principals.parameters.contains_key(set.name()) {
+        // The hardened principals name the platform's permissions boundary after the stack set.
+        principal_parameters.push((set.name(), set.r()));
+    }
+    let p = s.nested_stack("DSEnvironmentPrincipals", principals, principal_parameters, Some(tags.clone()));
     let store = s.nested_stack(
         "DSEnvironmentBackingStore",
         backing_store,

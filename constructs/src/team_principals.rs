@@ -5,8 +5,8 @@ use crate::admin_principals::admin_managed_policies;
 use crate::cfn::value::sub;
 use crate::cfn::Value;
 use crate::common::{
-    described, exported, inline_policy, policy_document, sagemaker_access_policy, ssm_string, switch_role_url,
-    team_tags, trust_account_and_service, Statement, KMS_USE,
+    described, exported, inline_policy, policy_document, sagemaker_access_policy, shared_stack_set_parameter,
+    ssm_string, switch_role_url, team_tags, trust_account_and_service, Statement, COMMON_ROOT_NAME, KMS_USE,
 };
 use crate::construct::{Construct, Synth};
 use crate::export::TeamExport;
@@ -33,7 +33,7 @@ impl TeamPrincipals {
 
 impl Construct for TeamPrincipals {
     fn synth(&self, app: &mut Synth) -> Stack {
-        team_principals(app.hardened())
+        team_principals(app.hardened(), &app.stack_set_name)
     }
 }
 
@@ -122,9 +122,9 @@ const TEAM_CODECOMMIT_ACTIONS: &[&str] = &[
 
 /// The team user's actions in the hardened profile: no Studio actions (each user opens their own
 /// profile with their own Studio role), no `CreateCodeRepository` on `*`.
+/// Notebook instances are started and stopped only when tagged with the team
+/// ([`hardened::team_notebooks_statement`]).
 const HARDENED_USER_ACTIONS: &[&str] = &[
-    "sagemaker:StartNotebookInstance",
-    "sagemaker:StopNotebookInstance",
     "sagemaker:AddTags",
     "sagemaker:GetSagemakerServicecatalogPortfolioStatus",
     "codecommit:BatchGetRepositories",
@@ -142,7 +142,7 @@ pub fn team_repository_arn(team: &ParamRef, env: &ParamRef) -> Value {
     ))
 }
 
-fn team_principals(hardened: bool) -> Stack {
+fn team_principals(hardened: bool, stack_set_name: &str) -> Stack {
     let mut s =
         Stack::new(FILE, "Template to create IAM principals for operation within the data science environment.");
     let pattern = if hardened { hardened::TEAM_PATTERN } else { TEAM_PATTERN };
@@ -150,7 +150,8 @@ fn team_principals(hardened: bool) -> Stack {
     let env = env_parameter(&mut s, "System Environment", None);
     let (t, e) = (team.name().to_string(), env.name().to_string());
     if hardened {
-        return hardened_team_principals(s, &team, &env);
+        let set = shared_stack_set_parameter(&mut s, COMMON_ROOT_NAME, Some(stack_set_name));
+        return hardened_team_principals(s, &team, &env, &set);
     }
     let admin = s.add(
         "DataScientistAdminRole",
@@ -197,13 +198,22 @@ fn team_principals(hardened: bool) -> Stack {
 /// The hardened team roles: administrators trust the account only (no service a user can pass
 /// roles to); the user role loses the managed S3 read policy and Studio actions, uses KMS only on
 /// the team's key (by alias) and passes only the team's roles.
-fn hardened_team_principals(mut s: Stack, team: &ParamRef, env: &ParamRef) -> Stack {
+fn hardened_team_principals(mut s: Stack, team: &ParamRef, env: &ParamRef, set: &ParamRef) -> Stack {
     let (t, e) = (team.name().to_string(), env.name().to_string());
     let te = format!("${{{t}}}-${{{e}}}");
     let team_roles = hardened::team_role_patterns(team, env);
     let pass_team_roles = || hardened::pass_own_roles(vec![team_roles[1].clone(), team_roles[2].clone()]);
+    // The reference's team administration actions, each where it acts: SageMaker resources of the
+    // platform's account and region, the team's roles, the team's key.
+    let sagemaker: Vec<&str> = TEAM_ADMIN_ACTIONS.iter().copied().filter(|a| a.starts_with("sagemaker:")).collect();
     let admin_policy = policy_document(vec![
-        Statement::allow().sid("DSAdminAdditionalPolicies").actions(TEAM_ADMIN_ACTIONS).any_resource().build(),
+        Statement::allow()
+            .sid("DSAdminAdditionalPolicies")
+            .actions(&sagemaker)
+            .resource(hardened::local_arn("sagemaker", "*"))
+            .build(),
+        Statement::allow().sid("TagTeamRoles").action("iam:TagRole").resource(Value::List(team_roles.clone())).build(),
+        hardened::team_key_statement("TeamKeyGrants", &["kms:CreateGrant", "kms:DescribeKey"], team, env),
         pass_team_roles(),
         hardened::deny_passing_other_roles(vec![team_roles[1].clone(), team_roles[2].clone()]),
     ]);
@@ -215,15 +225,11 @@ fn hardened_team_principals(mut s: Stack, team: &ParamRef, env: &ParamRef) -> St
             "RoleName" => sub(format!("ds-admin-role-{te}")),
             "Policies" => inline_policy("SageMakerAccessInlinePolicy", admin_policy),
             "ManagedPolicyArns" => admin_managed_policies(true),
+            "PermissionsBoundary" => hardened::boundary_arn(set),
             "Tags" => team_tags(team, env),
         },
     );
-    let team_key = Statement::allow()
-        .sid("TeamKeyUse")
-        .actions(hardened::KMS_USE)
-        .resource(sub("arn:aws:kms:${AWS::Region}:${AWS::AccountId}:key/*"))
-        .condition_on("ForAnyValue:StringEquals", "kms:ResourceAliases", sub(format!("alias/ds-s3-kms-cmk-{te}")))
-        .build();
+    let team_key = hardened::team_key_statement("TeamKeyUse", hardened::KMS_USE, team, env);
     let repository_access = Statement::allow()
         .sid("CodeCommitAccess")
         .actions(&hardened::known_actions(TEAM_CODECOMMIT_ACTIONS))
@@ -231,6 +237,7 @@ fn hardened_team_principals(mut s: Stack, team: &ParamRef, env: &ParamRef) -> St
         .build();
     let user_policy = policy_document(vec![
         Statement::allow().sid("DataScientistAdditionalPolicies").actions(HARDENED_USER_ACTIONS).any_resource().build(),
+        hardened::team_notebooks_statement(team, env),
         team_key,
         repository_access,
         pass_team_roles(),
@@ -243,6 +250,7 @@ fn hardened_team_principals(mut s: Stack, team: &ParamRef, env: &ParamRef) -> St
             "RoleName" => sub(format!("ds-user-role-{te}")),
             "Policies" => inline_policy("SageMakerAccessInlinePolicy", user_policy),
             "ManagedPolicyArns" => hardened::data_scientist_managed_policies("AmazonSageMakerReadOnly"),
+            "PermissionsBoundary" => hardened::boundary_arn(set),
             "Tags" => team_tags(team, env),
         },
     );

@@ -23,6 +23,7 @@ use crate::studio_domain::StudioDomain;
 use crate::team_backing_store::TeamBackingStore;
 use crate::team_environment::{env_parameter, team_parameter, TEAM_DESCRIPTION};
 use crate::team_principals::team_repository_arn;
+use crate::teams::{APP_INSTANCE_TYPES, DEPLOYMENT_INSTANCE_TYPES, JOB_INSTANCE_TYPES};
 use crate::user_profile::{
     strings, InstanceTypes, Variant, CODECOMMIT_WORK, ECR_PULL, IN_VPC_ACTIONS, JOB_CREATION, SUPPORTING_ACTIONS,
 };
@@ -31,6 +32,43 @@ use crate::{list, map};
 /// Supporting actions the hardened role drops: Elastic Inference is deprecated (its action no
 /// longer exists for new accounts).
 const DROPPED: &[&str] = &["elastic-inference:Connect"];
+
+/// Supporting actions with resource-level permissions (Service Authorization Reference), each
+/// group on the platform's resources: network interfaces in the platform's subnets and security
+/// groups, SageMaker's log groups, endpoint scaling targets and alarms of the account and region.
+const SCOPED_SUPPORT: &[(&str, &[&str])] = &[
+    (
+        "NetworkInterfacesInThePlatformVpc",
+        &[
+            "ec2:CreateNetworkInterface",
+            "ec2:CreateNetworkInterfacePermission",
+            "ec2:DeleteNetworkInterface",
+            "ec2:DeleteNetworkInterfacePermission",
+        ],
+    ),
+    (
+        "SageMakerLogs",
+        &[
+            "logs:CreateLogGroup",
+            "logs:CreateLogStream",
+            "logs:DescribeLogStreams",
+            "logs:GetLogEvents",
+            "logs:PutLogEvents",
+        ],
+    ),
+    (
+        "EndpointScaling",
+        &[
+            "application-autoscaling:DeleteScalingPolicy",
+            "application-autoscaling:DeleteScheduledAction",
+            "application-autoscaling:DeregisterScalableTarget",
+            "application-autoscaling:PutScalingPolicy",
+            "application-autoscaling:PutScheduledAction",
+            "application-autoscaling:RegisterScalableTarget",
+        ],
+    ),
+    ("EndpointAlarms", &["cloudwatch:DeleteAlarms", "cloudwatch:PutMetricAlarm"]),
+];
 
 /// In-VPC actions the execution role is allowed besides job creation (which has its own
 /// statement): the reference's v1 list without Studio apps (the Studio role's) and with
@@ -64,7 +102,24 @@ pub fn user_profile(props: &InstanceTypes, variant: Variant, stack_set_name: &st
             .with("Default", props.default_instance_type.as_str())
             .with("AllowedValues", strings(&app_types)),
     );
-    // No `DeploymentInstanceType`: the endpoint config statement allows the whole configured list.
+    // No `DeploymentInstanceType`: the endpoint config statement allows the whole list.
+    // The allow-lists: the platform's by default, a team's own when its launches pass them.
+    let mut allow_list = |name: &str, what: &str, types: &[String]| {
+        let description = format!("Instance types {what} may use (default: the platform's; a team may set its own).");
+        s.parameter(
+            name,
+            Parameter::new("CommaDelimitedList").with("Description", description).with("Default", types.join(",")),
+        )
+        .r()
+    };
+    let app_list = allow_list(APP_INSTANCE_TYPES, "the user's Studio apps", &props.instance_types);
+    let job_list = allow_list(
+        JOB_INSTANCE_TYPES,
+        "training, processing, transform, tuning and AutoML jobs",
+        &props.job_instance_types,
+    );
+    let deployment_list =
+        allow_list(DEPLOYMENT_INSTANCE_TYPES, "endpoint configurations", &props.deployment_instance_types);
     let (t, e, p) = (team.name(), env.name(), profile_name.name());
     let per_user = format!("${{{t}}}-${{{e}}}-${{{p}}}");
     let subnets = Value::List(SharedNetwork::SUBNETS.iter().map(|x| x.import(&set)).collect());
@@ -84,9 +139,7 @@ pub fn user_profile(props: &InstanceTypes, variant: Variant, stack_set_name: &st
             "sagemaker:VpcSecurityGroupIds" => security_group.clone(),
         }),
     };
-    if let Some(Value::Map(types)) =
-        instance_types_condition(&props.job_instance_types).shift_remove("ForAllValues:StringLike")
-    {
+    if let Some(Value::Map(types)) = instance_types_condition(job_list).shift_remove("ForAllValues:StringLike") {
         job_conditions.insert("ForAllValues:StringLike".into(), Value::Map(types));
     }
     let in_vpc = map! {
@@ -95,13 +148,39 @@ pub fn user_profile(props: &InstanceTypes, variant: Variant, stack_set_name: &st
             "sagemaker:VpcSecurityGroupIds" => security_group,
         }),
     };
-    let mut endpoint_config = instance_types_condition(&props.deployment_instance_types);
+    let mut endpoint_config = instance_types_condition(deployment_list);
     if let Some(Value::Map(null)) = endpoint_config.get_mut("Null") {
         null.insert("sagemaker:VolumeKmsKey".into(), Value::str("false"));
     }
-    let supporting: Vec<&str> = SUPPORTING_ACTIONS.iter().copied().filter(|a| !DROPPED.contains(a)).collect();
+    let supporting: Vec<&str> = SUPPORTING_ACTIONS
+        .iter()
+        .copied()
+        .filter(|a| !DROPPED.contains(a) && !SCOPED_SUPPORT.iter().any(|(_, actions)| actions.contains(a)))
+        .collect();
     let read: Vec<&str> =
         ["sagemaker:List*", "sagemaker:Describe*", "sagemaker:Search"].into_iter().chain(supporting).collect();
+    let platform_network = |kind: &str, ids: Vec<Value>| -> Vec<Value> {
+        let prefix = hardened::local_arn("ec2", &format!("{kind}/"));
+        ids.into_iter().map(|id| join(vec![prefix.clone(), id])).collect()
+    };
+    let mut interfaces = vec![hardened::local_arn("ec2", "network-interface/*")];
+    interfaces.extend(platform_network("subnet", SharedNetwork::SUBNETS.iter().map(|x| x.import(&set)).collect()));
+    interfaces.extend(platform_network(
+        "security-group",
+        vec![
+            SharedNetwork::SAGEMAKER_SECURITY_GROUP.import(&set),
+            SharedNetwork::USER_PROFILE_SECURITY_GROUP.import(&set),
+        ],
+    ));
+    let scoped = SCOPED_SUPPORT.iter().map(|(sid, actions)| {
+        let resource = match *sid {
+            "NetworkInterfacesInThePlatformVpc" => Value::List(interfaces.clone()),
+            "SageMakerLogs" => hardened::local_arn("logs", "log-group:/aws/sagemaker/*"),
+            "EndpointScaling" => hardened::local_arn("application-autoscaling", "scalable-target/*"),
+            _ => hardened::local_arn("cloudwatch", "alarm:*"),
+        };
+        Statement::allow().sid(sid).actions(actions).resource(resource).build()
+    });
     let jobs = vec![
         Statement::allow()
             .actions(&["ssm:GetParameters", "ssm:GetParameter"])
@@ -127,7 +206,10 @@ pub fn user_profile(props: &InstanceTypes, variant: Variant, stack_set_name: &st
             .build(),
         Statement::allow().actions(&in_vpc_actions()).any_resource().condition(in_vpc).build(),
         Statement::allow().actions(&read).any_resource().build(),
-    ];
+    ]
+    .into_iter()
+    .chain(scoped)
+    .collect::<Vec<_>>();
     let policy1 = s.add(
         "SageMakerExecPolicy1",
         "AWS::IAM::ManagedPolicy",
@@ -223,6 +305,7 @@ pub fn user_profile(props: &InstanceTypes, variant: Variant, stack_set_name: &st
             "Path" => "/service-role/",
             "RoleName" => sub(format!("ds-notebook-role-{per_user}")),
             "ManagedPolicyArns" => Value::List(managed),
+            "PermissionsBoundary" => hardened::boundary_arn(&set),
             "Tags" => team_tags(&team, &env),
         },
     );
@@ -257,7 +340,7 @@ pub fn user_profile(props: &InstanceTypes, variant: Variant, stack_set_name: &st
         StudioDomain::DOMAIN_ID.import(&set),
         sub(format!("/${{{p}}}/*")),
     ]);
-    let studio = hardened::studio_user_statements(profile.att("UserProfileArn"), apps, &props.instance_types);
+    let studio = hardened::studio_user_statements(profile.att("UserProfileArn"), apps, app_list);
     let studio_role = s.add(
         "StudioUserRole",
         "AWS::IAM::Role",
@@ -265,6 +348,7 @@ pub fn user_profile(props: &InstanceTypes, variant: Variant, stack_set_name: &st
             "AssumeRolePolicyDocument" => hardened::trust_account(),
             "RoleName" => sub(format!("ds-studio-user-{per_user}")),
             "Policies" => inline_policy("StudioUserAccess", policy_document(studio)),
+            "PermissionsBoundary" => hardened::boundary_arn(&set),
             "Tags" => Value::List(user_tags),
         },
     );
@@ -283,8 +367,25 @@ mod tests {
         let props = InstanceTypes { job_instance_types: vec!["ml.m5.large".into()], ..InstanceTypes::default() };
         let t = user_profile(&props, Variant::V1, "S").finish().unwrap().1;
         let doc = inline(&t.resources["SageMakerExecPolicy1"].properties["PolicyDocument"]);
-        assert!(doc.contains("'ForAllValues:StringLike': {'sagemaker:InstanceTypes': [ml.m5.large]}"), "{doc}");
+        assert!(doc.contains("'ForAllValues:StringLike': {'sagemaker:InstanceTypes': !Ref JobInstanceTypes}"), "{doc}");
+        assert_eq!(t.parameters["JobInstanceTypes"].attributes["Default"].as_str(), Some("ml.m5.large"));
         assert!(doc.contains("Sid: NoJobOutsideTheVpc, Effect: Deny"), "{doc}");
         assert!(!doc.contains("elastic-inference"), "{doc}");
+    }
+
+    /// The supporting actions scoped to the platform's resources are the reference's own, and
+    /// every supporting action is still granted, once.
+    #[test]
+    fn supporting_actions_are_kept_once_and_scoped_where_they_act() {
+        for a in SCOPED_SUPPORT.iter().flat_map(|(_, actions)| actions.iter()) {
+            assert!(SUPPORTING_ACTIONS.contains(a), "{a}");
+        }
+        let t = user_profile(&InstanceTypes::default(), Variant::V1, "S").finish().unwrap().1;
+        let doc = inline(&t.resources["SageMakerExecPolicy1"].properties["PolicyDocument"]);
+        for a in SUPPORTING_ACTIONS.iter().filter(|a| !DROPPED.contains(a)) {
+            let n = doc.matches(&format!("'{a}'")).count();
+            assert_eq!(n, 1, "{a} in {doc}");
+        }
+        assert!(doc.contains("Sid: SageMakerLogs"), "{doc}");
     }
 }

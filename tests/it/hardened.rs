@@ -63,8 +63,11 @@ fn target<'a>(a: &'a Analysis, instance: &str, id: &str) -> &'a Target {
 
 /// A resolved property of a resource of the hardened platform.
 fn property(instance: &str, id: &str, pointer: &[&str]) -> Value {
-    let r = hardened()
-        .instances
+    property_in(&hardened().instances, instance, id, pointer)
+}
+
+fn property_in(instances: &[Instance], instance: &str, id: &str, pointer: &[&str]) -> Value {
+    let r = instances
         .iter()
         .filter(|i| i.name == instance)
         .flat_map(|i| &i.resources)
@@ -90,15 +93,14 @@ fn strings(v: &Value) -> Vec<String> {
 
 /// The platform's S3 endpoint, subnets and SageMaker security group, as deployed.
 fn network() -> (String, Vec<String>, String) {
-    let endpoint = hardened()
-        .instances
-        .iter()
-        .flat_map(|i| &i.resources)
-        .find(|r| r.logical_id == "VPCEndpointS3")
-        .map(|r| r.id.clone())
-        .unwrap();
-    let mut subnets: Vec<String> = hardened()
-        .instances
+    network_of(&hardened().instances, ALICE)
+}
+
+/// [`network`] of the platform `instances`, with the security group of `user`'s profile.
+fn network_of(instances: &[Instance], user: &str) -> (String, Vec<String>, String) {
+    let endpoint =
+        instances.iter().flat_map(|i| &i.resources).find(|r| r.logical_id == "VPCEndpointS3").map(|r| r.id.clone());
+    let mut subnets: Vec<String> = instances
         .iter()
         .filter(|i| i.name.starts_with("root"))
         .flat_map(|i| &i.resources)
@@ -108,8 +110,8 @@ fn network() -> (String, Vec<String>, String) {
     subnets.sort();
     assert_eq!(subnets.len(), 3);
     let sg =
-        strings(&property("team-a-dev/alice", "SageMakerStudioUserProfile", &["UserSettings", "SecurityGroups", "0"]));
-    (endpoint, subnets, sg[0].clone())
+        strings(&property_in(instances, user, "SageMakerStudioUserProfile", &["UserSettings", "SecurityGroups", "0"]));
+    (endpoint.unwrap(), subnets, sg[0].clone())
 }
 
 /// A closed context for `p`: from inside the VPC through the S3 endpoint, over TLS.
@@ -130,11 +132,19 @@ const ALICE: &str = "team-a-dev/alice";
 
 /// A training job request of alice's execution role: in the VPC, with KMS keys, on `instance_type`.
 fn training(in_vpc: bool, instance_type: &str) -> Decision {
-    let a = &hardened().analysis;
-    let exec = principal(a, ALICE, "SageMakerExecRole");
-    let (_, subnets, sg) = network();
+    training_of(&hardened().analysis, &hardened().instances, ALICE, in_vpc, instance_type)
+}
+
+/// A training job request of `user`'s execution role on the platform `a` (`instances`).
+fn training_of(a: &Analysis, instances: &[Instance], user: &str, in_vpc: bool, instance_type: &str) -> Decision {
+    let exec = principal(a, user, "SageMakerExecRole");
+    let (endpoint, subnets, sg) = network_of(instances, user);
     let subnets: Vec<&str> = subnets.iter().map(String::as_str).collect();
-    let mut ctx = context(exec)
+    let mut ctx = Context::new()
+        .set("aws:PrincipalArn", &[&exec.arn])
+        .set("aws:PrincipalAccount", &[ACCOUNT])
+        .set("aws:SecureTransport", &["true"])
+        .set("aws:SourceVpce", &[&endpoint])
         .set("sagemaker:VolumeKmsKey", &["arn:aws:kms:us-east-1:111111111111:key/k"])
         .set("sagemaker:OutputKmsKey", &["arn:aws:kms:us-east-1:111111111111:key/k"])
         .set("sagemaker:InterContainerTrafficEncryption", &["true"])
@@ -325,4 +335,85 @@ fn the_administrator_keeps_the_reference_administrators_powers() {
         let d = decide_with(admin(h), action, &resource, Some(t), kind, context(admin(h)));
         assert_eq!(d, Decision::Allow, "{action} on {instance}/{id}");
     }
+}
+
+/// The Service Catalog launch role creates roles, and puts or attaches policies to them, only
+/// with the platform's permissions boundary, and cannot change the boundary; every role the
+/// products create declares it.
+#[test]
+fn the_launch_role_creates_roles_only_with_the_permissions_boundary() {
+    let a = &hardened().analysis;
+    let launch = principal(a, "root/DataSciencePrincipals", "SCLaunchRole");
+    let boundary = format!("arn:aws:iam::{ACCOUNT}:policy/ds-permissions-boundary-DSSharedServices");
+    let other = format!("arn:aws:iam::{ACCOUNT}:policy/ds-notebook-policy-team-c-dev-eve-1");
+    let role = format!("arn:aws:iam::{ACCOUNT}:role/ds-user-role-team-c-dev");
+    let decide = |action: &str, resource: &str, with: Option<&str>| {
+        let mut ctx = Context::new().set("aws:PrincipalArn", &[&launch.arn]);
+        if let Some(b) = with {
+            ctx = ctx.set("iam:PermissionsBoundary", &[b]);
+        }
+        decide_with(launch, action, resource, None, ResourceKind::Ordinary, ctx)
+    };
+    for action in ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"] {
+        assert_eq!(decide(action, &role, Some(&boundary)), Decision::Allow, "{action} with the boundary");
+        assert_eq!(decide(action, &role, None), Decision::ImplicitDeny, "{action} without a boundary");
+        assert_eq!(decide(action, &role, Some(&other)), Decision::ImplicitDeny, "{action} with another boundary");
+    }
+    for action in ["iam:CreatePolicyVersion", "iam:DeletePolicy"] {
+        assert_eq!(decide(action, &boundary, None), Decision::ExplicitDeny, "{action} on the boundary");
+        assert_eq!(decide(action, &other, None), Decision::Allow, "{action} on a platform policy");
+    }
+    let roles: Vec<(String, String)> = hardened()
+        .instances
+        .iter()
+        .filter(|i| !i.name.starts_with("root"))
+        .flat_map(|i| {
+            i.resources
+                .iter()
+                .filter(|r| r.type_ == "AWS::IAM::Role")
+                .map(move |r| (i.name.clone(), r.logical_id.clone()))
+        })
+        .collect();
+    assert_eq!(roles.len(), 2 + 2 + 1 + 4 * 2, "{roles:?}");
+    // The Studio product is analyzed launched without its stack set name (no default).
+    let unnamed = format!("arn:aws:iam::{ACCOUNT}:policy/ds-permissions-boundary-param:SharedServiceStackSetName");
+    for (instance, id) in roles {
+        let declared = strings(&property(&instance, &id, &["PermissionsBoundary"]));
+        let expected = if instance == "ds_env_sagemaker_studio" { &unnamed } else { &boundary };
+        assert_eq!(declared, std::slice::from_ref(expected), "{instance}/{id}");
+    }
+}
+
+/// A team's own job instance types reach its users' launches: its users train on them and not
+/// on the platform's others; the other team keeps the platform's.
+#[test]
+fn a_team_trains_on_its_own_instance_types() {
+    use sds_constructs::access::{analyze_with, AccessConfig};
+    use sds_constructs::config::Config;
+    let text = "profile: hardened
+teams:
+  - name: vision
+    env: dev
+    job_instance_types: [ml.g5.xlarge]
+    users: [{name: erin}]
+  - name: fraud
+    env: dev
+    users: [{name: frank}]
+";
+    let config = Config::from_yaml(text, "sds.yaml").unwrap();
+    let app = Platform::from_config(&config).synth().unwrap();
+    let team = app.get("teams/vision-dev.yaml").unwrap();
+    let passed = sds_constructs::cfn::yaml::inline(&team.resources["UserErin"].properties["ProvisioningParameters"]);
+    assert!(passed.contains("{Key: JobInstanceTypes, Value: ml.g5.xlarge}"), "{passed}");
+    let fraud = app.get("teams/fraud-dev.yaml").unwrap();
+    let passed = sds_constructs::cfn::yaml::inline(&fraud.resources["UserFrank"].properties["ProvisioningParameters"]);
+    assert!(!passed.contains("InstanceTypes"), "{passed}");
+
+    let analysis = analyze_with(&app.templates, ROOT, &AccessConfig::from_config(&config));
+    let instances = instantiate(&app.templates, &analysis.launches);
+    let train = |user: &str, instance_type: &str| training_of(&analysis, &instances, user, true, instance_type);
+    assert_eq!(train("vision-dev/erin", "ml.g5.xlarge"), Decision::Allow);
+    assert_eq!(train("vision-dev/erin", "ml.m5.xlarge"), Decision::ImplicitDeny);
+    assert_eq!(train("fraud-dev/frank", "ml.m5.xlarge"), Decision::Allow);
+    assert_eq!(train("fraud-dev/frank", "ml.g5.xlarge"), Decision::ImplicitDeny);
 }

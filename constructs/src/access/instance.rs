@@ -343,6 +343,13 @@ impl<'a> Resolver<'a> {
                 .or_else(|| launch.parameters.get(name).map(|v| Value::String(v.clone())))
                 .or_else(|| p.attributes.get("Default").cloned())
                 .unwrap_or_else(|| Value::String(format!("param:{name}")));
+            // A list parameter's `Ref` is a list: CloudFormation splits the text at commas.
+            let value = match value {
+                Value::String(text) if p.type_ == "CommaDelimitedList" || p.type_.starts_with("List<") => {
+                    Value::List(text.split(',').map(|t| Value::String(t.trim().to_string())).collect())
+                }
+                other => other,
+            };
             r.parameters.insert(name.clone(), value);
         }
         // Twice, so that names built from other resources' ids settle.

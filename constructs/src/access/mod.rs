@@ -23,6 +23,8 @@ pub struct TeamSpec {
     pub name: String,
     pub env: String,
     pub users: Vec<String>,
+    /// Further parameters of the team's user profile launches (the team's own instance types).
+    pub user_parameters: Vec<(String, String)>,
 }
 
 /// The teams and users the analysis launches the products for when the configuration declares
@@ -32,6 +34,7 @@ pub fn sample_teams() -> Vec<TeamSpec> {
         name: name.into(),
         env: "dev".into(),
         users: users.iter().map(|u| u.to_string()).collect(),
+        user_parameters: Vec::new(),
     };
     vec![team("team-a", &["alice", "bob"]), team("team-b", &["carol", "dan"])]
 }
@@ -71,7 +74,9 @@ pub fn launches_for(templates: &[(String, Template)], root: &str, teams: &[TeamS
     let Some(root_template) = get(root) else { return out };
     for file in products(root_template) {
         let Some(t) = get(&file) else { continue };
-        let params = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let params = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
         match (t.parameters.contains_key("TeamName"), t.parameters.contains_key("StudioUserProfileName")) {
             (true, true) => {
                 for t in teams {
@@ -83,7 +88,10 @@ pub fn launches_for(templates: &[(String, Template)], root: &str, teams: &[TeamS
                                 ("TeamName", &t.name),
                                 ("EnvType", &t.env),
                                 ("StudioUserProfileName", user),
-                            ]),
+                            ])
+                            .into_iter()
+                            .chain(t.user_parameters.iter().cloned())
+                            .collect(),
                         });
                     }
                 }
@@ -199,6 +207,7 @@ impl AccessConfig {
                     name: t.name.clone(),
                     env: t.env.clone(),
                     users: t.users.iter().map(|u| u.name.clone()).collect(),
+                    user_parameters: t.instance_types.parameters(),
                 })
                 .collect()
         };

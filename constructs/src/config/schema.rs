@@ -94,6 +94,7 @@ fn teams_schema() -> Value {
         keys.iter().find(|(n, _)| *n == k).map(|(_, d)| *d).unwrap_or_default()
     }
     let lower = |k: &str| json!({"type": "string", "pattern": LOWER_NAME_PATTERN, "description": doc(TEAM_KEYS, k)});
+    let types = |k: &str| json!({"type": "array", "items": string(&crate::config::rules::INSTANCE_TYPE), "minItems": 1, "description": doc(TEAM_KEYS, k)});
     let user = json!({
         "type": "object",
         "additionalProperties": false,
@@ -113,6 +114,9 @@ fn teams_schema() -> Value {
                 "name": lower("name"),
                 "env": lower("env"),
                 "users": {"type": "array", "items": user, "description": doc(TEAM_KEYS, "users")},
+                "instance_types": types("instance_types"),
+                "job_instance_types": types("job_instance_types"),
+                "deployment_instance_types": types("deployment_instance_types"),
             },
         },
         "default": [],

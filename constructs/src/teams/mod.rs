@@ -29,7 +29,48 @@ pub struct Team {
     pub env: String,
     /// Default none.
     pub users: Vec<TeamUser>,
+    /// The team's own instance-type allow-lists (hardened profile). Default: the platform's.
+    pub instance_types: TeamInstanceTypes,
 }
+
+/// A team's own instance-type allow-lists, passed to its users' profile launches (the hardened
+/// user profile's `AppInstanceTypes`, `JobInstanceTypes`, `DeploymentInstanceTypes`). Each
+/// `None` keeps the platform's list (`user_profile.instance_types`, `job_instance_types`,
+/// `deployment_instance_types`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TeamInstanceTypes {
+    /// Studio apps (`instance_types`). Default: the platform's.
+    pub apps: Option<Vec<String>>,
+    /// Training, processing, transform, tuning and AutoML jobs (`job_instance_types`). Default: the platform's.
+    pub jobs: Option<Vec<String>>,
+    /// Endpoint configurations (`deployment_instance_types`). Default: the platform's.
+    pub deployments: Option<Vec<String>>,
+}
+
+impl TeamInstanceTypes {
+    /// The config key, the user profile parameter and the list, for each list the team sets.
+    pub fn set(&self) -> Vec<(&'static str, &'static str, &[String])> {
+        [
+            ("instance_types", APP_INSTANCE_TYPES, &self.apps),
+            ("job_instance_types", JOB_INSTANCE_TYPES, &self.jobs),
+            ("deployment_instance_types", DEPLOYMENT_INSTANCE_TYPES, &self.deployments),
+        ]
+        .into_iter()
+        .filter_map(|(key, parameter, list)| list.as_deref().map(|l| (key, parameter, l)))
+        .collect()
+    }
+
+    /// The user profile launch parameters for the lists the team sets: comma-separated, as
+    /// CloudFormation passes a `CommaDelimitedList`.
+    pub fn parameters(&self) -> Vec<(String, String)> {
+        self.set().into_iter().map(|(_, p, l)| (p.to_string(), l.join(","))).collect()
+    }
+}
+
+/// The hardened user profile's parameters that carry the instance-type allow-lists.
+pub const APP_INSTANCE_TYPES: &str = "AppInstanceTypes";
+pub const JOB_INSTANCE_TYPES: &str = "JobInstanceTypes";
+pub const DEPLOYMENT_INSTANCE_TYPES: &str = "DeploymentInstanceTypes";
 
 /// A Studio user of a team: one user profile, named after the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +121,8 @@ pub const TEAM_ENVIRONMENT_ID: &str = "TeamEnvironment";
 /// use sds_constructs::teams::{Team, TeamStack, TeamUser};
 /// use sds_constructs::user_profile::Variant;
 ///
-/// let team = Team { name: "fraud".into(), env: "dev".into(), users: vec![TeamUser { name: "alice".into(), variant: None }] };
+/// let users = vec![TeamUser { name: "alice".into(), variant: None }];
+/// let team = Team { name: "fraud".into(), env: "dev".into(), users, instance_types: Default::default() };
 /// let mut app = Synth::new("DSSharedServices");
 /// app.add(&TeamStack { team, default_variant: Variant::V1 });
 /// let app = app.finish().unwrap();
@@ -129,6 +171,7 @@ impl Construct for TeamStack {
         );
         for u in &t.users {
             let variant = u.variant.unwrap_or(self.default_variant);
+            let own_types = t.instance_types.parameters();
             let user = s.add(
                 &logical_id(&u.name),
                 "AWS::ServiceCatalog::CloudFormationProvisionedProduct",
@@ -136,12 +179,17 @@ impl Construct for TeamStack {
                     "ProductName" => USER_PROFILE_PRODUCT,
                     "ProvisioningArtifactName" => user_profile_version(variant),
                     "ProvisionedProductName" => USER_PRODUCT.render(&t.name, &t.env, &u.name),
-                    "ProvisioningParameters" => parameters(&[
-                        ("TeamName", &t.name),
-                        ("EnvType", &t.env),
-                        ("SharedServiceStackSetName", set),
-                        ("StudioUserProfileName", &u.name),
-                    ]),
+                    "ProvisioningParameters" => parameters(
+                        &[
+                            ("TeamName", t.name.as_str()),
+                            ("EnvType", &t.env),
+                            ("SharedServiceStackSetName", set),
+                            ("StudioUserProfileName", &u.name),
+                        ]
+                        .into_iter()
+                        .chain(own_types.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                        .collect::<Vec<_>>(),
+                    ),
                     "Tags" => tags.clone(),
                 },
             );
@@ -243,6 +291,38 @@ mod tests {
             Some("DS SageMaker Studio User Profile v1")
         );
         assert_eq!(bob.depends_on, ["TeamEnvironment"]);
+    }
+
+    #[test]
+    fn team_instance_types_are_read_and_checked() {
+        let text = "profile: hardened\nteams:\n  - name: a\n    env: dev\n    job_instance_types: [ml.g5.xlarge, ml.g5.2xlarge]\n";
+        let c = Config::from_yaml(text, "sds.yaml").unwrap();
+        let own = &c.teams[0].instance_types;
+        assert_eq!(own.jobs.as_deref(), Some(&["ml.g5.xlarge".to_string(), "ml.g5.2xlarge".to_string()][..]));
+        assert_eq!((own.apps.clone(), own.deployments.clone()), (None, None));
+        assert_eq!(own.parameters(), [("JobInstanceTypes".to_string(), "ml.g5.xlarge,ml.g5.2xlarge".to_string())]);
+        let team = |lines: &str| format!("profile: hardened\nteams:\n  - name: a\n    env: dev\n{lines}");
+        assert_eq!(
+            errors(&team("    job_instance_types: [ml.g5.xlarge, g5.xlarge]\n")),
+            ["sds.yaml:5:40: teams.0.job_instance_types.1: \"g5.xlarge\" is not a SageMaker instance type (ml.<family>.<size>, or system)"]
+        );
+        assert_eq!(
+            errors(&team("    deployment_instance_types: []\n")),
+            ["sds.yaml:5:5: teams.0.deployment_instance_types must list at least one instance type (leave it out for the platform's)"]
+        );
+        assert_eq!(
+            errors(&team("    instance_types: ml.t3.medium\n")),
+            ["sds.yaml:5:5: teams.0.instance_types must be a list of instance types"]
+        );
+        assert_eq!(
+            errors(&team("    instance_types: [system, ml.m5.large]\n")),
+            ["sds.yaml:5:5: teams.0.instance_types must include user_profile.default_instance_type ml.t3.medium (the default of the team's Studio apps)"]
+        );
+        let reference = "teams:\n  - name: a\n    env: dev\n    job_instance_types: [ml.g5.xlarge]\n";
+        assert_eq!(
+            errors(reference),
+            ["sds.yaml:4:5: teams.0.job_instance_types: a team's own instance types need `profile: hardened` (the reference's user profile takes none)"]
+        );
     }
 
     #[test]

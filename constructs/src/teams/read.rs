@@ -2,7 +2,8 @@
 //! declared team must pass before anything is synthesized — names as AWS and the team environment
 //! product accept them, every name the templates build from them within AWS's limits (through
 //! [`crate::names`], the functions the templates use), no team and environment twice, no user
-//! twice in the Studio domain, known variants. Depends on the model and `names` only.
+//! twice in the Studio domain, known variants, instance types. Depends on the model, `names` and
+//! the configuration's instance-type rule only.
 
 use std::collections::HashMap;
 
@@ -11,13 +12,22 @@ use crate::cfn::Value;
 use crate::names::{TEAM_NAMES, USER_NAMES};
 use crate::user_profile::Variant;
 
-use super::{logical_id, Team, TeamUser};
+use super::{logical_id, Team, TeamInstanceTypes, TeamUser};
 
 /// The keys of one team, and of one user.
 pub const TEAM_KEYS: &[(&str, &str)] = &[
     ("name", "team name: lower case letters, digits and hyphens (required)"),
     ("env", "environment (the team environment's EnvType): lower case letters, digits and hyphens (required)"),
     ("users", "the team's Studio users: a list of {name, variant?}; default none"),
+    ("instance_types", "instance types the team's Studio apps may use (hardened profile); default: user_profile.instance_types"),
+    (
+        "job_instance_types",
+        "instance types the team's training, processing, transform, tuning and AutoML jobs may use (hardened profile); default: user_profile.job_instance_types",
+    ),
+    (
+        "deployment_instance_types",
+        "instance types the team's models may be deployed on (hardened profile); default: user_profile.deployment_instance_types",
+    ),
 ];
 pub const USER_KEYS: &[(&str, &str)] = &[
     ("name", "Studio user profile name, unique in the Studio domain (required)"),
@@ -203,7 +213,42 @@ fn read_team(v: &Value, at: &str, fail: Fail) -> Option<Team> {
             ok = false;
         }
     }
-    Some(Team { name: name?, env: env?, users }).filter(|_| ok)
+    let mut instance_types = TeamInstanceTypes::default();
+    for (field, list) in [
+        ("instance_types", &mut instance_types.apps),
+        ("job_instance_types", &mut instance_types.jobs),
+        ("deployment_instance_types", &mut instance_types.deployments),
+    ] {
+        if let Some(v) = m.get(field) {
+            *list = instance_type_list(v, &format!("{at}.{field}"), fail);
+            ok &= list.is_some();
+        }
+    }
+    Some(Team { name: name?, env: env?, users, instance_types }).filter(|_| ok)
+}
+
+/// A non-empty list of SageMaker instance types ([`crate::config::rules::INSTANCE_TYPE`]).
+fn instance_type_list(v: &Value, key: &str, fail: Fail) -> Option<Vec<String>> {
+    let Value::List(items) = v else {
+        fail(key, format!("{key} must be a list of instance types"));
+        return None;
+    };
+    if items.is_empty() {
+        fail(key, format!("{key} must list at least one instance type (leave it out for the platform's)"));
+        return None;
+    }
+    let mut out = Vec::new();
+    for (k, item) in items.iter().enumerate() {
+        let at = format!("{key}.{k}");
+        match item {
+            Value::String(t) => match (crate::config::rules::INSTANCE_TYPE.check)(t) {
+                Ok(()) => out.push(t.clone()),
+                Err(why) => fail(&at, format!("{at}: {} {why}", excerpt(t))),
+            },
+            _ => fail(&at, format!("{at} must be a string")),
+        }
+    }
+    (out.len() == items.len()).then_some(out)
 }
 
 fn read_user(v: &Value, at: &str, fail: Fail) -> Option<TeamUser> {
