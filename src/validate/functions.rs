@@ -121,8 +121,16 @@ fn select(name: &str, p: &str, index: &Value, list: &Value, ctx: &Ctx, sink: &mu
         _ => (None, false),
     };
     if let Some(problem) = index_problem(&text, len) {
+        let assumed = (evaluated || len_evaluated)
+            && !(super::eval::parameters_in(index, ctx.template).is_empty()
+                && super::eval::parameters_in(list, ctx.template).is_empty());
         let note = if evaluated || len_evaluated { " (with default values)" } else { "" };
-        sink.push("fn/select-index", name, &format!("{p}/Fn::Select/0"), format!("Fn::Select: {problem}{note}"));
+        let (pointer, message) = (format!("{p}/Fn::Select/0"), format!("Fn::Select: {problem}{note}"));
+        if assumed {
+            sink.push_assuming_defaults("fn/select-index", name, &pointer, message);
+        } else {
+            sink.push("fn/select-index", name, &pointer, message);
+        }
     }
 }
 

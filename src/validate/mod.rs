@@ -61,6 +61,9 @@ pub struct Finding {
     pub pointer: String,
     pub location: Option<Location>,
     pub message: String,
+    /// The finding holds for the parameters' default values only: another value may be given at
+    /// deployment. (On templates sds did not write it is a warning; see [`apply_severities`].)
+    pub assumes_defaults: bool,
 }
 
 impl Finding {
@@ -119,7 +122,23 @@ pub struct Sink {
 }
 
 impl Sink {
-    pub fn push(&mut self, rule: &'static str, template: &str, pointer: &str, mut message: String) {
+    pub fn push(&mut self, rule: &'static str, template: &str, pointer: &str, message: String) {
+        self.push_finding(rule, template, pointer, message, false);
+    }
+
+    /// A finding that holds for the parameters' default values only.
+    pub fn push_assuming_defaults(&mut self, rule: &'static str, template: &str, pointer: &str, message: String) {
+        self.push_finding(rule, template, pointer, message, true);
+    }
+
+    fn push_finding(
+        &mut self,
+        rule: &'static str,
+        template: &str,
+        pointer: &str,
+        mut message: String,
+        assumes_defaults: bool,
+    ) {
         if message.len() > MAX_MESSAGE {
             message = elided(&message);
         }
@@ -134,6 +153,7 @@ impl Sink {
             pointer: pointer.to_string(),
             location: None,
             message,
+            assumes_defaults,
         });
     }
 }
@@ -209,14 +229,15 @@ pub fn severity_profile(
 /// platform's own output: the platform's controls stay errors on the platform).
 ///
 /// On templates in `foreign` (not written by `sds synth`), the platform's controls
-/// ([`rules::PLATFORM_CONTROLS`]) and findings between templates ([`app::between_templates`])
-/// the profile does not name are warnings.
+/// ([`rules::PLATFORM_CONTROLS`]), findings between templates ([`app::between_templates`]) and
+/// findings that hold for default parameter values only (a placeholder default meant to be
+/// replaced: CloudFormation accepts the template) the profile does not name are warnings.
 pub fn apply_severities(report: &mut Report, profile: &[(&'static str, Severity)], foreign: &BTreeSet<String>) {
     let all = report.findings.iter_mut().chain(report.suppressed.iter_mut().map(|(f, _)| f));
     for f in all {
         if let Some((_, s)) = profile.iter().find(|(r, _)| *r == f.rule) {
             f.severity = *s;
-        } else if (rules::PLATFORM_CONTROLS.contains(&f.rule) || app::between_templates(f))
+        } else if (rules::PLATFORM_CONTROLS.contains(&f.rule) || app::between_templates(f) || f.assumes_defaults)
             && foreign.contains(&f.template)
         {
             f.severity = f.severity.min(Severity::Warning);
@@ -371,15 +392,17 @@ pub fn validate_app(inputs: &[Input], suppressions: &[Suppression], access: &Acc
             for v in schemas.check(r, ctx, &types) {
                 let pointer = format!("/Resources/{id}/Properties{}", v.pointer);
                 let name_rule = matches!(v.keyword.as_str(), "maxLength" | "minLength" | "lazyPattern");
-                match v.evaluated {
-                    Some(expr) if name_rule => sink.push(
-                        "limit/name",
-                        name,
-                        &pointer,
-                        format!("{expr} evaluates to a value that breaks the rule: {}", v.message),
-                    ),
-                    Some(expr) => sink.push("schema/property", name, &pointer, format!("{expr}: {}", v.message)),
-                    None => sink.push("schema/property", name, &pointer, v.message),
+                let (rule, message) = match v.evaluated {
+                    Some(expr) if name_rule => {
+                        ("limit/name", format!("{expr} evaluates to a value that breaks the rule: {}", v.message))
+                    }
+                    Some(expr) => ("schema/property", format!("{expr}: {}", v.message)),
+                    None => ("schema/property", v.message),
+                };
+                if v.assumes_defaults {
+                    sink.push_assuming_defaults(rule, name, &pointer, message);
+                } else {
+                    sink.push(rule, name, &pointer, message);
                 }
             }
         }

@@ -197,6 +197,9 @@ pub struct Violation {
     pub message: String,
     /// The value there came from evaluating an expression with default values.
     pub evaluated: Option<String>,
+    /// That expression involves parameters: the value is what their defaults (or what a parent
+    /// passes) give, and another value may be given at deployment.
+    pub assumes_defaults: bool,
     pub keyword: String,
 }
 
@@ -285,8 +288,13 @@ impl Schemas {
                 if !seen.insert((pointer.clone(), message.clone())) {
                     continue;
                 }
+                let (evaluated, assumes_defaults) = match evaluated.get(&pointer) {
+                    Some((expr, parameters)) => (Some(expr.clone()), *parameters),
+                    None => (None, false),
+                };
                 out.push(Violation {
-                    evaluated: evaluated.get(&pointer).cloned(),
+                    evaluated,
+                    assumes_defaults,
                     keyword: e.kind().keyword().to_string(),
                     pointer,
                     message,
@@ -381,7 +389,8 @@ struct Builder<'a, 'b> {
     /// Stand-ins that may be of any kind (what a macro's `Fn::Transform` returns): nothing at or
     /// below them is checked.
     anything: Vec<String>,
-    evaluated: BTreeMap<String, String>,
+    /// Pointer → the expression evaluated there, and whether it involves parameters.
+    evaluated: BTreeMap<String, (String, bool)>,
     has_if: bool,
 }
 
@@ -408,6 +417,10 @@ pub const PACKAGED: &[(&str, &str)] = &[
 ];
 
 impl Builder<'_, '_> {
+    fn involves_parameters(&self, v: &Value) -> bool {
+        !super::eval::parameters_in(v, self.ctx.template).is_empty()
+    }
+
     fn object(&mut self, m: &sds_constructs::cfn::Map, ptr: &str) -> J {
         let mut out = serde_json::Map::new();
         for (k, v) in m {
@@ -476,12 +489,12 @@ impl Builder<'_, '_> {
         // A list parameter or a list in a mapping, known before deployment: its items.
         if matches!(f, Intrinsic::Ref(_) | Intrinsic::FindInMap { .. }) {
             if let Some(items) = self.ctx.eval_list(v) {
-                self.evaluated.insert(ptr.to_string(), inline(v));
+                self.evaluated.insert(ptr.to_string(), (inline(v), self.involves_parameters(v)));
                 return Some(J::Array(items.into_iter().map(J::String).collect()));
             }
         }
         if let Some(text) = self.ctx.eval(v) {
-            self.evaluated.insert(ptr.to_string(), inline(v));
+            self.evaluated.insert(ptr.to_string(), (inline(v), self.involves_parameters(v)));
             return Some(J::String(text));
         }
         let list = match f {

@@ -246,7 +246,9 @@ fn nested_stacks_multiplying_a_parameter_are_evaluated_once_per_template() {
         })
         .collect();
     let (code, doc) = validate_generated(&files);
-    assert_eq!(code, 1);
+    // warnings: the names are too long for t0's default value only
+    assert_eq!(code, 0);
+    assert!(doc["findings"].as_array().unwrap().iter().all(|f| f["severity"] == "warning"), "{doc:#}");
     let found: Vec<(String, usize)> = doc["findings"]
         .as_array()
         .unwrap()
