@@ -41,6 +41,9 @@ pub enum Command {
     /// removed and replaced, who gains access, what opens in the network, which exports go away,
     /// which findings appear. Exit 0 no changes, 1 changes (or, with --fail-on, what it names), 2 error.
     Review(ReviewArgs),
+    /// Print the least-privilege IAM policy a principal needs to run an sds command (publish) for
+    /// this platform, from the table of the calls the command makes. No network access.
+    Policy(PolicyArgs),
     /// Print the JSON Schema of a file sds reads (the configuration), for editors and CI.
     Schema(SchemaArgs),
     /// Print a completion script for a shell (bash, zsh, fish, powershell).
@@ -294,6 +297,45 @@ pub struct PublishArgs {
     /// Delete the stacks of teams no longer declared (without it they are only listed).
     #[arg(long)]
     pub prune: bool,
+}
+
+/// The commands `sds policy` has a policy for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyCommand {
+    /// `sds publish`.
+    Publish,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// The command to print the policy of.
+    #[arg(value_enum)]
+    pub command: PolicyCommand,
+    /// The policy explained for people, or the IAM policy document alone (JSON).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    /// Platform configuration: declared teams add the team stacks' calls.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Stack the command deploys [default: secure-ds-shared-service].
+    #[arg(long, value_name = "NAME")]
+    pub stack_name: Option<String>,
+    /// Staging bucket [default: sds-staging-<account>-<region>].
+    #[arg(long)]
+    pub bucket: Option<String>,
+    /// Key prefix in the staging bucket.
+    #[arg(long, default_value = "sds")]
+    pub prefix: String,
+    /// The account (12 digits) [default: any, `*` in the ARNs].
+    #[arg(long)]
+    pub account: Option<String>,
+    /// The region [default: any, `*` in the ARNs].
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Include the team stacks' calls even when the configuration declares no team (publishing
+    /// `--templates DIR` with a `teams/` directory, or `--prune`).
+    #[arg(long)]
+    pub teams: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -32,8 +32,8 @@ use crate::cli::{PublishArgs, ReportFormat};
 use crate::files;
 use package::{package, Staging};
 
-/// The stack name the reference flow used.
-pub const DEFAULT_STACK: &str = "secure-ds-shared-service";
+/// The stack name the reference flow used (owned by `sds policy`, whose policy names it).
+pub use crate::policy::DEFAULT_STACK;
 
 /// What the network part of a run is doing, for the message on Ctrl-C.
 #[derive(Debug, Clone, Default)]

@@ -15,6 +15,9 @@ mod iam_oracle;
 mod json_output;
 #[cfg(feature = "publish")]
 mod moto;
+mod policy;
+#[cfg(feature = "publish")]
+mod policy_moto;
 #[cfg(feature = "publish")]
 mod publish;
 #[cfg(feature = "publish")]
