@@ -252,6 +252,11 @@ pub struct PublishArgs {
     /// A stack parameter, KEY=VALUE (repeatable).
     #[arg(long, value_name = "KEY=VALUE")]
     pub parameter: Vec<String>,
+    /// The IAM role CloudFormation creates the root stack's resources with (its execution role),
+    /// instead of your credentials; you then need only `iam:PassRole` on it besides
+    /// `sds policy publish --role-arn ARN`.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
     /// Staging bucket [default: sds-staging-<account>-<region>, created if missing].
     #[arg(long)]
     pub bucket: Option<String>,
@@ -280,7 +285,7 @@ pub struct PublishArgs {
     #[arg(
         long,
         value_name = "DIR",
-        conflicts_with_all = ["no_execute", "yes", "no_deploy", "parameter", "profile", "stack_name", "wait_timeout"]
+        conflicts_with_all = ["no_execute", "yes", "no_deploy", "parameter", "profile", "stack_name", "wait_timeout", "role_arn"]
     )]
     pub package_only: Option<PathBuf>,
     /// Output for people or for machines: one JSON document on standard output (progress and
@@ -332,6 +337,10 @@ pub struct PolicyArgs {
     /// The region [default: any, `*` in the ARNs].
     #[arg(long)]
     pub region: Option<String>,
+    /// The execution role `sds publish --role-arn` passes to CloudFormation: adds `iam:PassRole`
+    /// on it.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
     /// Include the team stacks' calls even when the configuration declares no team (publishing
     /// `--templates DIR` with a `teams/` directory, or `--prune`).
     #[arg(long)]

@@ -43,6 +43,8 @@ pub struct Target {
     pub prefix: String,
     /// Include the calls of the team stacks.
     pub teams: bool,
+    /// The execution role publish passes to CloudFormation, if any.
+    pub role_arn: Option<String>,
 }
 
 /// One statement of the policy.
@@ -56,6 +58,15 @@ pub struct Statement {
 }
 
 impl Target {
+    /// Whether the command makes the calls made `when`.
+    pub fn makes(&self, when: When) -> bool {
+        match when {
+            When::Always => true,
+            When::Teams => self.teams,
+            When::ExecutionRole => self.role_arn.is_some(),
+        }
+    }
+
     fn account(&self) -> &str {
         self.account.as_deref().unwrap_or("*")
     }
@@ -89,6 +100,7 @@ impl Target {
             On::RootChangeSets => vec![cfn("changeSet/sds-publish-*/*".into())],
             On::TeamChangeSets => vec![cfn("changeSet/sds-team-*/*".into())],
             On::TeamStacksRole => vec![format!("arn:aws:iam::{}:role/{}-*", self.account(), self.stack)],
+            On::ExecutionRole => self.role_arn.iter().cloned().collect(),
             On::Any => vec!["*".into()],
         }
     }
@@ -106,6 +118,7 @@ fn sid(on: &[On]) -> String {
             On::TeamStacks => "TeamStacks",
             On::RootChangeSets | On::TeamChangeSets => "ChangeSets",
             On::TeamStacksRole => "PassTeamStacksRole",
+            On::ExecutionRole => "PassExecutionRole",
             On::Any => "NoResourceLevelPermission",
         })
         .collect()
@@ -115,7 +128,7 @@ fn sid(on: &[On]) -> String {
 /// with the actions of every row made on exactly that set.
 pub fn statements(command: Command, target: &Target) -> Vec<Statement> {
     let mut grouped: IndexMap<&[On], Vec<&'static str>> = IndexMap::new();
-    for c in calls::of(command).filter(|c| !c.actions.is_empty() && (c.when == When::Always || target.teams)) {
+    for c in calls::of(command).filter(|c| !c.actions.is_empty() && target.makes(c.when)) {
         let actions = grouped.entry(c.on).or_default();
         for a in c.actions {
             if !actions.contains(a) {
@@ -170,6 +183,28 @@ fn check(
     Ok(())
 }
 
+/// An IAM role's ARN (`arn:<partition>:iam::<12 digits>:role/<path and name>`), or a clear error.
+pub fn check_role_arn(arn: &str) -> anyhow::Result<()> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let ok = match parts.as_slice() {
+        ["arn", partition, "iam", "", account, resource] => {
+            partition.starts_with("aws")
+                && account.len() == 12
+                && account.bytes().all(|b| b.is_ascii_digit())
+                && resource.strip_prefix("role/").is_some_and(|name| {
+                    !name.is_empty()
+                        && name.len() <= 512
+                        && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
+                })
+        }
+        _ => false,
+    };
+    if !ok {
+        bail!("--role-arn {arn:?}: not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)");
+    }
+    Ok(())
+}
+
 /// The target of `sds policy`, from its flags and the configuration.
 pub fn target(args: &PolicyArgs) -> anyhow::Result<Target> {
     if let Some(a) = &args.account {
@@ -190,6 +225,9 @@ pub fn target(args: &PolicyArgs) -> anyhow::Result<Target> {
     }
     let prefix = args.prefix.trim_matches('/').to_string();
     check("--prefix", &prefix, 0..=512, |c| c.is_ascii_graphic() && c != '*' && c != '?')?;
+    if let Some(arn) = &args.role_arn {
+        check_role_arn(arn)?;
+    }
     let config = crate::synth::load_config(args.config.as_deref())?;
     Ok(Target {
         account: args.account.clone(),
@@ -198,6 +236,7 @@ pub fn target(args: &PolicyArgs) -> anyhow::Result<Target> {
         bucket: args.bucket.clone(),
         prefix,
         teams: args.teams || !config.teams.is_empty(),
+        role_arn: args.role_arn.clone(),
     })
 }
 
@@ -218,7 +257,7 @@ pub fn run(args: &PolicyArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let calls: Vec<Value> = calls::of(cmd)
-        .filter(|c| c.when == When::Always || target.teams)
+        .filter(|c| target.makes(c.when))
         .map(|c| {
             json!({
                 "call": format!("{}:{}", c.service, c.operation),
@@ -234,6 +273,7 @@ pub fn run(args: &PolicyArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         "account": target.account,
         "region": target.region,
         "teams": target.teams,
+        "role_arn": target.role_arn,
         "statements": statements.iter().map(|s| json!({
             "sid": s.sid, "actions": s.actions, "resources": s.resources, "passed_to": s.passed_to,
         })).collect::<Vec<_>>(),
@@ -265,6 +305,7 @@ mod tests {
             bucket: None,
             prefix: "sds".into(),
             teams,
+            role_arn: None,
         }
     }
 

@@ -90,6 +90,7 @@ impl Intercept for RequestLog {
             "action": field("Action"),
             "stack": field("StackName"),
             "change_set": field("ChangeSetName"),
+            "role_arn": field("RoleARN"),
             "method": r.method(),
             "uri": r.uri(),
             "expected_bucket_owner": r.headers().get("x-amz-expected-bucket-owner"),

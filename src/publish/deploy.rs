@@ -22,6 +22,9 @@ pub struct Deploy {
     pub stack: String,
     pub template_url: String,
     pub parameters: Vec<(String, String)>,
+    /// The role CloudFormation creates the stack's resources with (`--role-arn`); without it,
+    /// the caller's credentials (or the role the stack was last given).
+    pub role_arn: Option<String>,
     /// Stop after creating the change set.
     pub no_execute: bool,
     /// Execute without asking.
@@ -107,6 +110,7 @@ pub async fn deploy(
         .change_set_type(kind.clone())
         .template_url(&d.template_url)
         .set_parameters(Some(parameters))
+        .set_role_arn(d.role_arn.clone())
         .capabilities(Capability::CapabilityNamedIam)
         .capabilities(Capability::CapabilityAutoExpand)
         .description("created by sds publish")

@@ -236,6 +236,9 @@ fn run_tracked(
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let params = parameters(args)?;
+    if let Some(arn) = &args.role_arn {
+        crate::policy::check_role_arn(arn)?;
+    }
     let deploying = !args.no_deploy && args.package_only.is_none();
     if deploying && !args.no_execute && !args.yes && !std::io::stdin().is_terminal() {
         bail!("deploying needs a confirmation and standard input is not a terminal: pass --yes (or --no-execute to only create the change set)");
@@ -425,6 +428,7 @@ impl Network<'_> {
             stack: stack.clone(),
             template_url: packaged.root_url.clone(),
             parameters: params,
+            role_arn: args.role_arn.clone(),
             no_execute: args.no_execute,
             yes: args.yes,
             poll: env_ms("SDS_POLL_MS").unwrap_or(Duration::from_secs(3)),

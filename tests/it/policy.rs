@@ -3,13 +3,15 @@
 //! not in the table (another action, the same action on another resource) is not. Bad flags are
 //! located errors (exit 2). No network.
 
-use sds::policy::calls::{self, Command, On, When};
+use sds::policy::calls::{self, Command, On};
 use sds::policy::{document, statements, Target};
 use sds_constructs::iam::{evaluate, Caller, Context, Decision, Policies, Policy, Request, ResourceKind};
 
 use crate::support::{sds, stderr, stdout};
 
 const ACCOUNT: &str = "123456789012";
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/cfn-exec";
 
 fn target(teams: bool) -> Target {
     Target {
@@ -19,6 +21,7 @@ fn target(teams: bool) -> Target {
         bucket: None,
         prefix: "sds".into(),
         teams,
+        role_arn: None,
     }
 }
 
@@ -56,6 +59,7 @@ fn example(on: On) -> &'static str {
             "arn:aws:cloudformation:eu-west-1:123456789012:changeSet/sds-team-a-dev-1733600000000/9d8e7f60-0000-11ef-9a3b-0a1b2c3d4e5f"
         }
         On::TeamStacksRole => "arn:aws:iam::123456789012:role/plat-DSSharedServices-TeamStacksDeploymentRole-1A2B3C",
+        On::ExecutionRole => ROLE,
         On::Any => "*",
     }
 }
@@ -66,11 +70,11 @@ fn passed_to_cloudformation() -> Context {
 
 #[test]
 fn every_call_of_the_table_is_allowed_by_the_printed_policy() {
-    for teams in [false, true] {
-        let t = target(teams);
+    for (teams, role) in [(false, None), (true, None), (false, Some(ROLE.to_string()))] {
+        let t = Target { role_arn: role, ..target(teams) };
         let doc = document(&statements(Command::Publish, &t));
         let mut checked = 0;
-        for c in calls::of(Command::Publish).filter(|c| teams || c.when == When::Always) {
+        for c in calls::of(Command::Publish).filter(|c| t.makes(c.when)) {
             for a in c.actions {
                 for on in c.on {
                     let d = decide(&doc, a, example(*on), &passed_to_cloudformation());
@@ -109,6 +113,11 @@ fn what_is_not_in_the_table_is_denied() {
     );
     denied(&without, "iam:PassRole", example(On::TeamStacksRole));
     denied(&without, "cloudformation:DescribeStacks", "*");
+    // The execution role only when given, and only it.
+    denied(&with_teams, "iam:PassRole", ROLE);
+    let with_role = document(&statements(Command::Publish, &Target { role_arn: Some(ROLE.into()), ..target(false) }));
+    denied(&with_role, "iam:PassRole", "arn:aws:iam::123456789012:role/cfn-exec-2");
+    denied(&with_role, "iam:PassRole", example(On::TeamStacksRole));
     // The right action on another resource.
     denied(&with_teams, "s3:PutObject", "arn:aws:s3:::someone-elses-bucket/sds/x.yaml");
     denied(&with_teams, "s3:PutObject", "arn:aws:s3:::sds-staging-123456789012-eu-west-1/other/x.yaml");
@@ -161,6 +170,12 @@ fn declared_teams_add_the_team_stacks_calls() {
     let o = policy(&["publish"]);
     assert!(stdout(&o).contains("arn:aws:s3:::sds-staging-*-*"), "{}", stdout(&o));
     assert!(stdout(&o).contains("account * (pass --account)"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("with the caller's own credentials"), "{}", stdout(&o));
+    // An execution role: passed to CloudFormation only, and said so.
+    let o = policy(&["publish", "--role-arn", ROLE]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("PassExecutionRole\n  allow iam:PassRole\n  on    arn:aws:iam::123456789012:role/cfn-exec\n  only when passed to cloudformation.amazonaws.com"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("with the execution role arn:aws:iam::123456789012:role/cfn-exec"), "{}", stdout(&o));
 }
 
 #[test]
@@ -173,6 +188,11 @@ fn bad_flags_are_located_errors() {
         (vec!["--bucket", "Upper"], "--bucket \"Upper\": character 'U' at 1"),
         (vec!["--prefix", "a*"], "--prefix \"a*\": character '*' at 2"),
         (vec!["--config", "no/such.yaml"], "no/such.yaml"),
+        (
+            vec!["--role-arn", "arn:aws:iam::1234:role/x"],
+            "--role-arn \"arn:aws:iam::1234:role/x\": not an IAM role ARN",
+        ),
+        (vec!["--role-arn", "arn:aws:iam::123456789012:user/x"], "not an IAM role ARN"),
     ] {
         let o = policy(&[&["publish"][..], &args[..]].concat());
         assert_eq!(o.status.code(), Some(2), "{args:?}");

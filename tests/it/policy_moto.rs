@@ -34,10 +34,15 @@ use crate::support::{sds, stderr, stdout};
 const ACCOUNT: &str = "123456789012";
 
 /// The printed policy document (`sds policy publish --format json`).
-fn printed(stack: &str, teams: bool) -> Value {
+const ROLE: &str = "arn:aws:iam::123456789012:role/cfn-exec";
+
+fn printed(stack: &str, teams: bool, role: Option<&str>) -> Value {
     let mut c = sds();
     c.args(["policy", "publish", "--format", "json", "--account", ACCOUNT, "--region", "us-east-1"]);
     c.args(["--stack-name", stack]);
+    if let Some(role) = role {
+        c.args(["--role-arn", role]);
+    }
     if teams {
         c.arg("--teams");
     }
@@ -92,10 +97,15 @@ fn publish(moto: &Moto, app: &Path, extra: &[&str]) -> (i32, String) {
 #[test]
 fn every_request_publish_sends_is_in_the_table_and_allowed_by_the_policy() {
     let moto = Moto::start();
-    // The root with a nested stack: created, then up to date.
     let small = small_app(moto.dir.path(), "dev", "");
-    for _ in 0..2 {
-        let (code, out) = publish(&moto, &small, &[]);
+    // A malformed execution role is refused before any request.
+    let (code, out) = publish(&moto, &small, &["--role-arn", "arn:aws:iam::123456789012:user/me"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("--role-arn \"arn:aws:iam::123456789012:user/me\": not an IAM role ARN"), "{out}");
+    assert!(moto.requests().is_empty(), "requests were sent with a malformed --role-arn");
+    // The root with a nested stack: created (with an execution role), then up to date.
+    for extra in [&["--role-arn", ROLE][..], &[]] {
+        let (code, out) = publish(&moto, &small, extra);
         assert_eq!(code, 0, "{out}");
     }
     // Team stacks: two, then one with --prune (the other's stack is deleted).
@@ -106,7 +116,7 @@ fn every_request_publish_sends_is_in_the_table_and_allowed_by_the_policy() {
     let (code, out) = publish(&moto, &teams, &["--prune"]);
     assert_eq!(code, 0, "{out}");
 
-    let doc = printed("plat", true);
+    let doc = printed("plat", true, Some(ROLE));
     let ctx = Context::new().set("iam:PassedToService", &["cloudformation.amazonaws.com"]);
     let requests = moto.requests();
     let mut seen = std::collections::BTreeSet::new();
@@ -117,6 +127,11 @@ fn every_request_publish_sends_is_in_the_table_and_allowed_by_the_policy() {
             "publish sent {service}:{operation}, which the table of calls does not list: {r}"
         );
         seen.insert(format!("{service}:{operation}"));
+        if let Some(role) = r["role_arn"].as_str() {
+            assert_eq!(role, ROLE, "{r}");
+            assert_eq!(decide(&doc, "iam:PassRole", role, &ctx), Decision::Allow, "passing {role}: {r}");
+            seen.insert("iam:PassRole".into());
+        }
         for action in calls::actions_of(service, operation) {
             for resource in resources(r) {
                 let d = decide(&doc, action, &resource, &ctx);
@@ -141,6 +156,7 @@ fn every_request_publish_sends_is_in_the_table_and_allowed_by_the_policy() {
         "cloudformation:DescribeStackEvents",
         "cloudformation:ListChangeSets",
         "cloudformation:DeleteStack",
+        "iam:PassRole",
     ] {
         assert!(seen.contains(op), "{op} was not exercised: {seen:?}");
     }
@@ -223,7 +239,7 @@ const WARNED: &[&str] = &["PublishLock", "RootStackNestedStacks"];
 
 #[test]
 fn a_user_with_only_the_printed_policy_publishes_and_needs_every_statement() {
-    let doc = printed("small", false);
+    let doc = printed("small", false, None);
     let (moto, id, secret) = moto_with_user(&moto_dialect(&doc));
     let (code, out) = publish_as(&moto, &id, &secret);
     assert_eq!(code, 0, "{out}");
