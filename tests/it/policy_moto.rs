@@ -6,7 +6,9 @@
 //!    the printed policy.
 //! 2. Enforcement: moto authorizes requests against IAM after `INITIAL_NO_AUTH_ACTION_COUNT`
 //!    requests. A user holding only the printed policy publishes; with any one statement removed,
-//!    publish reports the AccessDenied and names an action of that statement.
+//!    publish reports the AccessDenied and names an action of that statement. The same for the
+//!    team stacks (created, then one pruned) and the statements only they need; where moto
+//!    cannot tell (below), the evaluator must deny a request that was sent instead.
 //!
 //! What moto (5.2) does not enforce, and how these tests make up for it:
 //! - CloudFormation (and every non-S3 service) is authorized against the resource `*`: a statement
@@ -275,4 +277,96 @@ fn a_user_with_only_the_printed_policy_publishes_and_needs_every_statement() {
             assert_eq!(code, 2, "without {sid} publish fails: {out}");
         }
     }
+}
+
+fn publish_teams_as(moto: &Moto, id: &str, secret: &str, app: &Path, extra: &[&str]) -> (i32, String) {
+    let o = moto
+        .sds()
+        .env("AWS_ACCESS_KEY_ID", id)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .env("SDS_AWS_TIMEOUT_MS", "20000")
+        .args(["publish", "--yes", "--root", "root.yaml", "--stack-name", "plat", "--templates"])
+        .arg(app)
+        .args(extra)
+        .output()
+        .unwrap();
+    (o.status.code().unwrap_or(-1), format!("{}\n{}", stdout(&o), stderr(&o)))
+}
+
+/// Two team stacks created, then one pruned, by a user holding only the printed `--teams` policy;
+/// each statement only teams need, removed, makes a run report the denial naming its action.
+#[test]
+fn a_user_with_only_the_printed_teams_policy_deploys_and_prunes_team_stacks() {
+    let doc = printed("plat", true, None);
+    let run_both = |policy: &Value| {
+        let (moto, id, secret) = moto_with_user(&moto_dialect(policy));
+        let app = crate::publish_teams::app(&moto, 2);
+        let (first, out1) = publish_teams_as(&moto, &id, &secret, &app, &[]);
+        std::fs::remove_file(app.join("teams/team-01-dev.yaml")).unwrap();
+        let (second, out2) = publish_teams_as(&moto, &id, &secret, &app, &["--prune"]);
+        (first, second, format!("{out1}\n{out2}"), moto.requests())
+    };
+    let (first, second, out, _) = run_both(&doc);
+    assert_eq!((first, second), (0, 0), "{out}");
+    assert!(out.contains("2 created") && out.contains("1 deleted"), "{out}");
+
+    let root_only = printed("plat", false, None);
+    let root_sids: Vec<&Value> = root_only["Statement"].as_array().unwrap().iter().map(|s| &s["Sid"]).collect();
+    let mut removed_any = 0;
+    let mut blind = Vec::new();
+    for (i, removed) in doc["Statement"].as_array().unwrap().iter().enumerate() {
+        let sid = removed["Sid"].as_str().unwrap();
+        if root_sids.contains(&&removed["Sid"]) {
+            continue;
+        }
+        removed_any += 1;
+        let mut reduced = doc.clone();
+        reduced["Statement"].as_array_mut().unwrap().remove(i);
+        let (first, second, out, requests) = run_both(&reduced);
+        if sid == "PassTeamStacksRole" {
+            // No role to pass here (the small root has no team-stacks role output), and moto does
+            // not check iam:PassRole: the evaluator test covers it.
+            assert_eq!((first, second), (0, 0), "{out}");
+            continue;
+        }
+        let actions: Vec<&str> = match &removed["Action"] {
+            Value::String(a) => vec![a.as_str()],
+            v => v.as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect(),
+        };
+        // moto authorizes every CloudFormation request on "*": when each action of the removed
+        // statement is in another CloudFormation statement (the root stack's, made "*" for moto),
+        // moto still allows it. Our evaluator, on the real reduced policy, denies what was sent.
+        let elsewhere = |a: &str| {
+            reduced["Statement"].as_array().unwrap().iter().any(|s| match &s["Action"] {
+                Value::String(x) => x == a,
+                v => v.as_array().unwrap().iter().any(|x| x == a),
+            })
+        };
+        if actions.iter().all(|a| !a.starts_with("s3:") && elsewhere(a)) {
+            assert_eq!((first, second), (0, 0), "{out}");
+            let ctx = Context::new();
+            let denied: Vec<&Value> = requests
+                .iter()
+                .filter(|r| {
+                    calls::actions_of(r["service"].as_str().unwrap(), r["operation"].as_str().unwrap_or("?"))
+                        .iter()
+                        .any(|a| resources(r).iter().any(|res| decide(&reduced, a, res, &ctx) != Decision::Allow))
+                })
+                .collect();
+            assert!(!denied.is_empty(), "without {sid} the evaluator denies nothing that was sent");
+            for r in denied {
+                let op = format!("{}:{}", r["service"].as_str().unwrap(), r["operation"].as_str().unwrap());
+                assert!(actions.contains(&op.as_str()), "without {sid}, {op} is denied: {r}");
+            }
+            blind.push(sid.to_string());
+            continue;
+        }
+        assert!(
+            actions.iter().any(|a| out.contains(&format!("needs {a}"))),
+            "without {sid}, no denial names one of {actions:?}: {out}"
+        );
+        assert!(first != 0 || second != 0, "without {sid} a run fails: {out}");
+    }
+    assert_eq!(removed_any, 4, "the statements only teams need");
+    assert_eq!(blind, ["NoResourceLevelPermission", "TeamStacksChangeSets"], "checked by the evaluator");
 }
