@@ -145,7 +145,7 @@ pub fn denied_hint(response: Option<&HttpResponse>, code: Option<&str>) -> Strin
     if actions.is_empty() {
         return String::new();
     }
-    format!(" ({} needs {}; `sds policy publish` prints the policy sds needs)", called.operation, actions.join(" and "))
+    format!(" ({} needs {}; `sds policy` prints the policies sds needs)", called.operation, actions.join(" and "))
 }
 
 /// How long any AWS call may take: to connect, to receive data once connected, per attempt, and in
