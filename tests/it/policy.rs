@@ -87,6 +87,19 @@ fn every_call_of_the_table_is_allowed_by_the_printed_policy() {
     }
 }
 
+/// IAM's limit on a managed policy, in characters without whitespace (a role's inline policies
+/// may hold 10,240, a user's 2,048).
+/// See: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html>
+const MANAGED_POLICY_LIMIT: usize = 6_144;
+
+#[test]
+fn the_largest_policy_fits_a_managed_policy() {
+    let t = Target { role_arn: Some(ROLE.into()), ..target(true) };
+    let compact = serde_json::to_string(&document(&statements(Command::Publish, &t))).unwrap();
+    assert!(compact.len() <= MANAGED_POLICY_LIMIT, "{} characters", compact.len());
+    assert!(compact.len() > 2_048, "the README says it exceeds a user's inline policy: update it");
+}
+
 #[test]
 fn what_is_not_in_the_table_is_denied() {
     let with_teams = document(&statements(Command::Publish, &target(true)));
