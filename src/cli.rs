@@ -25,6 +25,11 @@ pub enum Command {
     /// (Built with the default `publish` feature.)
     #[cfg(feature = "publish")]
     Publish(PublishArgs),
+    /// Deploy sds's own small stack (sds-bootstrap): a hardened staging bucket and the role
+    /// CloudFormation deploys the platform with; `sds publish` then uses both. Rerun it to update.
+    /// (Built with the default `publish` feature.)
+    #[cfg(feature = "publish")]
+    Bootstrap(BootstrapArgs),
     /// Check templates (files, directories, or the synthesized platform) against resource
     /// schemas, references, limits and security rules. Exit 0 no errors, 1 errors, 2 could not run.
     Validate(ValidateArgs),
@@ -304,6 +309,23 @@ pub struct PublishArgs {
     pub prune: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    /// Platform configuration: the execution role may use the services of its resource types.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[arg(long)]
+    pub region: Option<String>,
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Execute the change set without asking (needed when standard input is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// Create the change set and stop.
+    #[arg(long)]
+    pub no_execute: bool,
+}
+
 /// The commands `sds policy` has a policy for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PolicyCommand {
@@ -341,6 +363,10 @@ pub struct PolicyArgs {
     /// on it.
     #[arg(long, value_name = "ARN")]
     pub role_arn: Option<String>,
+    /// Publishing through the bootstrap stack (`sds bootstrap`): its bucket
+    /// (sds-bootstrap-<account>-<region>) and `iam:PassRole` on its execution role.
+    #[arg(long)]
+    pub bootstrap: bool,
     /// Include the team stacks' calls even when the configuration declares no team (publishing
     /// `--templates DIR` with a `teams/` directory, or `--prune`).
     #[arg(long)]

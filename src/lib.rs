@@ -63,6 +63,8 @@ pub fn run_with(cli: Cli, platform: PlatformFn) -> anyhow::Result<ExitCode> {
         Command::Synth(args) => synth::run(&args, platform, &mut out),
         #[cfg(feature = "publish")]
         Command::Publish(args) => publish::run(&args, platform, &mut out),
+        #[cfg(feature = "publish")]
+        Command::Bootstrap(args) => publish::bootstrap::run(&args, platform, &mut out),
         Command::Validate(args) => validate::command::run(&args, platform, &mut out),
         Command::Access(args) => access::run(&args, platform, &mut out),
         Command::Review(args) => review::command::run(&args, platform, &mut out),

@@ -36,6 +36,11 @@ pub enum On {
     RootChangeSets,
     /// The team stacks' change sets: `arn:aws:cloudformation:<region>:<account>:changeSet/sds-team-*/*`.
     TeamChangeSets,
+    /// The bootstrap stack publish looks for: `arn:aws:cloudformation:<region>:<account>:stack/sds-bootstrap/*`.
+    BootstrapStack,
+    /// The bootstrap's execution role, which publish passes when the bootstrap exists (its name is
+    /// generated from the stack's): `arn:aws:iam::<account>:role/sds-bootstrap-ExecutionRole-*`.
+    BootstrapRole,
     /// The execution role given with `--role-arn`, which publish passes to CloudFormation for the
     /// root stack.
     ExecutionRole,
@@ -57,6 +62,8 @@ pub enum When {
     Teams,
     /// Only with an execution role (`--role-arn`).
     ExecutionRole,
+    /// Only through a bootstrap stack (`sds bootstrap`).
+    Bootstrap,
 }
 
 /// One call: the SDK's service and operation names (as the request log records them), the IAM
@@ -98,6 +105,14 @@ pub const CALLS: &[Call] = &[
     // See: <https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html>
     publish("sts", "GetCallerIdentity", &[], &[Any], Always, "finds the account to publish to"),
     // HeadBucket is authorized as s3:ListBucket.
+    publish(
+        "cloudformation",
+        "DescribeStacks",
+        &["cloudformation:DescribeStacks"],
+        &[BootstrapStack],
+        Always,
+        "looks for the bootstrap stack, its bucket and execution role",
+    ),
     publish("s3", "HeadBucket", &["s3:ListBucket"], &[Bucket], Always, "checks the staging bucket exists and is ours"),
     // Creating a bucket with ObjectOwnership also needs s3:PutBucketOwnershipControls.
     // See: <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html>
@@ -199,6 +214,14 @@ pub const CALLS: &[Call] = &[
         &[Objects],
         Always,
         "CloudFormation reads the uploaded templates as the caller",
+    ),
+    publish(
+        "cloudformation",
+        "CreateChangeSet",
+        &["iam:PassRole"],
+        &[BootstrapRole],
+        When::Bootstrap,
+        "passes the bootstrap's execution role to CloudFormation",
     ),
     publish(
         "cloudformation",

@@ -31,6 +31,11 @@ pub fn default_bucket(account: &str, region: &str) -> String {
     format!("sds-staging-{account}-{region}")
 }
 
+/// The staging bucket of a bootstrap stack (`sds bootstrap`): one per account and region.
+pub fn bootstrap_bucket(account: &str, region: &str) -> String {
+    format!("sds-bootstrap-{account}-{region}")
+}
+
 /// What the policy is for: `None` account or region stands for any (`*`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -45,6 +50,8 @@ pub struct Target {
     pub teams: bool,
     /// The execution role publish passes to CloudFormation, if any.
     pub role_arn: Option<String>,
+    /// Publishing through the bootstrap stack: its bucket and its execution role.
+    pub bootstrap: bool,
 }
 
 /// One statement of the policy.
@@ -64,6 +71,7 @@ impl Target {
             When::Always => true,
             When::Teams => self.teams,
             When::ExecutionRole => self.role_arn.is_some(),
+            When::Bootstrap => self.bootstrap,
         }
     }
 
@@ -76,7 +84,11 @@ impl Target {
     }
 
     pub fn bucket(&self) -> String {
-        self.bucket.clone().unwrap_or_else(|| default_bucket(self.account(), self.region()))
+        match (&self.bucket, self.bootstrap) {
+            (Some(b), _) => b.clone(),
+            (None, true) => bootstrap_bucket(self.account(), self.region()),
+            (None, false) => default_bucket(self.account(), self.region()),
+        }
     }
 
     fn under_prefix(&self, rest: &str) -> String {
@@ -101,6 +113,8 @@ impl Target {
             On::TeamChangeSets => vec![cfn("changeSet/sds-team-*/*".into())],
             On::TeamStacksRole => vec![format!("arn:aws:iam::{}:role/{}-*", self.account(), self.stack)],
             On::ExecutionRole => self.role_arn.iter().cloned().collect(),
+            On::BootstrapStack => vec![cfn("stack/sds-bootstrap/*".into())],
+            On::BootstrapRole => vec![format!("arn:aws:iam::{}:role/sds-bootstrap-ExecutionRole-*", self.account())],
             On::Any => vec!["*".into()],
         }
     }
@@ -119,6 +133,8 @@ fn sid(on: &[On]) -> String {
             On::RootChangeSets | On::TeamChangeSets => "ChangeSets",
             On::TeamStacksRole => "PassTeamStacksRole",
             On::ExecutionRole => "PassExecutionRole",
+            On::BootstrapStack => "BootstrapStack",
+            On::BootstrapRole => "PassBootstrapRole",
             On::Any => "NoResourceLevelPermission",
         })
         .collect()
@@ -237,6 +253,7 @@ pub fn target(args: &PolicyArgs) -> anyhow::Result<Target> {
         prefix,
         teams: args.teams || !config.teams.is_empty(),
         role_arn: args.role_arn.clone(),
+        bootstrap: args.bootstrap,
     })
 }
 
@@ -306,6 +323,7 @@ mod tests {
             prefix: "sds".into(),
             teams,
             role_arn: None,
+            bootstrap: false,
         }
     }
 
@@ -316,6 +334,7 @@ mod tests {
         assert_eq!(
             sids,
             [
+                "BootstrapStack",
                 "StagingBucket",
                 "StagingObjects",
                 "PublishLock",
@@ -324,9 +343,9 @@ mod tests {
                 "RootStackNestedStacks"
             ]
         );
-        assert_eq!(s[0].resources, ["arn:aws:s3:::sds-staging-123456789012-eu-west-1"]);
-        assert_eq!(s[2].actions, ["s3:DeleteObject"]);
-        assert_eq!(s[2].resources, ["arn:aws:s3:::sds-staging-123456789012-eu-west-1/sds/.sds-lock/*"]);
+        assert_eq!(s[1].resources, ["arn:aws:s3:::sds-staging-123456789012-eu-west-1"]);
+        assert_eq!(s[3].actions, ["s3:DeleteObject"]);
+        assert_eq!(s[3].resources, ["arn:aws:s3:::sds-staging-123456789012-eu-west-1/sds/.sds-lock/*"]);
         assert!(s.iter().all(|s| !s.resources.contains(&"*".to_string())), "no team stacks: nothing on *");
         let with_teams = statements(Command::Publish, &target(true));
         let pass = with_teams.iter().find(|s| s.actions == ["iam:PassRole"]).unwrap();

@@ -6,6 +6,7 @@
 //! stops, says what goes on server-side and how to follow it, releases the lock, exits 130.
 
 pub mod aws;
+pub mod bootstrap;
 pub mod bucket;
 pub mod deploy;
 pub mod lock;
@@ -388,7 +389,18 @@ impl Network<'_> {
         if let Some(check) = checking {
             check.await.map_err(|e| anyhow!("validation did not finish: {e}"))??;
         }
-        let bucket = args.bucket.clone().unwrap_or_else(|| s3::default_bucket(&account, &aws.region));
+        // A bootstrap stack, when there is one, gives the bucket and the execution role.
+        progress.status(&format!("looking for the bootstrap stack {}", bootstrap::STACK));
+        let boot = bootstrap::find(&aws.cfn, bootstrap::STACK).await?;
+        if let Some(found) = &boot {
+            bootstrap::check_version(found, bootstrap::STACK)?;
+        }
+        let bucket = args
+            .bucket
+            .clone()
+            .or_else(|| boot.as_ref().map(|f| f.bucket.clone()))
+            .unwrap_or_else(|| s3::default_bucket(&account, &aws.region));
+        let role_arn = args.role_arn.clone().or_else(|| boot.as_ref().map(|f| f.execution_role.clone()));
         tracker.record("stack", json!(stack));
         tracker.record("bucket", json!(bucket));
         progress.status(&format!("staging bucket {bucket}"));
@@ -427,8 +439,9 @@ impl Network<'_> {
         let d = deploy::Deploy {
             stack: stack.clone(),
             template_url: packaged.root_url.clone(),
+            template_body: None,
             parameters: params,
-            role_arn: args.role_arn.clone(),
+            role_arn,
             no_execute: args.no_execute,
             yes: args.yes,
             poll: env_ms("SDS_POLL_MS").unwrap_or(Duration::from_secs(3)),

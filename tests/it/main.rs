@@ -3,6 +3,8 @@
 
 mod access;
 mod assets;
+#[cfg(feature = "publish")]
+mod bootstrap;
 mod config_reach;
 mod corpus;
 mod diff;

@@ -22,6 +22,7 @@ fn target(teams: bool) -> Target {
         prefix: "sds".into(),
         teams,
         role_arn: None,
+        bootstrap: false,
     }
 }
 
@@ -60,6 +61,8 @@ fn example(on: On) -> &'static str {
         }
         On::TeamStacksRole => "arn:aws:iam::123456789012:role/plat-DSSharedServices-TeamStacksDeploymentRole-1A2B3C",
         On::ExecutionRole => ROLE,
+        On::BootstrapStack => "arn:aws:cloudformation:eu-west-1:123456789012:stack/sds-bootstrap/6c1e2f40-0000-11ef-9a3b-0a1b2c3d4e5f",
+        On::BootstrapRole => "arn:aws:iam::123456789012:role/sds-bootstrap-ExecutionRole-1A2B3C4D",
         On::Any => "*",
     }
 }
@@ -70,14 +73,21 @@ fn passed_to_cloudformation() -> Context {
 
 #[test]
 fn every_call_of_the_table_is_allowed_by_the_printed_policy() {
-    for (teams, role) in [(false, None), (true, None), (false, Some(ROLE.to_string()))] {
-        let t = Target { role_arn: role, ..target(teams) };
+    for (teams, role, bootstrap) in
+        [(false, None, false), (true, None, false), (false, Some(ROLE.to_string()), false), (true, None, true)]
+    {
+        let t = Target { role_arn: role, bootstrap, ..target(teams) };
         let doc = document(&statements(Command::Publish, &t));
         let mut checked = 0;
         for c in calls::of(Command::Publish).filter(|c| t.makes(c.when)) {
             for a in c.actions {
                 for on in c.on {
-                    let d = decide(&doc, a, example(*on), &passed_to_cloudformation());
+                    let arn = if bootstrap {
+                        example(*on).replace("sds-staging-", "sds-bootstrap-")
+                    } else {
+                        example(*on).to_string()
+                    };
+                    let d = decide(&doc, a, &arn, &passed_to_cloudformation());
                     assert_eq!(d, Decision::Allow, "{}:{} needs {a} on {:?}", c.service, c.operation, on);
                     checked += 1;
                 }
