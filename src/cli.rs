@@ -314,6 +314,9 @@ pub struct BootstrapArgs {
     /// Platform configuration: the execution role may use the services of its resource types.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// A managed policy that bounds the execution role's permissions (its permissions boundary).
+    #[arg(long, value_name = "POLICY_ARN")]
+    pub permissions_boundary: Option<String>,
     #[arg(long)]
     pub region: Option<String>,
     #[arg(long)]

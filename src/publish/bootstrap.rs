@@ -51,8 +51,29 @@ pub fn services(templates: &[(String, sds_constructs::cfn::Template)]) -> Vec<St
     set.into_iter().collect()
 }
 
-/// The bootstrap template (JSON, deterministic).
-pub fn template(bucket: &str, services: &[String]) -> String {
+/// A managed policy's ARN (`arn:<partition>:iam::<12 digits or aws>:policy/<path and name>`), or
+/// a clear error.
+pub fn check_policy_arn(arn: &str) -> anyhow::Result<()> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let ok = match parts.as_slice() {
+        ["arn", partition, "iam", "", account, resource] => {
+            partition.starts_with("aws")
+                && (*account == "aws" || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())))
+                && resource.strip_prefix("policy/").is_some_and(|name| {
+                    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
+                })
+        }
+        _ => false,
+    };
+    if !ok {
+        bail!("--permissions-boundary {arn:?}: not a managed policy ARN (arn:aws:iam::123456789012:policy/NAME)");
+    }
+    Ok(())
+}
+
+/// The bootstrap template (JSON, deterministic); `boundary`: the execution role's permissions
+/// boundary.
+pub fn template(bucket: &str, services: &[String], boundary: Option<&str>) -> String {
     let actions: Vec<String> = services.iter().map(|s| format!("{s}:*")).collect();
     let doc = json!({
         "AWSTemplateFormatVersion": "2010-09-09",
@@ -110,6 +131,10 @@ pub fn template(bucket: &str, services: &[String]) -> String {
             VERSION_OUTPUT: { "Value": VERSION.to_string() }
         }
     });
+    let mut doc = doc;
+    if let Some(b) = boundary {
+        doc["Resources"]["ExecutionRole"]["Properties"]["PermissionsBoundary"] = json!(b);
+    }
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
@@ -152,6 +177,9 @@ pub fn run(args: &BootstrapArgs, platform: crate::PlatformFn, out: &mut dyn Writ
     if !args.no_execute && !args.yes && !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         bail!("deploying needs a confirmation and standard input is not a terminal: pass --yes (or --no-execute to only create the change set)");
     }
+    if let Some(b) = &args.permissions_boundary {
+        check_policy_arn(b)?;
+    }
     let config = crate::synth::load_config(args.config.as_deref())?;
     let app = crate::synth::build(&config, platform)?;
     let services = services(&app.templates);
@@ -164,7 +192,11 @@ pub fn run(args: &BootstrapArgs, platform: crate::PlatformFn, out: &mut dyn Writ
         let d = deploy::Deploy {
             stack: stack.clone(),
             template_url: String::new(),
-            template_body: Some(template(&bucket_name(&account, &aws.region), &services)),
+            template_body: Some(template(
+                &bucket_name(&account, &aws.region),
+                &services,
+                args.permissions_boundary.as_deref(),
+            )),
             parameters: Vec::new(),
             role_arn: None,
             no_execute: args.no_execute,
@@ -187,7 +219,17 @@ mod tests {
         assert_eq!(service_of("AWS::SageMaker::Domain").as_deref(), Some("sagemaker"));
         assert_eq!(service_of("AWS::ResourceGroups::Group").as_deref(), Some("resource-groups"));
         assert_eq!(service_of("Custom::Thing").as_deref(), Some("lambda"));
-        let t: Value = serde_json::from_str(&template("b", &["s3".into(), "iam".into()])).unwrap();
+        let t: Value = serde_json::from_str(&template("b", &["s3".into(), "iam".into()], None)).unwrap();
+        assert!(t["Resources"]["ExecutionRole"]["Properties"].get("PermissionsBoundary").is_none());
+        let bounded: Value =
+            serde_json::from_str(&template("b", &[], Some("arn:aws:iam::123456789012:policy/Bound"))).unwrap();
+        assert_eq!(
+            bounded["Resources"]["ExecutionRole"]["Properties"]["PermissionsBoundary"],
+            "arn:aws:iam::123456789012:policy/Bound"
+        );
+        assert!(check_policy_arn("arn:aws:iam::aws:policy/PowerUserAccess").is_ok());
+        assert!(check_policy_arn("arn:aws:iam::123456789012:role/x").is_err());
+        assert!(check_policy_arn("arn:aws:iam::12:policy/x").is_err());
         let actions =
             &t["Resources"]["ExecutionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"];
         assert_eq!(actions, &json!(["s3:*", "iam:*"]));

@@ -33,8 +33,15 @@ fn bootstrap_is_created_through_a_change_set_and_a_rerun_changes_nothing() {
     let (code, out) = run(moto.sds().args(["bootstrap", "--yes"]));
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("stack sds-bootstrap is up to date"), "{out}");
-    // Without a terminal and without --yes, nothing is sent.
+    // Without a terminal and without --yes, or with a malformed boundary, nothing is sent.
     let before = moto.requests().len();
+    let (code, out) =
+        run(moto.sds().args(["bootstrap", "--yes", "--permissions-boundary", "arn:aws:iam::123456789012:role/x"]));
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("--permissions-boundary \"arn:aws:iam::123456789012:role/x\": not a managed policy ARN"),
+        "{out}"
+    );
     let (code, out) = run(moto.sds().args(["bootstrap"]));
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("pass --yes"), "{out}");
@@ -59,9 +66,16 @@ fn an_older_bootstrap_is_refused_by_publish_and_updated_in_place() {
     );
     assert!(!moto.requests().iter().any(|r| r["service"] == "s3"), "nothing was staged");
 
-    let (code, out) = run(moto.sds().args(["bootstrap", "--yes"]));
+    // Updated in place, the execution role bounded this time.
+    let boundary = "arn:aws:iam::aws:policy/PowerUserAccess";
+    let (code, out) = run(moto.sds().args(["bootstrap", "--yes", "--permissions-boundary", boundary]));
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("(UPDATE)") && out.contains("stack sds-bootstrap UPDATE_COMPLETE"), "{out}");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let body = rt.block_on(async {
+        moto.cfn().get_template().stack_name("sds-bootstrap").send().await.unwrap().template_body().unwrap().to_string()
+    });
+    assert!(body.contains(&format!("\"PermissionsBoundary\": \"{boundary}\"")), "{body}");
     assert!(out.contains("Add    ExecutionRole AWS::IAM::Role") && out.contains("Modify StagingBucket"), "{out}");
 }
 
@@ -77,7 +91,7 @@ fn create_stack(moto: &Moto, body: &str) {
 fn publish_stages_in_the_bootstraps_bucket_and_passes_its_role() {
     let moto = Moto::start();
     let services = ["cloudformation".to_string(), "s3".to_string(), "sns".to_string(), "ssm".to_string()];
-    create_stack(&moto, &sds::publish::bootstrap::template(BUCKET, &services));
+    create_stack(&moto, &sds::publish::bootstrap::template(BUCKET, &services, None));
     let role = {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let described =
