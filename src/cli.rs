@@ -314,6 +314,9 @@ pub struct BootstrapArgs {
     /// Platform configuration: the execution role may use the services of its resource types.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The platform's stack, which the publish role may deploy [default: secure-ds-shared-service].
+    #[arg(long, value_name = "NAME")]
+    pub platform_stack: Option<String>,
     /// A managed policy that bounds the execution role's permissions (its permissions boundary).
     #[arg(long, value_name = "POLICY_ARN")]
     pub permissions_boundary: Option<String>,

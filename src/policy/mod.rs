@@ -221,6 +221,16 @@ pub fn check_role_arn(arn: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A CloudFormation stack name (a letter, then letters, digits and `-`; at most 128), or a clear
+/// error naming the flag.
+pub fn check_stack_name(flag: &str, stack: &str) -> anyhow::Result<()> {
+    check(flag, stack, 1..=128, |c| c.is_ascii_alphanumeric() || c == '-')?;
+    if !stack.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        bail!("{flag} {stack:?}: a stack name starts with a letter");
+    }
+    Ok(())
+}
+
 /// The target of `sds policy`, from its flags and the configuration.
 pub fn target(args: &PolicyArgs) -> anyhow::Result<Target> {
     if let Some(a) = &args.account {
@@ -232,10 +242,7 @@ pub fn target(args: &PolicyArgs) -> anyhow::Result<Target> {
         check("--region", r, 1..=32, |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')?;
     }
     let stack = args.stack_name.clone().unwrap_or_else(|| DEFAULT_STACK.to_string());
-    check("--stack-name", &stack, 1..=128, |c| c.is_ascii_alphanumeric() || c == '-')?;
-    if !stack.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        bail!("--stack-name {stack:?}: a stack name starts with a letter");
-    }
+    check_stack_name("--stack-name", &stack)?;
     if let Some(b) = &args.bucket {
         check("--bucket", b, 3..=63, |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')?;
     }

@@ -27,6 +27,32 @@ pub const VERSION: u32 = 1;
 pub const BUCKET_OUTPUT: &str = "StagingBucketName";
 pub const ROLE_OUTPUT: &str = "ExecutionRoleArn";
 pub const VERSION_OUTPUT: &str = "BootstrapVersion";
+pub const PUBLISH_ROLE_OUTPUT: &str = "PublishRoleArn";
+
+/// What the publish role may do: `sds policy publish --bootstrap` for the platform's stack, with
+/// the account and region the stack is deployed in (`Fn::Sub` of the pseudo parameters).
+pub fn publish_policy(platform_stack: &str, teams: bool) -> Value {
+    let target = crate::policy::Target {
+        account: Some("${AWS::AccountId}".into()),
+        region: Some("${AWS::Region}".into()),
+        stack: platform_stack.to_string(),
+        bucket: None,
+        prefix: crate::policy::DEFAULT_PREFIX.to_string(),
+        teams,
+        role_arn: None,
+        bootstrap: true,
+    };
+    let doc = crate::policy::document(&crate::policy::statements(crate::policy::calls::Command::Publish, &target));
+    fn sub(v: Value) -> Value {
+        match v {
+            Value::String(s) if s.contains("${AWS::") => json!({ "Fn::Sub": s }),
+            Value::Array(a) => Value::Array(a.into_iter().map(sub).collect()),
+            Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, sub(v))).collect()),
+            other => other,
+        }
+    }
+    sub(doc)
+}
 
 /// The staging bucket of a bootstrap: one per account and region.
 pub use crate::policy::bootstrap_bucket as bucket_name;
@@ -73,7 +99,7 @@ pub fn check_policy_arn(arn: &str) -> anyhow::Result<()> {
 
 /// The bootstrap template (JSON, deterministic); `boundary`: the execution role's permissions
 /// boundary.
-pub fn template(bucket: &str, services: &[String], boundary: Option<&str>) -> String {
+pub fn template(bucket: &str, services: &[String], boundary: Option<&str>, publish_policy: Value) -> String {
     let actions: Vec<String> = services.iter().map(|s| format!("{s}:*")).collect();
     let doc = json!({
         "AWSTemplateFormatVersion": "2010-09-09",
@@ -123,9 +149,25 @@ pub fn template(bucket: &str, services: &[String], boundary: Option<&str>) -> St
                         }
                     }]
                 }
+            },
+            "PublishRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "Description": "Runs sds publish with least privilege (sds policy publish --bootstrap); principals of the account allowed to assume it may",
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [{
+                            "Effect": "Allow",
+                            "Principal": { "AWS": { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root" } },
+                            "Action": "sts:AssumeRole"
+                        }]
+                    },
+                    "Policies": [{ "PolicyName": "SdsPublish", "PolicyDocument": publish_policy }]
+                }
             }
         },
         "Outputs": {
+            PUBLISH_ROLE_OUTPUT: { "Value": { "Fn::GetAtt": ["PublishRole", "Arn"] } },
             BUCKET_OUTPUT: { "Value": { "Ref": "StagingBucket" } },
             ROLE_OUTPUT: { "Value": { "Fn::GetAtt": ["ExecutionRole", "Arn"] } },
             VERSION_OUTPUT: { "Value": VERSION.to_string() }
@@ -184,6 +226,8 @@ pub fn run(args: &BootstrapArgs, platform: crate::PlatformFn, out: &mut dyn Writ
     let app = crate::synth::build(&config, platform)?;
     let services = services(&app.templates);
     let stack = STACK.to_string();
+    let platform_stack = args.platform_stack.clone().unwrap_or_else(|| crate::policy::DEFAULT_STACK.to_string());
+    crate::policy::check_stack_name("--platform-stack", &platform_stack)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let tracker = Tracker::default();
     let result = runtime.block_on(async {
@@ -196,6 +240,7 @@ pub fn run(args: &BootstrapArgs, platform: crate::PlatformFn, out: &mut dyn Writ
                 &bucket_name(&account, &aws.region),
                 &services,
                 args.permissions_boundary.as_deref(),
+                publish_policy(&platform_stack, !config.teams.is_empty()),
             )),
             parameters: Vec::new(),
             role_arn: None,
@@ -219,10 +264,14 @@ mod tests {
         assert_eq!(service_of("AWS::SageMaker::Domain").as_deref(), Some("sagemaker"));
         assert_eq!(service_of("AWS::ResourceGroups::Group").as_deref(), Some("resource-groups"));
         assert_eq!(service_of("Custom::Thing").as_deref(), Some("lambda"));
-        let t: Value = serde_json::from_str(&template("b", &["s3".into(), "iam".into()], None)).unwrap();
+        let t: Value = serde_json::from_str(&template("b", &["s3".into(), "iam".into()], None, json!({}))).unwrap();
+        let actions =
+            &t["Resources"]["ExecutionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"];
+        assert_eq!(actions, &json!(["s3:*", "iam:*"]));
         assert!(t["Resources"]["ExecutionRole"]["Properties"].get("PermissionsBoundary").is_none());
         let bounded: Value =
-            serde_json::from_str(&template("b", &[], Some("arn:aws:iam::123456789012:policy/Bound"))).unwrap();
+            serde_json::from_str(&template("b", &[], Some("arn:aws:iam::123456789012:policy/Bound"), json!({})))
+                .unwrap();
         assert_eq!(
             bounded["Resources"]["ExecutionRole"]["Properties"]["PermissionsBoundary"],
             "arn:aws:iam::123456789012:policy/Bound"
@@ -230,9 +279,20 @@ mod tests {
         assert!(check_policy_arn("arn:aws:iam::aws:policy/PowerUserAccess").is_ok());
         assert!(check_policy_arn("arn:aws:iam::123456789012:role/x").is_err());
         assert!(check_policy_arn("arn:aws:iam::12:policy/x").is_err());
-        let actions =
-            &t["Resources"]["ExecutionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"];
-        assert_eq!(actions, &json!(["s3:*", "iam:*"]));
+    }
+
+    #[test]
+    fn the_publish_role_holds_the_printed_publish_policy() {
+        let p = publish_policy("plat", false);
+        let sids: Vec<&str> = p["Statement"].as_array().unwrap().iter().map(|s| s["Sid"].as_str().unwrap()).collect();
+        assert!(sids.contains(&"PassBootstrapRole") && sids.contains(&"StagingObjects"), "{sids:?}");
+        let objects = p["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == "StagingObjects").unwrap();
+        assert_eq!(
+            objects["Resource"],
+            json!({ "Fn::Sub": "arn:aws:s3:::sds-bootstrap-${AWS::AccountId}-${AWS::Region}/sds/*" })
+        );
+        let t: Value = serde_json::from_str(&template("b", &[], None, p.clone())).unwrap();
+        assert_eq!(t["Resources"]["PublishRole"]["Properties"]["Policies"][0]["PolicyDocument"], p);
         assert_eq!(t["Outputs"][VERSION_OUTPUT]["Value"], json!(VERSION.to_string()));
     }
 }

@@ -91,7 +91,8 @@ fn create_stack(moto: &Moto, body: &str) {
 fn publish_stages_in_the_bootstraps_bucket_and_passes_its_role() {
     let moto = Moto::start();
     let services = ["cloudformation".to_string(), "s3".to_string(), "sns".to_string(), "ssm".to_string()];
-    create_stack(&moto, &sds::publish::bootstrap::template(BUCKET, &services, None));
+    let policy = sds::publish::bootstrap::publish_policy("small", false);
+    create_stack(&moto, &sds::publish::bootstrap::template(BUCKET, &services, None, policy));
     let role = {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let described =
