@@ -25,6 +25,11 @@ pub enum Command {
     /// (Built with the default `publish` feature.)
     #[cfg(feature = "publish")]
     Publish(PublishArgs),
+    /// Deploy sds's own small stack (sds-bootstrap): a hardened staging bucket and the role
+    /// CloudFormation deploys the platform with; `sds publish` then uses both. Rerun it to update.
+    /// (Built with the default `publish` feature.)
+    #[cfg(feature = "publish")]
+    Bootstrap(BootstrapArgs),
     /// Check templates (files, directories, or the synthesized platform) against resource
     /// schemas, references, limits and security rules. Exit 0 no errors, 1 errors, 2 could not run.
     Validate(ValidateArgs),
@@ -41,6 +46,9 @@ pub enum Command {
     /// removed and replaced, who gains access, what opens in the network, which exports go away,
     /// which findings appear. Exit 0 no changes, 1 changes (or, with --fail-on, what it names), 2 error.
     Review(ReviewArgs),
+    /// Print the least-privilege IAM policy a principal needs to run an sds command (publish) for
+    /// this platform, from the table of the calls the command makes. No network access.
+    Policy(PolicyArgs),
     /// Print the JSON Schema of a file sds reads (the configuration), for editors and CI.
     Schema(SchemaArgs),
     /// Print a completion script for a shell (bash, zsh, fish, powershell).
@@ -249,6 +257,11 @@ pub struct PublishArgs {
     /// A stack parameter, KEY=VALUE (repeatable).
     #[arg(long, value_name = "KEY=VALUE")]
     pub parameter: Vec<String>,
+    /// The IAM role CloudFormation creates the root stack's resources with (its execution role),
+    /// instead of your credentials; you then need only `iam:PassRole` on it besides
+    /// `sds policy publish --role-arn ARN`.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
     /// Staging bucket [default: sds-staging-<account>-<region>, created if missing].
     #[arg(long)]
     pub bucket: Option<String>,
@@ -277,7 +290,7 @@ pub struct PublishArgs {
     #[arg(
         long,
         value_name = "DIR",
-        conflicts_with_all = ["no_execute", "yes", "no_deploy", "parameter", "profile", "stack_name", "wait_timeout"]
+        conflicts_with_all = ["no_execute", "yes", "no_deploy", "parameter", "profile", "stack_name", "wait_timeout", "role_arn"]
     )]
     pub package_only: Option<PathBuf>,
     /// Output for people or for machines: one JSON document on standard output (progress and
@@ -294,6 +307,76 @@ pub struct PublishArgs {
     /// Delete the stacks of teams no longer declared (without it they are only listed).
     #[arg(long)]
     pub prune: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    /// Platform configuration: the execution role may use the services of its resource types.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The platform's stack, which the publish role may deploy [default: secure-ds-shared-service].
+    #[arg(long, value_name = "NAME")]
+    pub platform_stack: Option<String>,
+    /// A managed policy that bounds the execution role's permissions (its permissions boundary).
+    #[arg(long, value_name = "POLICY_ARN")]
+    pub permissions_boundary: Option<String>,
+    #[arg(long)]
+    pub region: Option<String>,
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Execute the change set without asking (needed when standard input is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// Create the change set and stop.
+    #[arg(long)]
+    pub no_execute: bool,
+}
+
+/// The commands `sds policy` has a policy for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyCommand {
+    /// `sds publish`.
+    Publish,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// The command to print the policy of.
+    #[arg(value_enum)]
+    pub command: PolicyCommand,
+    /// The policy explained for people, or the IAM policy document alone (JSON).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    /// Platform configuration: declared teams add the team stacks' calls.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Stack the command deploys [default: secure-ds-shared-service].
+    #[arg(long, value_name = "NAME")]
+    pub stack_name: Option<String>,
+    /// Staging bucket [default: sds-staging-<account>-<region>].
+    #[arg(long)]
+    pub bucket: Option<String>,
+    /// Key prefix in the staging bucket.
+    #[arg(long, default_value = "sds")]
+    pub prefix: String,
+    /// The account (12 digits) [default: any, `*` in the ARNs].
+    #[arg(long)]
+    pub account: Option<String>,
+    /// The region [default: any, `*` in the ARNs].
+    #[arg(long)]
+    pub region: Option<String>,
+    /// The execution role `sds publish --role-arn` passes to CloudFormation: adds `iam:PassRole`
+    /// on it.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+    /// Publishing through the bootstrap stack (`sds bootstrap`): its bucket
+    /// (sds-bootstrap-<account>-<region>) and `iam:PassRole` on its execution role.
+    #[arg(long)]
+    pub bootstrap: bool,
+    /// Include the team stacks' calls even when the configuration declares no team (publishing
+    /// `--templates DIR` with a `teams/` directory, or `--prune`).
+    #[arg(long)]
+    pub teams: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -30,6 +30,7 @@ pub mod diff;
 pub mod docs;
 pub mod files;
 pub mod fmt;
+pub mod policy;
 #[cfg(feature = "publish")]
 pub mod publish;
 pub mod review;
@@ -62,9 +63,12 @@ pub fn run_with(cli: Cli, platform: PlatformFn) -> anyhow::Result<ExitCode> {
         Command::Synth(args) => synth::run(&args, platform, &mut out),
         #[cfg(feature = "publish")]
         Command::Publish(args) => publish::run(&args, platform, &mut out),
+        #[cfg(feature = "publish")]
+        Command::Bootstrap(args) => publish::bootstrap::run(&args, platform, &mut out),
         Command::Validate(args) => validate::command::run(&args, platform, &mut out),
         Command::Access(args) => access::run(&args, platform, &mut out),
         Command::Review(args) => review::command::run(&args, platform, &mut out),
+        Command::Policy(args) => policy::run(&args, &mut out),
         Command::Schema(args) => docs::schema(&args, &mut out),
         Command::Completions(args) => docs::completions(&args, &mut out),
         Command::Man(args) => docs::man(&args, &mut out),

@@ -1,8 +1,12 @@
 //! AWS clients from the standard chain (environment, profiles, SSO, IMDS; `AWS_ENDPOINT_URL`
 //! honoured, with path-style S3 addressing then, so LocalStack and moto work), and an optional
-//! request log: with `SDS_REQUEST_LOG=FILE`, every S3 and CloudFormation request is appended to
-//! FILE as a JSON line (service, method, URI, `x-amz-expected-bucket-owner`, `If-None-Match`,
-//! `If-Match`), to check what was sent where a local server does not enforce it.
+//! request log: with `SDS_REQUEST_LOG=FILE`, every STS, S3 and CloudFormation request is appended
+//! to FILE as a JSON line (the SDK's service and operation, method, URI,
+//! `x-amz-expected-bucket-owner`, `If-None-Match`, `If-Match`), to check what was sent where a
+//! local server does not enforce it, and that every call is in `sds policy`'s table.
+//!
+//! Every answer carries the call it answers ([`Called`]), so an AccessDenied names the IAM
+//! actions the call needs, from that table.
 //!
 //! Every call has connect, read, per-attempt and overall timeouts (`Timeouts`; all scaled from
 //! `SDS_AWS_TIMEOUT_MS` for tests), and errors are described with the endpoint they came from.
@@ -19,9 +23,11 @@ use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
 use aws_smithy_http_client::tls::Provider;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeDeserializationInterceptorContextMut, BeforeTransmitInterceptorContextRef,
+};
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
@@ -64,7 +70,7 @@ impl Intercept for RequestLog {
         &self,
         context: &BeforeTransmitInterceptorContextRef<'_>,
         _: &RuntimeComponents,
-        _: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let r = context.request();
         // CloudFormation's query protocol names the action and the stack in the form body.
@@ -76,11 +82,15 @@ impl Intercept for RequestLog {
         };
         let millis =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+        let operation = cfg.load::<Metadata>().map(|m| m.name().to_string());
         let line = serde_json::json!({
             "service": self.service,
+            "operation": operation,
             "at_ms": millis as u64,
             "action": field("Action"),
             "stack": field("StackName"),
+            "change_set": field("ChangeSetName"),
+            "role_arn": field("RoleARN"),
             "method": r.method(),
             "uri": r.uri(),
             "expected_bucket_owner": r.headers().get("x-amz-expected-bucket-owner"),
@@ -92,6 +102,50 @@ impl Intercept for RequestLog {
         writeln!(f, "{line}")?;
         Ok(())
     }
+}
+
+/// The call an answer is for (the SDK's service and operation names), attached to every answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Called {
+    pub service: String,
+    pub operation: String,
+}
+
+/// Attaches [`Called`] to each answer before it is read.
+#[derive(Debug)]
+struct MarkCalls;
+
+impl Intercept for MarkCalls {
+    fn name(&self) -> &'static str {
+        "sds-mark-calls"
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(m) = cfg.load::<Metadata>() {
+            let called = Called { service: m.service().to_string(), operation: m.name().to_string() };
+            context.response_mut().add_extension(called);
+        }
+        Ok(())
+    }
+}
+
+/// For an answer that denies access: which IAM actions the call needs (from `sds policy`'s
+/// table) and how to get the whole policy; empty otherwise.
+pub fn denied_hint(response: Option<&HttpResponse>, code: Option<&str>) -> String {
+    let Some(r) = response else { return String::new() };
+    let denied = r.status().as_u16() == 403
+        || matches!(code, Some("AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation"));
+    let Some(called) = r.extension::<Called>().filter(|_| denied) else { return String::new() };
+    let actions = crate::policy::calls::actions_of(&called.service, &called.operation);
+    if actions.is_empty() {
+        return String::new();
+    }
+    format!(" ({} needs {}; `sds policy` prints the policies sds needs)", called.operation, actions.join(" and "))
 }
 
 /// How long any AWS call may take: to connect, to receive data once connected, per attempt, and in
@@ -186,6 +240,13 @@ pub fn describe<E>(service: &str, e: &SdkError<E, HttpResponse>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
+    format!("{}{}", account_of(service, e), denied_hint(e.raw_response(), e.code()))
+}
+
+fn account_of<E>(service: &str, e: &SdkError<E, HttpResponse>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
     let endpoint = endpoint_of(service);
     let t = TRANSPORT.get().map(|t| t.timeouts).unwrap_or_else(Timeouts::from_env);
     match e {
@@ -276,16 +337,18 @@ pub async fn connect(region: Option<&str>, profile: Option<&str>) -> anyhow::Res
         }
         None => None,
     };
-    let mut s3 = aws_sdk_s3::config::Builder::from(&conf).force_path_style(endpoint.is_some());
-    let mut cfn = aws_sdk_cloudformation::config::Builder::from(&conf);
+    let mut s3 = aws_sdk_s3::config::Builder::from(&conf).force_path_style(endpoint.is_some()).interceptor(MarkCalls);
+    let mut cfn = aws_sdk_cloudformation::config::Builder::from(&conf).interceptor(MarkCalls);
+    let mut sts = aws_sdk_sts::config::Builder::from(&conf).interceptor(MarkCalls);
     if let Some(file) = &log {
         s3 = s3.interceptor(RequestLog { service: "s3", file: file.clone() });
         cfn = cfn.interceptor(RequestLog { service: "cloudformation", file: file.clone() });
+        sts = sts.interceptor(RequestLog { service: "sts", file: file.clone() });
     }
     Ok(Aws {
         s3: aws_sdk_s3::Client::from_conf(s3.build()),
         cfn: aws_sdk_cloudformation::Client::from_conf(cfn.build()),
-        sts: aws_sdk_sts::Client::new(&conf),
+        sts: aws_sdk_sts::Client::from_conf(sts.build()),
         region,
         endpoint,
     })

@@ -34,7 +34,8 @@ pub async fn ensure_bucket(
         Err(e) => match status(&e) {
             Some(404) => create(s3, bucket, region, progress).await?,
             Some(403) => bail!(
-                "the staging bucket {bucket} exists but is not owned by account {account} (or it may not be read): choose another with --bucket"
+                "the staging bucket {bucket} answers access denied: it exists but is not owned by account {account}, or these credentials may not read it (HeadBucket needs {}): choose another with --bucket, or see `sds policy publish`",
+                crate::policy::calls::actions_of("s3", "HeadBucket").join(" and ")
             ),
             Some(301) => bail!("the staging bucket {bucket} is in another region than {region}: pass its region with --region"),
             _ => bail!("cannot check the staging bucket {bucket}: {}", describe(&e)),

@@ -21,7 +21,12 @@ use super::{Phase, Tracker};
 pub struct Deploy {
     pub stack: String,
     pub template_url: String,
+    /// The template itself instead of its URL (a small stack of sds's own: the bootstrap).
+    pub template_body: Option<String>,
     pub parameters: Vec<(String, String)>,
+    /// The role CloudFormation creates the stack's resources with (`--role-arn`); without it,
+    /// the caller's credentials (or the role the stack was last given).
+    pub role_arn: Option<String>,
     /// Stop after creating the change set.
     pub no_execute: bool,
     /// Execute without asking.
@@ -105,8 +110,10 @@ pub async fn deploy(
         .stack_name(&d.stack)
         .change_set_name(&name)
         .change_set_type(kind.clone())
-        .template_url(&d.template_url)
+        .set_template_url(d.template_body.is_none().then(|| d.template_url.clone()))
+        .set_template_body(d.template_body.clone())
         .set_parameters(Some(parameters))
+        .set_role_arn(d.role_arn.clone())
         .capabilities(Capability::CapabilityNamedIam)
         .capabilities(Capability::CapabilityAutoExpand)
         .description("created by sds publish")

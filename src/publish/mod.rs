@@ -6,6 +6,7 @@
 //! stops, says what goes on server-side and how to follow it, releases the lock, exits 130.
 
 pub mod aws;
+pub mod bootstrap;
 pub mod bucket;
 pub mod deploy;
 pub mod lock;
@@ -32,8 +33,8 @@ use crate::cli::{PublishArgs, ReportFormat};
 use crate::files;
 use package::{package, Staging};
 
-/// The stack name the reference flow used.
-pub const DEFAULT_STACK: &str = "secure-ds-shared-service";
+/// The stack name the reference flow used (owned by `sds policy`, whose policy names it).
+pub use crate::policy::DEFAULT_STACK;
 
 /// What the network part of a run is doing, for the message on Ctrl-C.
 #[derive(Debug, Clone, Default)]
@@ -236,6 +237,9 @@ fn run_tracked(
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let params = parameters(args)?;
+    if let Some(arn) = &args.role_arn {
+        crate::policy::check_role_arn(arn)?;
+    }
     let deploying = !args.no_deploy && args.package_only.is_none();
     if deploying && !args.no_execute && !args.yes && !std::io::stdin().is_terminal() {
         bail!("deploying needs a confirmation and standard input is not a terminal: pass --yes (or --no-execute to only create the change set)");
@@ -385,7 +389,18 @@ impl Network<'_> {
         if let Some(check) = checking {
             check.await.map_err(|e| anyhow!("validation did not finish: {e}"))??;
         }
-        let bucket = args.bucket.clone().unwrap_or_else(|| s3::default_bucket(&account, &aws.region));
+        // A bootstrap stack, when there is one, gives the bucket and the execution role.
+        progress.status(&format!("looking for the bootstrap stack {}", bootstrap::STACK));
+        let boot = bootstrap::find(&aws.cfn, bootstrap::STACK).await?;
+        if let Some(found) = &boot {
+            bootstrap::check_version(found, bootstrap::STACK)?;
+        }
+        let bucket = args
+            .bucket
+            .clone()
+            .or_else(|| boot.as_ref().map(|f| f.bucket.clone()))
+            .unwrap_or_else(|| s3::default_bucket(&account, &aws.region));
+        let role_arn = args.role_arn.clone().or_else(|| boot.as_ref().map(|f| f.execution_role.clone()));
         tracker.record("stack", json!(stack));
         tracker.record("bucket", json!(bucket));
         progress.status(&format!("staging bucket {bucket}"));
@@ -424,7 +439,9 @@ impl Network<'_> {
         let d = deploy::Deploy {
             stack: stack.clone(),
             template_url: packaged.root_url.clone(),
+            template_body: None,
             parameters: params,
+            role_arn,
             no_execute: args.no_execute,
             yes: args.yes,
             poll: env_ms("SDS_POLL_MS").unwrap_or(Duration::from_secs(3)),

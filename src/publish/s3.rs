@@ -16,11 +16,8 @@ use super::progress::Progress;
 /// How many uploads run at once.
 const PARALLEL_UPLOADS: usize = 8;
 
-/// The default staging bucket: one per account and region, named after them (not random, so
-/// every publish of an account finds it again).
-pub fn default_bucket(account: &str, region: &str) -> String {
-    format!("sds-staging-{account}-{region}")
-}
+/// The default staging bucket (owned by `sds policy`, whose policy names it).
+pub use crate::policy::default_bucket;
 
 /// The HTTP status of the answer, if one came.
 pub fn status<E>(e: &SdkError<E>) -> Option<u16> {

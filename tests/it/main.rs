@@ -3,6 +3,8 @@
 
 mod access;
 mod assets;
+#[cfg(feature = "publish")]
+mod bootstrap;
 mod config_reach;
 mod corpus;
 mod diff;
@@ -15,6 +17,9 @@ mod iam_oracle;
 mod json_output;
 #[cfg(feature = "publish")]
 mod moto;
+mod policy;
+#[cfg(feature = "publish")]
+mod policy_moto;
 #[cfg(feature = "publish")]
 mod publish;
 #[cfg(feature = "publish")]

@@ -19,7 +19,7 @@ use crate::support::{sds, stderr, stdout};
 
 /// An app directory: `root.yaml` and `teams/` holding the templates of `teams` synthesized teams
 /// (`team-00-dev`, ...; two users each).
-fn app(moto: &Moto, teams: usize) -> PathBuf {
+pub(crate) fn app(moto: &Moto, teams: usize) -> PathBuf {
     let dir = moto.dir.path().join("app");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("teams")).unwrap();

@@ -134,6 +134,10 @@ pub fn cloudformation(script: Script) -> (u16, Calls) {
     let seen = calls.clone();
     let port = serve(move |_, body| {
         let action = body.split('&').find_map(|kv| kv.strip_prefix("Action=")).unwrap_or("").to_string();
+        // No bootstrap stack here (publish looks for it first); not one of the scripted calls.
+        if body.split('&').any(|kv| kv == "StackName=sds-bootstrap") {
+            return error("ValidationError", "Stack with id sds-bootstrap does not exist");
+        }
         let mut calls = seen.lock().expect("calls");
         calls.push(action.clone());
         let executed = calls.iter().any(|c| c == "ExecuteChangeSet");

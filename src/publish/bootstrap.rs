@@ -1,0 +1,298 @@
+//! `sds bootstrap`: a small stack of sds's own, deployed through the same change-set flow as
+//! publish (the template passed in the request): a staging bucket hardened as publish hardens
+//! its own, and a CloudFormation execution role limited to the services of the platform's
+//! resource types. Its outputs name them and the bootstrap version; `sds publish` finds the stack
+//! by name, then stages in its bucket and passes its role to CloudFormation, and refuses a
+//! bootstrap older than it needs.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail};
+use aws_sdk_cloudformation::error::ProvideErrorMetadata;
+use serde_json::{json, Value};
+
+use super::{aws, deploy, env_ms, progress, Tracker};
+use crate::cli::BootstrapArgs;
+
+/// The bootstrap stack's default name.
+pub const STACK: &str = "sds-bootstrap";
+
+/// The version this sds deploys and needs: raised whenever the stack changes in a way publish
+/// relies on.
+pub const VERSION: u32 = 1;
+
+pub const BUCKET_OUTPUT: &str = "StagingBucketName";
+pub const ROLE_OUTPUT: &str = "ExecutionRoleArn";
+pub const VERSION_OUTPUT: &str = "BootstrapVersion";
+pub const PUBLISH_ROLE_OUTPUT: &str = "PublishRoleArn";
+
+/// What the publish role may do: `sds policy publish --bootstrap` for the platform's stack, with
+/// the account and region the stack is deployed in (`Fn::Sub` of the pseudo parameters).
+pub fn publish_policy(platform_stack: &str, teams: bool) -> Value {
+    let target = crate::policy::Target {
+        account: Some("${AWS::AccountId}".into()),
+        region: Some("${AWS::Region}".into()),
+        stack: platform_stack.to_string(),
+        bucket: None,
+        prefix: crate::policy::DEFAULT_PREFIX.to_string(),
+        teams,
+        role_arn: None,
+        bootstrap: true,
+    };
+    let doc = crate::policy::document(&crate::policy::statements(crate::policy::calls::Command::Publish, &target));
+    fn sub(v: Value) -> Value {
+        match v {
+            Value::String(s) if s.contains("${AWS::") => json!({ "Fn::Sub": s }),
+            Value::Array(a) => Value::Array(a.into_iter().map(sub).collect()),
+            Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, sub(v))).collect()),
+            other => other,
+        }
+    }
+    sub(doc)
+}
+
+/// The staging bucket of a bootstrap: one per account and region.
+pub use crate::policy::bootstrap_bucket as bucket_name;
+
+/// The IAM service prefix of a resource type (`AWS::SageMaker::Domain` → `sagemaker`); custom
+/// resources are Lambda invocations.
+fn service_of(resource_type: &str) -> Option<String> {
+    if resource_type.starts_with("Custom::") || resource_type == "AWS::CloudFormation::CustomResource" {
+        return Some("lambda".into());
+    }
+    let service = resource_type.strip_prefix("AWS::")?.split("::").next()?;
+    Some(match service {
+        "ResourceGroups" => "resource-groups".into(),
+        other => other.to_ascii_lowercase(),
+    })
+}
+
+/// The services whose resources the templates declare, sorted.
+pub fn services(templates: &[(String, sds_constructs::cfn::Template)]) -> Vec<String> {
+    let set: BTreeSet<String> =
+        templates.iter().flat_map(|(_, t)| t.resources.values()).filter_map(|r| service_of(&r.type_)).collect();
+    set.into_iter().collect()
+}
+
+/// A managed policy's ARN (`arn:<partition>:iam::<12 digits or aws>:policy/<path and name>`), or
+/// a clear error.
+pub fn check_policy_arn(arn: &str) -> anyhow::Result<()> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let ok = match parts.as_slice() {
+        ["arn", partition, "iam", "", account, resource] => {
+            partition.starts_with("aws")
+                && (*account == "aws" || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())))
+                && resource.strip_prefix("policy/").is_some_and(|name| {
+                    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
+                })
+        }
+        _ => false,
+    };
+    if !ok {
+        bail!("--permissions-boundary {arn:?}: not a managed policy ARN (arn:aws:iam::123456789012:policy/NAME)");
+    }
+    Ok(())
+}
+
+/// The bootstrap template (JSON, deterministic); `boundary`: the execution role's permissions
+/// boundary.
+pub fn template(bucket: &str, services: &[String], boundary: Option<&str>, publish_policy: Value) -> String {
+    let actions: Vec<String> = services.iter().map(|s| format!("{s}:*")).collect();
+    let doc = json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": format!("sds bootstrap, version {VERSION}: the staging bucket and the role CloudFormation deploys the platform with"),
+        "Resources": {
+            "StagingBucket": {
+                "Type": "AWS::S3::Bucket",
+                "DeletionPolicy": "Retain",
+                "UpdateReplacePolicy": "Retain",
+                "Properties": {
+                    "BucketName": bucket,
+                    "PublicAccessBlockConfiguration": {
+                        "BlockPublicAcls": true, "BlockPublicPolicy": true,
+                        "IgnorePublicAcls": true, "RestrictPublicBuckets": true
+                    },
+                    "BucketEncryption": { "ServerSideEncryptionConfiguration": [
+                        { "ServerSideEncryptionByDefault": { "SSEAlgorithm": "AES256" } }
+                    ] },
+                    "VersioningConfiguration": { "Status": "Enabled" },
+                    "OwnershipControls": { "Rules": [ { "ObjectOwnership": "BucketOwnerEnforced" } ] }
+                }
+            },
+            "StagingBucketPolicy": {
+                "Type": "AWS::S3::BucketPolicy",
+                "Properties": {
+                    "Bucket": { "Ref": "StagingBucket" },
+                    "PolicyDocument": serde_json::from_str::<Value>(&super::bucket::tls_only_policy(bucket)).unwrap_or(Value::Null)
+                }
+            },
+            "ExecutionRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "Description": "CloudFormation deploys the sds platform with this role (sds publish passes it)",
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [{
+                            "Effect": "Allow",
+                            "Principal": { "Service": "cloudformation.amazonaws.com" },
+                            "Action": "sts:AssumeRole"
+                        }]
+                    },
+                    "Policies": [{
+                        "PolicyName": "PlatformServices",
+                        "PolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [{ "Effect": "Allow", "Action": actions, "Resource": "*" }]
+                        }
+                    }]
+                }
+            },
+            "PublishRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "Description": "Runs sds publish with least privilege (sds policy publish --bootstrap); principals of the account allowed to assume it may",
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [{
+                            "Effect": "Allow",
+                            "Principal": { "AWS": { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root" } },
+                            "Action": "sts:AssumeRole"
+                        }]
+                    },
+                    "Policies": [{ "PolicyName": "SdsPublish", "PolicyDocument": publish_policy }]
+                }
+            }
+        },
+        "Outputs": {
+            PUBLISH_ROLE_OUTPUT: { "Value": { "Fn::GetAtt": ["PublishRole", "Arn"] } },
+            BUCKET_OUTPUT: { "Value": { "Ref": "StagingBucket" } },
+            ROLE_OUTPUT: { "Value": { "Fn::GetAtt": ["ExecutionRole", "Arn"] } },
+            VERSION_OUTPUT: { "Value": VERSION.to_string() }
+        }
+    });
+    let mut doc = doc;
+    if let Some(b) = boundary {
+        doc["Resources"]["ExecutionRole"]["Properties"]["PermissionsBoundary"] = json!(b);
+    }
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+/// What a deployed bootstrap offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub bucket: String,
+    pub execution_role: String,
+    pub version: u32,
+}
+
+/// The bootstrap stack's outputs, or `None` when there is no such stack.
+pub async fn find(cfn: &aws_sdk_cloudformation::Client, stack: &str) -> anyhow::Result<Option<Found>> {
+    let described = match cfn.describe_stacks().stack_name(stack).send().await {
+        Ok(d) => d,
+        Err(e) if e.message().is_some_and(|m| m.contains("does not exist")) => return Ok(None),
+        Err(e) => bail!("cannot look for the bootstrap stack {stack}: {}", aws::describe("cloudformation", &e)),
+    };
+    let Some(s) = described.stacks().first() else { return Ok(None) };
+    let output = |k: &str| s.outputs().iter().find(|o| o.output_key() == Some(k)).and_then(|o| o.output_value());
+    let version = output(VERSION_OUTPUT).and_then(|v| v.parse().ok()).unwrap_or(0);
+    match (output(BUCKET_OUTPUT), output(ROLE_OUTPUT)) {
+        (Some(b), Some(r)) => Ok(Some(Found { bucket: b.to_string(), execution_role: r.to_string(), version })),
+        _ => Ok(Some(Found { bucket: String::new(), execution_role: String::new(), version })),
+    }
+}
+
+/// Refuses a bootstrap older than this sds needs, saying how to update it.
+pub fn check_version(found: &Found, stack: &str) -> anyhow::Result<()> {
+    if found.version < VERSION || found.bucket.is_empty() || found.execution_role.is_empty() {
+        bail!(
+            "the bootstrap stack {stack} is version {}; this sds needs version {VERSION}: update it with `sds bootstrap` (same account and region), then publish again",
+            found.version
+        );
+    }
+    Ok(())
+}
+
+pub fn run(args: &BootstrapArgs, platform: crate::PlatformFn, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    if !args.no_execute && !args.yes && !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        bail!("deploying needs a confirmation and standard input is not a terminal: pass --yes (or --no-execute to only create the change set)");
+    }
+    if let Some(b) = &args.permissions_boundary {
+        check_policy_arn(b)?;
+    }
+    let config = crate::synth::load_config(args.config.as_deref())?;
+    let app = crate::synth::build(&config, platform)?;
+    let services = services(&app.templates);
+    let stack = STACK.to_string();
+    let platform_stack = args.platform_stack.clone().unwrap_or_else(|| crate::policy::DEFAULT_STACK.to_string());
+    crate::policy::check_stack_name("--platform-stack", &platform_stack)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let tracker = Tracker::default();
+    let result = runtime.block_on(async {
+        let aws = aws::connect(args.region.as_deref(), args.profile.as_deref()).await?;
+        let account = aws::account(&aws).await?;
+        let d = deploy::Deploy {
+            stack: stack.clone(),
+            template_url: String::new(),
+            template_body: Some(template(
+                &bucket_name(&account, &aws.region),
+                &services,
+                args.permissions_boundary.as_deref(),
+                publish_policy(&platform_stack, !config.teams.is_empty()),
+            )),
+            parameters: Vec::new(),
+            role_arn: None,
+            no_execute: args.no_execute,
+            yes: args.yes,
+            poll: env_ms("SDS_POLL_MS").unwrap_or(Duration::from_secs(3)),
+            wait: env_ms("SDS_WAIT_TIMEOUT_MS").unwrap_or(Duration::from_secs(30 * 60)),
+        };
+        deploy::deploy(&aws.cfn, &d, &tracker, progress::for_stderr(), out).await
+    });
+    runtime.shutdown_background();
+    result.map_err(|e| anyhow!("{e:#}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_come_from_resource_types() {
+        assert_eq!(service_of("AWS::SageMaker::Domain").as_deref(), Some("sagemaker"));
+        assert_eq!(service_of("AWS::ResourceGroups::Group").as_deref(), Some("resource-groups"));
+        assert_eq!(service_of("Custom::Thing").as_deref(), Some("lambda"));
+        let t: Value = serde_json::from_str(&template("b", &["s3".into(), "iam".into()], None, json!({}))).unwrap();
+        let actions =
+            &t["Resources"]["ExecutionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"];
+        assert_eq!(actions, &json!(["s3:*", "iam:*"]));
+        assert!(t["Resources"]["ExecutionRole"]["Properties"].get("PermissionsBoundary").is_none());
+        let bounded: Value =
+            serde_json::from_str(&template("b", &[], Some("arn:aws:iam::123456789012:policy/Bound"), json!({})))
+                .unwrap();
+        assert_eq!(
+            bounded["Resources"]["ExecutionRole"]["Properties"]["PermissionsBoundary"],
+            "arn:aws:iam::123456789012:policy/Bound"
+        );
+        assert!(check_policy_arn("arn:aws:iam::aws:policy/PowerUserAccess").is_ok());
+        assert!(check_policy_arn("arn:aws:iam::123456789012:role/x").is_err());
+        assert!(check_policy_arn("arn:aws:iam::12:policy/x").is_err());
+    }
+
+    #[test]
+    fn the_publish_role_holds_the_printed_publish_policy() {
+        let p = publish_policy("plat", false);
+        let sids: Vec<&str> = p["Statement"].as_array().unwrap().iter().map(|s| s["Sid"].as_str().unwrap()).collect();
+        assert!(sids.contains(&"PassBootstrapRole") && sids.contains(&"StagingObjects"), "{sids:?}");
+        let objects = p["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == "StagingObjects").unwrap();
+        assert_eq!(
+            objects["Resource"],
+            json!({ "Fn::Sub": "arn:aws:s3:::sds-bootstrap-${AWS::AccountId}-${AWS::Region}/sds/*" })
+        );
+        let t: Value = serde_json::from_str(&template("b", &[], None, p.clone())).unwrap();
+        assert_eq!(t["Resources"]["PublishRole"]["Properties"]["Policies"][0]["PolicyDocument"], p);
+        assert_eq!(t["Outputs"][VERSION_OUTPUT]["Value"], json!(VERSION.to_string()));
+    }
+}

@@ -1,0 +1,146 @@
+//! `sds bootstrap` against moto: the stack is created through a change set with the staging
+//! bucket, its policy and the execution role, and a rerun changes nothing; a bootstrap older than
+//! this sds is refused by publish with how to update it, `sds bootstrap` updates it in place, and
+//! publish then stages in its bucket and passes its role (read from the request log: moto does
+//! not check `iam:PassRole`).
+//!
+//! moto gives no outputs to a stack created or updated by executing a change set (it computes
+//! them on CreateStack and UpdateStack only): the test of publish through a bootstrap creates the
+//! same template (`bootstrap::template`) with CreateStack.
+
+use crate::moto::{small_app, Moto};
+use crate::support::{stderr, stdout};
+
+const BUCKET: &str = "sds-bootstrap-123456789012-us-east-1";
+
+fn run(cmd: &mut assert_cmd::Command) -> (i32, String) {
+    let o = cmd.output().unwrap();
+    (o.status.code().unwrap_or(-1), format!("{}\n{}", stdout(&o), stderr(&o)))
+}
+
+#[test]
+fn bootstrap_is_created_through_a_change_set_and_a_rerun_changes_nothing() {
+    let moto = Moto::start();
+    let (code, out) = run(moto.sds().args(["bootstrap", "--yes"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("change set sds-publish-") && out.contains("(CREATE)"), "{out}");
+    for added in
+        ["StagingBucket AWS::S3::Bucket", "StagingBucketPolicy AWS::S3::BucketPolicy", "ExecutionRole AWS::IAM::Role"]
+    {
+        assert!(out.contains(&format!("Add    {added}")), "{added}: {out}");
+    }
+    assert!(out.contains("stack sds-bootstrap CREATE_COMPLETE"), "{out}");
+    let (code, out) = run(moto.sds().args(["bootstrap", "--yes"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("stack sds-bootstrap is up to date"), "{out}");
+    // Without a terminal and without --yes, or with a malformed boundary, nothing is sent.
+    let before = moto.requests().len();
+    let (code, out) =
+        run(moto.sds().args(["bootstrap", "--yes", "--permissions-boundary", "arn:aws:iam::123456789012:role/x"]));
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("--permissions-boundary \"arn:aws:iam::123456789012:role/x\": not a managed policy ARN"),
+        "{out}"
+    );
+    let (code, out) = run(moto.sds().args(["bootstrap"]));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("pass --yes"), "{out}");
+    assert_eq!(moto.requests().len(), before);
+}
+
+#[test]
+fn an_older_bootstrap_is_refused_by_publish_and_updated_in_place() {
+    let moto = Moto::start();
+    let old = r#"{"Resources":{"StagingBucket":{"Type":"AWS::S3::Bucket","Properties":{"BucketName":"sds-bootstrap-123456789012-us-east-1"}}},"Outputs":{"StagingBucketName":{"Value":{"Ref":"StagingBucket"}},"BootstrapVersion":{"Value":"0"}}}"#;
+    create_stack(&moto, old);
+    let app = small_app(moto.dir.path(), "dev", "");
+    let mut c = moto.sds();
+    c.args(["publish", "--yes", "--root", "root.yaml", "--stack-name", "small", "--templates"]).arg(&app);
+    let (code, out) = run(&mut c);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains(
+            "the bootstrap stack sds-bootstrap is version 0; this sds needs version 1: update it with `sds bootstrap`"
+        ),
+        "{out}"
+    );
+    assert!(!moto.requests().iter().any(|r| r["service"] == "s3"), "nothing was staged");
+
+    // Updated in place, the execution role bounded this time.
+    let boundary = "arn:aws:iam::aws:policy/PowerUserAccess";
+    let (code, out) = run(moto.sds().args(["bootstrap", "--yes", "--permissions-boundary", boundary]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("(UPDATE)") && out.contains("stack sds-bootstrap UPDATE_COMPLETE"), "{out}");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let body = rt.block_on(async {
+        moto.cfn().get_template().stack_name("sds-bootstrap").send().await.unwrap().template_body().unwrap().to_string()
+    });
+    assert!(body.contains(&format!("\"PermissionsBoundary\": \"{boundary}\"")), "{body}");
+    assert!(out.contains("Add    ExecutionRole AWS::IAM::Role") && out.contains("Modify StagingBucket"), "{out}");
+}
+
+/// A stack made with CreateStack (moto computes outputs for those only).
+fn create_stack(moto: &Moto, body: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        moto.cfn().create_stack().stack_name("sds-bootstrap").template_body(body).send().await.unwrap()
+    });
+}
+
+#[test]
+fn publish_stages_in_the_bootstraps_bucket_and_passes_its_role() {
+    let moto = Moto::start();
+    let services = ["cloudformation".to_string(), "s3".to_string(), "sns".to_string(), "ssm".to_string()];
+    let policy = sds::publish::bootstrap::publish_policy("small", false);
+    create_stack(&moto, &sds::publish::bootstrap::template(BUCKET, &services, None, policy));
+    let role = {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let described =
+            rt.block_on(async { moto.cfn().describe_stacks().stack_name("sds-bootstrap").send().await.unwrap() });
+        let outputs = described.stacks()[0].outputs().to_vec();
+        let get = |k: &str| {
+            outputs.iter().find(|o| o.output_key() == Some(k)).and_then(|o| o.output_value()).unwrap().to_string()
+        };
+        assert_eq!(get("StagingBucketName"), BUCKET);
+        assert_eq!(get("BootstrapVersion"), "1");
+        get("ExecutionRoleArn")
+    };
+    let app = small_app(moto.dir.path(), "dev", "");
+    let mut c = moto.sds();
+    c.args(["publish", "--yes", "--root", "root.yaml", "--stack-name", "small", "--templates"]).arg(&app);
+    let (code, out) = run(&mut c);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("uploaded to s3://{BUCKET}/")), "{out}");
+    let requests = moto.requests();
+    let create = requests
+        .iter()
+        .find(|r| r["operation"] == "CreateChangeSet" && r["stack"] == "small")
+        .expect("the root's change set");
+    assert_eq!(create["role_arn"], role.as_str(), "{create}");
+    // The policy printed for publishing through the bootstrap allows passing that role.
+    let o = crate::support::sds()
+        .args([
+            "policy",
+            "publish",
+            "--bootstrap",
+            "--format",
+            "json",
+            "--account",
+            "123456789012",
+            "--region",
+            "us-east-1",
+        ])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ctx = sds_constructs::iam::Context::new().set("iam:PassedToService", &["cloudformation.amazonaws.com"]);
+    assert_eq!(
+        crate::policy::decide(&doc, "iam:PassRole", &role, &ctx),
+        sds_constructs::iam::Decision::Allow,
+        "{role}"
+    );
+    assert_eq!(
+        crate::policy::decide(&doc, "s3:PutObject", &format!("arn:aws:s3:::{BUCKET}/sds/root.yaml"), &ctx),
+        sds_constructs::iam::Decision::Allow
+    );
+}
