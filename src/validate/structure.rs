@@ -1,6 +1,7 @@
 //! Checks of a template's own structure that CloudFormation rejects before it looks at a single
 //! resource: the format version, at least one resource, parameter types, and the words allowed
-//! in `DeletionPolicy` and `UpdateReplacePolicy`.
+//! in `DeletionPolicy` and `UpdateReplacePolicy`; and unquoted octal numbers, which it reads
+//! otherwise than they look.
 //!
 //! Depends on the model and the evaluator (for policies given as `Ref` to a parameter) only.
 
@@ -66,7 +67,75 @@ pub fn is_parameter_type(t: &str) -> bool {
     })
 }
 
+/// Where the template holds a number YAML 1.1 reads as octal (`mode: 000644`): each value of
+/// parameters, mappings, resources (properties and attributes, cfn-init metadata included) and
+/// outputs. Numbers inside functions are left out.
+fn octals(name: &str, t: &Template, sink: &mut Sink) {
+    fn walk(v: &Value, pointer: &mut String, found: &mut Vec<(String, String)>) {
+        match v {
+            Value::Number(n) if sds_constructs::cfn::yaml::yaml11_integer(n) && !n.contains('x') => {
+                found.push((pointer.clone(), n.clone()))
+            }
+            Value::List(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let len = pointer.len();
+                    pointer.push_str(&format!("/{i}"));
+                    walk(item, pointer, found);
+                    pointer.truncate(len);
+                }
+            }
+            Value::Map(m) => {
+                for (k, item) in m {
+                    let len = pointer.len();
+                    pointer.push('/');
+                    pointer.push_str(&pointer_segment(k));
+                    walk(item, pointer, found);
+                    pointer.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    let mut at = |prefix: String, values: &mut dyn Iterator<Item = (&String, &Value)>| {
+        for (k, v) in values {
+            let mut pointer = format!("{prefix}/{}", pointer_segment(k));
+            walk(v, &mut pointer, &mut found);
+        }
+    };
+    for (id, p) in &t.parameters {
+        at(format!("/Parameters/{}", pointer_segment(id)), &mut p.attributes.iter());
+    }
+    at("/Mappings".into(), &mut t.mappings.iter());
+    for (id, r) in &t.resources {
+        let prefix = format!("/Resources/{}", pointer_segment(id));
+        at(format!("{prefix}/Properties"), &mut r.properties.iter());
+        at(prefix, &mut r.attributes.iter());
+    }
+    for (id, o) in &t.outputs {
+        let mut pointer = format!("/Outputs/{}/Value", pointer_segment(id));
+        walk(&o.value, &mut pointer, &mut found);
+    }
+    for (pointer, n) in found {
+        let digits: String = n.chars().filter(|c| *c != '_').collect();
+        let (sign, body) = match digits.strip_prefix('-') {
+            Some(b) => ("-", b.to_string()),
+            None => ("", digits.trim_start_matches('+').to_string()),
+        };
+        let Ok(value) = u128::from_str_radix(&body, 8) else { continue };
+        sink.push(
+            "template/yaml-octal",
+            name,
+            &pointer,
+            format!(
+                "{n} is read by CloudFormation as the octal number {sign}{value}; quote it ('{n}') to keep the text"
+            ),
+        );
+    }
+}
+
 pub fn check(name: &str, t: &Template, ctx: &Ctx, sink: &mut Sink) {
+    octals(name, t, sink);
     if let Some(v) = t.format_version.as_deref().filter(|v| *v != FORMAT_VERSION) {
         sink.push(
             "template/format-version",

@@ -31,6 +31,7 @@ const EXPECTED_SEVERITY: &[(&str, &str)] = &[
     ("template/parameter-type", "error"),
     ("template/resource-policy", "error"),
     ("template/transform", "info"),
+    ("template/yaml-octal", "warning"),
     ("schema/unknown-type", "error"),
     ("schema/unregistered-type", "warning"),
     ("schema/custom-service-token", "error"),

@@ -212,7 +212,7 @@ fn flat(v: &Value, mode: Flow) -> Option<String> {
     Some(match v {
         Value::Null => "null".to_string(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) if portable_number(n) => n.clone(),
+        Value::Number(n) if portable_number(n) || yaml11_integer(n) => n.clone(),
         Value::Number(n) => quoted(n),
         Value::String(s) if s.contains('\n') && mode != Flow::Display => return None,
         Value::String(s) => scalar(s, in_flow),
@@ -254,6 +254,20 @@ fn portable_number(n: &str) -> bool {
     };
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     digits(int) && (int == "0" || !int.starts_with('0')) && frac.is_none_or(digits)
+}
+
+/// A number that YAML 1.1 (which CloudFormation reads) takes for an integer in another base:
+/// `0755` (octal 493), `0x1F`. Written as it was read, plain, so that CloudFormation reads the
+/// number it read before; quoted, it would read the text instead (`validate` warns about octals:
+/// `mode: 000644` is 420 to CloudFormation).
+/// See: <https://yaml.org/type/int.html>
+pub fn yaml11_integer(n: &str) -> bool {
+    let body = n.strip_prefix(['-', '+']).unwrap_or(n);
+    let digits = |s: &str, ok: fn(&u8) -> bool| !s.is_empty() && s.bytes().all(|b| ok(&b) || b == b'_');
+    match body.strip_prefix("0x") {
+        Some(hex) => digits(hex, u8::is_ascii_hexdigit),
+        None => body.len() > 1 && body.starts_with('0') && digits(&body[1..], |b| (b'0'..=b'7').contains(b)),
+    }
 }
 
 /// A string scalar, plain when every YAML reader agrees it is that string, quoted otherwise.
@@ -412,11 +426,18 @@ mod tests {
     }
 
     #[test]
-    fn numbers_stay_numbers_only_when_portable() {
+    fn numbers_stay_numbers_only_when_portable_or_read_as_written() {
         assert_eq!(one(Value::Number("443".into())), "K: 443\n");
         assert_eq!(one(Value::Number("1.5".into())), "K: 1.5\n");
+        // text to YAML 1.1 (and to CloudFormation): quoted keeps it text
         assert_eq!(one(Value::Number("1e3".into())), "K: '1e3'\n");
-        assert_eq!(one(Value::Number("0777".into())), "K: '0777'\n");
+        assert_eq!(one(Value::Number("0o17".into())), "K: '0o17'\n");
+        assert_eq!(one(Value::Number("0789".into())), "K: '0789'\n");
+        // a number in another base to YAML 1.1: plain keeps the number CloudFormation reads
+        assert_eq!(one(Value::Number("0777".into())), "K: 0777\n");
+        assert_eq!(one(Value::Number("000644".into())), "K: 000644\n");
+        assert_eq!(one(Value::Number("0x1F".into())), "K: 0x1F\n");
+        assert!(!yaml11_integer("0") && !yaml11_integer("08") && !yaml11_integer("0x") && yaml11_integer("-012"));
     }
 
     #[test]
