@@ -263,8 +263,10 @@ fn portable_number(n: &str) -> bool {
 /// See: <https://yaml.org/type/int.html>
 pub fn yaml11_integer(n: &str) -> bool {
     let body = n.strip_prefix(['-', '+']).unwrap_or(n);
-    let digits = |s: &str, ok: fn(&u8) -> bool| !s.is_empty() && s.bytes().all(|b| ok(&b) || b == b'_');
-    match body.strip_prefix("0x") {
+    // (without YAML 1.1's `_` separators, which our reader reads as text)
+    let digits = |s: &str, ok: fn(&u8) -> bool| !s.is_empty() && s.bytes().all(|b| ok(&b));
+    // (hex unsigned: YAML 1.2 has no signed hex, and a number must read back as one)
+    match n.strip_prefix("0x") {
         Some(hex) => digits(hex, u8::is_ascii_hexdigit),
         None => body.len() > 1 && body.starts_with('0') && digits(&body[1..], |b| (b'0'..=b'7').contains(b)),
     }
@@ -437,7 +439,8 @@ mod tests {
         assert_eq!(one(Value::Number("0777".into())), "K: 0777\n");
         assert_eq!(one(Value::Number("000644".into())), "K: 000644\n");
         assert_eq!(one(Value::Number("0x1F".into())), "K: 0x1F\n");
-        assert!(!yaml11_integer("0") && !yaml11_integer("08") && !yaml11_integer("0x") && yaml11_integer("-012"));
+        assert!(!yaml11_integer("0") && !yaml11_integer("08") && !yaml11_integer("0x") && !yaml11_integer("0_7"));
+        assert!(yaml11_integer("-012") && yaml11_integer("0x1f") && !yaml11_integer("+0x1f"));
     }
 
     #[test]
