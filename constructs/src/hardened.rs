@@ -130,6 +130,23 @@ pub fn team_notebooks_statement(team: &ParamRef, env: &ParamRef) -> Value {
         .build()
 }
 
+/// The tag keys that decide access (team notebooks, Studio user profiles): a user who could set
+/// them could tag another team's notebook, or another user's profile, into reach.
+pub const ACCESS_TAG_KEYS: &[&str] = &["TeamName", "EnvironmentType", "studiouserid"];
+
+/// `sagemaker:AddTags` on any resource, for any tag but [`ACCESS_TAG_KEYS`] (the reference
+/// allows every tag on `*`).
+/// See: <https://docs.aws.amazon.com/IAM/latest/UserGuide/access_tags.html#access_tags_control-tag-keys>
+pub fn tagging_statement() -> Value {
+    let keys = Value::List(ACCESS_TAG_KEYS.iter().map(|k| Value::str(*k)).collect());
+    Statement::allow()
+        .sid("TagsOtherThanAccessTags")
+        .actions(&["sagemaker:AddTags"])
+        .any_resource()
+        .condition_on("ForAllValues:StringNotEquals", "aws:TagKeys", keys)
+        .build()
+}
+
 /// A key policy that names who may use the key: the account administers it through IAM (no use),
 /// `administrators` administer it, and only principals whose ARN matches one of `users` use it.
 /// Without `users`, principals of the account use it as their IAM policies allow (platform keys

@@ -123,9 +123,9 @@ const TEAM_CODECOMMIT_ACTIONS: &[&str] = &[
 /// The team user's actions in the hardened profile: no Studio actions (each user opens their own
 /// profile with their own Studio role), no `CreateCodeRepository` on `*`.
 /// Notebook instances are started and stopped only when tagged with the team
-/// ([`hardened::team_notebooks_statement`]).
+/// ([`hardened::team_notebooks_statement`]); tags are added except the keys that decide access
+/// ([`hardened::tagging_statement`]).
 const HARDENED_USER_ACTIONS: &[&str] = &[
-    "sagemaker:AddTags",
     "sagemaker:GetSagemakerServicecatalogPortfolioStatus",
     "codecommit:BatchGetRepositories",
     "codecommit:ListRepositories",
@@ -238,6 +238,7 @@ fn hardened_team_principals(mut s: Stack, team: &ParamRef, env: &ParamRef, set: 
     let user_policy = policy_document(vec![
         Statement::allow().sid("DataScientistAdditionalPolicies").actions(HARDENED_USER_ACTIONS).any_resource().build(),
         hardened::team_notebooks_statement(team, env),
+        hardened::tagging_statement(),
         team_key,
         repository_access,
         pass_team_roles(),

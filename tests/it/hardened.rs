@@ -417,3 +417,21 @@ teams:
     assert_eq!(train("fraud-dev/frank", "ml.m5.xlarge"), Decision::Allow);
     assert_eq!(train("fraud-dev/frank", "ml.g5.xlarge"), Decision::ImplicitDeny);
 }
+
+/// ABAC holds only if users cannot set the tags it reads: a data scientist may tag, but not with
+/// the team, environment or Studio user keys (else team b's notebook, tagged into team a, would
+/// be team a's to start and stop).
+#[test]
+fn a_data_scientist_cannot_tag_a_resource_into_reach() {
+    let a = &hardened().analysis;
+    let role = principal(a, "team-a-dev/DSEnvironmentPrincipals", "DataScientistRole");
+    let notebook = "arn:aws:sagemaker:us-east-1:111111111111:notebook-instance/team-b-notebook";
+    let tag = |key: &str| {
+        let ctx = context(role).set("aws:TagKeys", &[key]).set(&format!("aws:RequestTag/{key}"), &["team-a"]);
+        decide_with(role, "sagemaker:AddTags", notebook, None, ResourceKind::Ordinary, ctx)
+    };
+    assert_eq!(tag("Project"), Decision::Allow);
+    for key in ["TeamName", "EnvironmentType", "studiouserid"] {
+        assert_eq!(tag(key), Decision::ImplicitDeny, "{key}");
+    }
+}
