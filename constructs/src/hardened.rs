@@ -147,6 +147,23 @@ pub fn tagging_statement() -> Value {
         .build()
 }
 
+/// Denies changing the access tags of a resource another team's tags name (its managed policies
+/// let a team administrator tag anything): a resource tagged with a team keeps that team.
+/// Untagged resources (new ones, tagged as they are created) are left to the other statements.
+pub fn deny_retagging_other_teams(team: &ParamRef) -> Value {
+    let keys = Value::List(ACCESS_TAG_KEYS.iter().map(|k| Value::str(*k)).collect());
+    Statement::deny()
+        .sid("DenyRetaggingOtherTeams")
+        .actions(&["sagemaker:AddTags", "sagemaker:DeleteTags"])
+        .any_resource()
+        .condition(map! {
+            "ForAnyValue:StringEquals" => Value::Map(map! { "aws:TagKeys" => keys }),
+            "Null" => Value::Map(map! { "aws:ResourceTag/TeamName" => "false" }),
+            "StringNotEquals" => Value::Map(map! { "aws:ResourceTag/TeamName" => team.r() }),
+        })
+        .build()
+}
+
 /// A key policy that names who may use the key: the account administers it through IAM (no use),
 /// `administrators` administer it, and only principals whose ARN matches one of `users` use it.
 /// Without `users`, principals of the account use it as their IAM policies allow (platform keys

@@ -216,6 +216,7 @@ fn hardened_team_principals(mut s: Stack, team: &ParamRef, env: &ParamRef, set: 
         hardened::team_key_statement("TeamKeyGrants", &["kms:CreateGrant", "kms:DescribeKey"], team, env),
         pass_team_roles(),
         hardened::deny_passing_other_roles(vec![team_roles[1].clone(), team_roles[2].clone()]),
+        hardened::deny_retagging_other_teams(team),
     ]);
     let admin = s.add(
         "DataScientistAdminRole",

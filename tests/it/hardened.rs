@@ -435,3 +435,28 @@ fn a_data_scientist_cannot_tag_a_resource_into_reach() {
         assert_eq!(tag(key), Decision::ImplicitDeny, "{key}");
     }
 }
+
+/// The team administrator manages SageMaker resources (the managed policies allow any tag), yet
+/// cannot move another team's resource into the team, nor take its team tag away.
+#[test]
+fn a_team_administrator_cannot_retag_another_teams_resources() {
+    let a = &hardened().analysis;
+    let admin = principal(a, "team-a-dev/DSEnvironmentPrincipals", "DataScientistAdminRole");
+    let notebook = "arn:aws:sagemaker:us-east-1:111111111111:notebook-instance/n";
+    let change = |action: &str, key: &str, owner: Option<&str>| {
+        let mut ctx = context(admin).set("aws:TagKeys", &[key]).set(&format!("aws:RequestTag/{key}"), &["team-a"]);
+        if let Some(owner) = owner {
+            ctx = ctx.set("aws:ResourceTag/TeamName", &[owner]);
+        }
+        decide_with(admin, action, notebook, None, ResourceKind::Ordinary, ctx)
+    };
+    for action in ["sagemaker:AddTags", "sagemaker:DeleteTags"] {
+        for key in ["TeamName", "EnvironmentType", "studiouserid"] {
+            assert_eq!(change(action, key, Some("team-b")), Decision::ExplicitDeny, "{action} {key}");
+            assert_eq!(change(action, key, Some("team-a")), Decision::Allow, "{action} {key} on its own");
+        }
+        assert_eq!(change(action, "Project", Some("team-b")), Decision::Allow, "{action} Project");
+    }
+    // a new resource, tagged as it is created
+    assert_eq!(change("sagemaker:AddTags", "TeamName", None), Decision::Allow);
+}
