@@ -31,16 +31,16 @@ fn main() {
     type Analyze = fn(&[(String, sds_constructs::cfn::Template)], &str, &AccessConfig) -> Analysis;
     let (fast, full): (Analyze, Analyze) = (analyze_with, analyze_full);
     let cases = [
-        ("2 teams × 2 users", AccessConfig::default(), 20, fast),
-        ("10 teams × 10 users", config(10, 10), 5, fast),
-        ("100 teams × 10 users", config(100, 10), 5, fast),
-        ("1000 teams × 10 users", config(1000, 10), 1, fast),
-        ("10 teams × 10 users, full", config(10, 10), 3, full),
-        ("100 teams × 10 users, full", config(100, 10), 1, full),
+        ("2 teams × 2 users", AccessConfig::default(), 20, fast, false),
+        ("10 teams × 10 users", config(10, 10), 5, fast, false),
+        ("100 teams × 10 users", config(100, 10), 5, fast, false),
+        ("1000 teams × 10 users", config(1000, 10), 1, fast, false),
+        ("10 teams × 10 users, full", config(10, 10), 3, full, false),
+        ("100 teams × 10 users, full", config(100, 10), 1, full, true),
     ];
     let large = std::env::var_os("SDS_BENCH_LARGE").is_some();
-    for (name, config, rounds, analyze) in cases {
-        if config.teams.len() >= 100 && analyze == full && !large {
+    for (name, config, rounds, analyze, only_large) in cases {
+        if only_large && !large {
             println!("access analysis, {name:<28} skipped (set SDS_BENCH_LARGE=1)");
             continue;
         }
