@@ -12,7 +12,7 @@ use serde_json::{json, Value as J};
 use sds_constructs::access::graph::{Graph, Kind, Origin};
 use sds_constructs::access::invariants::{Target, Violation, RULES};
 use sds_constructs::access::matrix::{explain, Level};
-use sds_constructs::access::{analyze_with, AccessConfig, Analysis};
+use sds_constructs::access::{analyze_full, analyze_with, AccessConfig, Analysis};
 use sds_constructs::cfn::{read_template, Format, SourceMap, Template};
 use sds_constructs::config::Suppression;
 use sds_constructs::construct::App;
@@ -128,15 +128,20 @@ fn suppression<'a>(a: &Analysis, v: &Violation, suppressions: &'a [Suppression])
 }
 
 /// The report as JSON: the document `--format json` prints and the templates render. Violations
-/// a suppression accepts are listed with its reason and not counted as violations.
+/// a suppression accepts are listed with its reason and not counted as violations. When
+/// representatives stood for many teams (`a.scale`), the counts are for all of them and the
+/// lists for the representatives, each violation with how many it `stands_for`.
 pub fn report(a: &Analysis, suppressions: &[Suppression]) -> J {
     let g = &a.graph;
     let accepted: Vec<Option<&Suppression>> = a.violations.iter().map(|v| suppression(a, v, suppressions)).collect();
+    // How many violations of the whole each one stands for (1 each without representatives).
+    let weight = |i: usize| a.scale.as_ref().map_or(1, |s| s.violations[i]);
     let violations: Vec<J> = a
         .violations
         .iter()
         .zip(&accepted)
-        .map(|(v, accepted)| {
+        .enumerate()
+        .map(|(i, (v, accepted))| {
             let (d, conditions) = decision(&v.decision);
             let target = match &v.target {
                 Target::Resource(t) => name(&g.targets[*t].origin),
@@ -152,6 +157,7 @@ pub fn report(a: &Analysis, suppressions: &[Suppression]) -> J {
                 "conditions": conditions,
                 "message": v.message,
                 "suppressed": accepted.map(|s| &s.reason),
+                "stands_for": weight(i),
             })
         })
         .collect();
@@ -176,10 +182,13 @@ pub fn report(a: &Analysis, suppressions: &[Suppression]) -> J {
     let rules: Vec<J> = RULES
         .iter()
         .map(|(id, what)| {
-            let of_rule = || a.violations.iter().zip(&accepted).filter(|(v, _)| v.rule == *id);
+            let of_rule = || a.violations.iter().zip(&accepted).enumerate().filter(|(_, (v, _))| v.rule == *id);
+            let count = |suppressed: bool| -> u64 {
+                of_rule().filter(|(_, (_, s))| s.is_some() == suppressed).map(|(i, _)| weight(i)).sum()
+            };
             // Suppressed violations grouped by the reason they are accepted for, in first-seen order.
             let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
-            for (v, s) in of_rule() {
+            for (_, (v, s)) in of_rule() {
                 let Some(s) = s else { continue };
                 let message = match decision(&v.decision) {
                     ("conditional", keys) => format!("{} (if {})", v.message, keys.join(", ")),
@@ -194,13 +203,19 @@ pub fn report(a: &Analysis, suppressions: &[Suppression]) -> J {
             json!({
                 "rule": id,
                 "protects": what,
-                "violations": of_rule().filter(|(_, s)| s.is_none()).count(),
-                "suppressed": of_rule().filter(|(_, s)| s.is_some()).count(),
+                "violations": count(false),
+                "suppressed": count(true),
                 "suppressed_by_reason": groups,
             })
         })
         .collect();
-    let suppressed = accepted.iter().filter(|s| s.is_some()).count();
+    let suppressed: u64 = accepted.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(i, _)| weight(i)).sum();
+    let all: u64 = (0..a.violations.len()).map(weight).sum();
+    let (principals, resources, grants) = match &a.scale {
+        Some(s) => (s.principals, s.targets, s.grants),
+        None => (g.principals.len() as u64, g.targets.len() as u64, a.cells.len() as u64),
+    };
+    let scale = a.scale.as_ref().map(|s| json!({"teams": s.teams, "users": s.users}));
     let not_evaluated: Vec<J> = g
         .principals
         .iter()
@@ -209,12 +224,13 @@ pub fn report(a: &Analysis, suppressions: &[Suppression]) -> J {
         .collect();
     json!({
         "summary": {
-            "principals": g.principals.len(),
-            "resources": g.targets.len(),
-            "grants": a.cells.len(),
-            "violations": a.violations.len() - suppressed,
+            "principals": principals,
+            "resources": resources,
+            "grants": grants,
+            "violations": all - suppressed,
             "suppressed": suppressed,
         },
+        "representatives_of": scale,
         "launches": a.launches.iter().map(|l| json!({"name": l.name, "template": l.file, "parameters": l.parameters})).collect::<Vec<_>>(),
         "rules": rules,
         "violations": violations,
@@ -306,7 +322,7 @@ pub fn run(args: &AccessArgs, platform: PlatformFn, out: &mut dyn Write) -> anyh
     }
     let loaded = templates(args, platform)?;
     let root = root(args, &loaded.templates)?;
-    let analysis = analyze_with(&loaded.templates, &root, &loaded.access);
+    let analysis = if args.full { analyze_full } else { analyze_with }(&loaded.templates, &root, &loaded.access);
     if let Some(pair) = &args.explain {
         let g = &analysis.graph;
         let pi = find("principal", &pair[0], g.principals.iter().map(|p| &p.origin))?;

@@ -238,6 +238,11 @@ pub struct AccessArgs {
     /// instance/logical id as the report names them).
     #[arg(long, num_args = 2, value_names = ["PRINCIPAL", "RESOURCE"])]
     pub explain: Option<Vec<String>>,
+    /// Launch every declared team and user, even where three of them stand for all (more than
+    /// three teams or users per team): every team's grants and violations listed, at a cost
+    /// quadratic in principals.
+    #[arg(long)]
+    pub full: bool,
 }
 
 #[derive(Debug, Args)]

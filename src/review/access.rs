@@ -36,6 +36,12 @@ pub struct AccessChange {
     pub policy: String,
     /// Who the policy applies to, when it is attached elsewhere (`Roles: [..]`).
     pub attached_to: String,
+    /// The principals (roles, users, groups: logical ids, or names as written) whose access the
+    /// statement changes: the holder itself for a role's own policies; for a managed or inline
+    /// policy resource, the principals it is attached to (its `Roles`/`Users`/`Groups`, and the
+    /// roles that list it in `ManagedPolicyArns`). Empty for resource policies (key, bucket...),
+    /// whose principals are in the statement.
+    pub applies_to: Vec<String>,
     pub added: bool,
     pub statement: Statement,
     /// Why it widens access; empty when it does not.
@@ -293,12 +299,66 @@ fn widening(s: &Statement, old: &[Statement], removed: &[&Statement]) -> Vec<Str
     why
 }
 
+/// The logical id a `!Ref X` names, or the value as text.
+fn referenced(v: &Value) -> String {
+    match v {
+        Value::Fn(f) => match &**f {
+            sds_constructs::cfn::Intrinsic::Ref(id) => id.clone(),
+            _ => text(v),
+        },
+        v => text(v),
+    }
+}
+
+/// Per policy holder of `t`, the principals its statements apply to (see
+/// [`AccessChange::applies_to`]).
+fn principals_of(t: &Template) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut out: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
+    let listed = |v: Option<&Value>| -> Vec<String> {
+        match v {
+            Some(Value::List(l)) => l.iter().map(referenced).collect(),
+            Some(v) => vec![referenced(v)],
+            None => Vec::new(),
+        }
+    };
+    for (id, r) in &t.resources {
+        match r.type_.as_str() {
+            "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => {
+                out.entry(id.clone()).or_default().push(id.clone());
+                // A managed policy of the app attached by reference: it applies to this role.
+                for arn in listed(r.properties.get("ManagedPolicyArns")) {
+                    if t.resources.get(&arn).is_some_and(|p| p.type_ == "AWS::IAM::ManagedPolicy") {
+                        out.entry(arn).or_default().push(id.clone());
+                    }
+                }
+            }
+            "AWS::IAM::ManagedPolicy" | "AWS::IAM::Policy" => {
+                let to = ["Roles", "Users", "Groups"].iter().flat_map(|k| listed(r.properties.get(*k)));
+                out.entry(id.clone()).or_default().extend(to);
+            }
+            _ => {}
+        }
+    }
+    for v in out.values_mut() {
+        v.sort();
+        v.dedup();
+    }
+    out
+}
+
 /// Every statement added or removed in the app, templates in `order`.
 pub fn analyse(old: &Set, new: &Set, order: &[String]) -> Vec<AccessChange> {
     let mut out = Vec::new();
     for name in order {
         let a = old.get(name).map(|e| policies(&e.template)).unwrap_or_default();
         let b = new.get(name).map(|e| policies(&e.template)).unwrap_or_default();
+        let mut applies = old.get(name).map(|e| principals_of(&e.template)).unwrap_or_default();
+        for (holder, to) in new.get(name).map(|e| principals_of(&e.template)).unwrap_or_default() {
+            let all = applies.entry(holder).or_default();
+            all.extend(to);
+            all.sort();
+            all.dedup();
+        }
         // (resource, type, label) → the policy on each side, in order of appearance.
         let mut by_key: indexmap::IndexMap<(&str, &str, &str), [Option<&Policy>; 2]> = indexmap::IndexMap::new();
         for (side, list) in [&a, &b].into_iter().enumerate() {
@@ -323,6 +383,7 @@ pub fn analyse(old: &Set, new: &Set, order: &[String]) -> Vec<AccessChange> {
                 holder_type: ty.to_string(),
                 policy: label.to_string(),
                 attached_to: attached_to.clone(),
+                applies_to: applies.get(id).cloned().unwrap_or_default(),
                 added,
                 statement: s.clone(),
                 widening,

@@ -94,7 +94,8 @@ pub fn run(args: &ReviewArgs, platform: crate::PlatformFn, out: &mut dyn Write) 
     };
     // The platform's accepted findings count on both sides (they match its file names only).
     let suppressions = [config.suppressions.clone(), platform(&config).accepted].concat();
-    let mut r = review(&old, &new, &suppressions, (&labels.0, &labels.1));
+    let access = sds_constructs::access::AccessConfig::representatives(&config);
+    let mut r = review(&old, &new, &suppressions, &access, (&labels.0, &labels.1));
     r.drift = drift;
     r.notes = notes;
     let report = r.to_json();

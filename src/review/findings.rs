@@ -29,12 +29,17 @@ fn key(f: &Finding) -> Key {
     (f.template.clone(), f.pointer.clone(), f.rule, f.message.clone())
 }
 
-/// (introduced, fixed).
-pub fn delta(old: &Set, new: &Set, suppressions: &[Suppression]) -> (Vec<Finding>, Vec<Finding>) {
+/// (introduced, fixed), with the access invariants and assertions as `access` says.
+pub fn delta(
+    old: &Set,
+    new: &Set,
+    suppressions: &[Suppression],
+    access: &sds_constructs::access::AccessConfig,
+) -> (Vec<Finding>, Vec<Finding>) {
     // One after the other: the second side reuses the schemas and patterns the first compiled
     // (most of a validation's time), which two threads would each compile.
-    let a = validate::validate(&inputs(old), suppressions);
-    let b = validate::validate(&inputs(new), suppressions);
+    let a = validate::validate_app(&inputs(old), suppressions, access);
+    let b = validate::validate_app(&inputs(new), suppressions, access);
     let ka: BTreeSet<Key> = a.findings.iter().map(key).collect();
     let kb: BTreeSet<Key> = b.findings.iter().map(key).collect();
     let introduced = b.findings.iter().filter(|f| !ka.contains(&key(f))).cloned().collect();

@@ -66,8 +66,21 @@ pub struct Review {
     pub new_label: String,
 }
 
-/// Compares `old` with `new` as one app.
-pub fn review(old: &Set, new: &Set, suppressions: &[Suppression], labels: (&str, &str)) -> Review {
+/// Whether a finding is an access invariant's (or an `access.deny` assertion's): the review
+/// shows those in its access section too.
+fn is_access(f: &crate::validate::Finding) -> bool {
+    f.rule.starts_with("access/")
+}
+
+/// Compares `old` with `new` as one app; `access` is what the configuration says to the access
+/// analysis (its `access.deny` assertions, its teams), checked on both sides with the findings.
+pub fn review(
+    old: &Set,
+    new: &Set,
+    suppressions: &[Suppression],
+    access: &sds_constructs::access::AccessConfig,
+    labels: (&str, &str),
+) -> Review {
     let tree = sets::tree(old, new);
     let order: Vec<String> = tree.iter().map(|(n, _, _)| n.clone()).collect();
     let empty = Template::default();
@@ -90,7 +103,7 @@ pub fn review(old: &Set, new: &Set, suppressions: &[Suppression], labels: (&str,
             details.push((name, entries));
         }
     }
-    let (introduced, fixed) = findings::delta(old, new, suppressions);
+    let (introduced, fixed) = findings::delta(old, new, suppressions, access);
     Review {
         templates,
         details,
@@ -267,7 +280,8 @@ impl Review {
             "replacements": self.replacements().map(resource).collect::<Vec<_>>(),
             "access": self.access.iter().map(|a| json!({
                 "template": a.template, "holder": a.holder, "holder_type": a.holder_type, "policy": a.policy,
-                "attached_to": a.attached_to, "change": if a.added { "added" } else { "removed" },
+                "attached_to": a.attached_to, "applies_to": a.applies_to,
+                "change": if a.added { "added" } else { "removed" },
                 "effect": a.statement.effect, "principals": a.statement.principals,
                 "actions": a.statement.actions, "resources": a.statement.resources,
                 "conditions": a.statement.conditions, "widening": a.widening,
@@ -280,6 +294,10 @@ impl Review {
                 "detail": i.detail, "imported_by": i.imported_by,
                 "severity": if i.imported_by.is_empty() { "info" } else { "error" },
             })).collect::<Vec<_>>(),
+            "access_findings": {
+                "introduced": self.introduced.iter().filter(|f| is_access(f)).map(finding).collect::<Vec<_>>(),
+                "fixed": self.fixed.iter().filter(|f| is_access(f)).map(finding).collect::<Vec<_>>(),
+            },
             "findings": {
                 "introduced": self.introduced.iter().map(finding).collect::<Vec<_>>(),
                 "fixed": self.fixed.iter().map(finding).collect::<Vec<_>>(),

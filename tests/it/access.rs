@@ -251,3 +251,37 @@ fn declared_teams_are_analyzed() {
         .unwrap()
         .contains("of team fraud-detection-prod can be decrypted by fraud-detection-dev/DSEnvironmentPrincipals/DataScientistRole")));
 }
+
+/// More than three teams (or users per team): three of three stand for all of them, the counts
+/// are for all (the same as `--full` finds launching every team), the lists for the
+/// representatives, each violation with how many it stands for.
+#[test]
+fn many_teams_are_counted_from_representatives() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut config = String::from("teams:\n");
+    for t in 0..4 {
+        config += &format!("  - name: team-{t:03}\n    env: dev\n    users:\n");
+        for u in 0..4 {
+            config += &format!("      - name: user-{t:03}-{u:02}\n");
+        }
+    }
+    let path = tmp.path().join("sds.yaml");
+    std::fs::write(&path, config).unwrap();
+    let path = path.to_str().unwrap();
+    let (code, fast) = json(&["--config", path]);
+    let (full_code, full) = json(&["--config", path, "--full"]);
+    assert_eq!((code, full_code), (Some(0), Some(0)));
+    assert_eq!(fast["representatives_of"], serde_json::json!({"teams": 4, "users": 16}));
+    assert!(full["representatives_of"].is_null());
+    assert_eq!(fast["summary"], full["summary"]);
+    assert!(fast["summary"]["suppressed"].as_u64().unwrap() > 0);
+    for (a, b) in fast["rules"].as_array().unwrap().iter().zip(full["rules"].as_array().unwrap()) {
+        assert_eq!((&a["violations"], &a["suppressed"]), (&b["violations"], &b["suppressed"]), "{}", a["rule"]);
+    }
+    let listed = fast["violations"].as_array().unwrap();
+    let stands_for: u64 = listed.iter().map(|v| v["stands_for"].as_u64().unwrap()).sum();
+    assert_eq!(stands_for, full["violations"].as_array().unwrap().len() as u64);
+    assert!(listed.len() < full["violations"].as_array().unwrap().len());
+    let launched = |doc: &Value| doc["launches"].as_array().unwrap().len();
+    assert_eq!((launched(&fast), launched(&full)), (2 + 3 + 9, 2 + 4 + 16));
+}

@@ -448,3 +448,61 @@ fn stack_compares_the_deployed_app_with_ours() {
     let md = md.replace(&app.display().to_string(), "[APP]");
     insta::assert_snapshot!("stack_markdown", md);
 }
+
+/// The access section is per principal: a managed policy's statements are shown on the roles it
+/// is attached to (by its `Roles`, or by their `ManagedPolicyArns`), via the policy; and an
+/// `access.deny` assertion of `--config` that a change breaks is shown as introduced there.
+#[test]
+fn access_changes_are_per_principal_with_the_assertions_they_break() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = |statement: &str| {
+        format!(
+            "Resources:
+  Reader:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {{Statement: [{{Effect: Allow, Principal: {{Service: ec2.amazonaws.com}}, Action: 'sts:AssumeRole'}}]}}
+      ManagedPolicyArns: [!Ref Shared]
+  Writer:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {{Statement: [{{Effect: Allow, Principal: {{Service: ec2.amazonaws.com}}, Action: 'sts:AssumeRole'}}]}}
+  Shared:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      Roles: [!Ref Writer]
+      PolicyDocument: {{Statement: [{{Effect: Allow, Action: 's3:ListBucket', Resource: '*'}}{statement}]}}
+"
+        )
+    };
+    for (side, statement) in [("old", ""), ("new", ", {Effect: Allow, Action: 's3:GetObject', Resource: '*'}")] {
+        fs::create_dir_all(tmp.path().join(side)).unwrap();
+        fs::write(tmp.path().join(side).join("app.yaml"), app(statement)).unwrap();
+    }
+    fs::write(
+        tmp.path().join("sds.yaml"),
+        "access:\n  deny:\n    - principal: root/Reader\n      action: s3:GetObject\n      resource: arn:aws:s3:::payroll/*\n",
+    )
+    .unwrap();
+    let (code, text) = review(tmp.path(), "json", &["--config", "sds.yaml"]);
+    assert_eq!(code, 1, "{text}");
+    let r: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let added = find(&r["access"], "change", "added");
+    assert_eq!(added["holder"], "Shared");
+    assert_eq!(added["applies_to"], serde_json::json!(["Reader", "Writer"]), "{added:#}");
+    let introduced = r["access_findings"]["introduced"].as_array().unwrap();
+    assert!(
+        introduced.iter().any(|f| f["rule"] == "access/deny"
+            && f["message"]
+                .as_str()
+                .unwrap()
+                .contains("root/Reader (app.yaml) can s3:GetObject on arn:aws:s3:::payroll/*")),
+        "{introduced:#?}"
+    );
+    assert!(r["access_findings"]["fixed"].as_array().unwrap().is_empty());
+    let (_, md) = review(tmp.path(), "markdown", &["--config", "sds.yaml"]);
+    assert!(md.contains("- ❌ introduced `access/deny`: "), "{md}");
+    assert!(md.contains("`Reader, Writer` via `Shared` (AWS::IAM::ManagedPolicy)"), "{md}");
+    let (_, human) = review(tmp.path(), "human", &["--config", "sds.yaml"]);
+    assert!(human.contains("Reader, Writer via Shared (AWS::IAM::ManagedPolicy)"), "{human}");
+}

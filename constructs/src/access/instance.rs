@@ -252,20 +252,21 @@ fn truthy(v: &Value) -> bool {
 /// token. Needs the other resources' names already resolved only for names built from them.
 fn physical(r: &Resolver, id: &str, type_: &str, props: &Map) -> (String, String) {
     let named = |key: &str| props.get(key).map(|v| r.text(v)).filter(|s| !s.is_empty());
-    let generated = format!("{}-{id}-{}", r.instance.replace('/', "-"), token(&[r.instance, id])).to_ascii_lowercase();
     let t = token(&[r.instance, id]);
+    // Made only where a name is missing.
+    let generated = || format!("{}-{id}-{t}", r.instance.replace('/', "-")).to_ascii_lowercase();
     match type_ {
         "AWS::S3::Bucket" => {
-            let name = named("BucketName").unwrap_or(generated);
+            let name = named("BucketName").unwrap_or_else(generated);
             (name.clone(), format!("arn:aws:s3:::{name}"))
         }
         "AWS::IAM::Role" => {
-            let name = named("RoleName").unwrap_or(generated);
+            let name = named("RoleName").unwrap_or_else(generated);
             let path = named("Path").unwrap_or_else(|| "/".into());
             (name.clone(), format!("arn:aws:iam::{ACCOUNT}:role{path}{name}"))
         }
         "AWS::IAM::ManagedPolicy" => {
-            let name = named("ManagedPolicyName").unwrap_or(generated);
+            let name = named("ManagedPolicyName").unwrap_or_else(generated);
             let arn = format!("arn:aws:iam::{ACCOUNT}:policy/{name}");
             (arn.clone(), arn)
         }
@@ -274,7 +275,7 @@ fn physical(r: &Resolver, id: &str, type_: &str, props: &Map) -> (String, String
             (key.clone(), format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/{key}"))
         }
         "AWS::KMS::Alias" => {
-            let name = named("AliasName").unwrap_or(generated);
+            let name = named("AliasName").unwrap_or_else(generated);
             (name.clone(), format!("arn:aws:kms:{REGION}:{ACCOUNT}:{name}"))
         }
         "AWS::EC2::VPCEndpoint" => {
@@ -291,28 +292,29 @@ fn physical(r: &Resolver, id: &str, type_: &str, props: &Map) -> (String, String
         }
         "AWS::SageMaker::UserProfile" => {
             let domain = named("DomainId").unwrap_or_else(|| "d-unknown".into());
-            let name = named("UserProfileName").unwrap_or(generated);
+            let name = named("UserProfileName").unwrap_or_else(generated);
             let arn = format!("arn:aws:sagemaker:{REGION}:{ACCOUNT}:user-profile/{domain}/{name}");
             (arn.clone(), arn)
         }
         "AWS::ECR::Repository" => {
-            let name = named("RepositoryName").unwrap_or(generated);
+            let name = named("RepositoryName").unwrap_or_else(generated);
             (name.clone(), format!("arn:aws:ecr:{REGION}:{ACCOUNT}:repository/{name}"))
         }
         "AWS::CodeCommit::Repository" => {
-            let name = named("RepositoryName").unwrap_or(generated);
+            let name = named("RepositoryName").unwrap_or_else(generated);
             (name.clone(), format!("arn:aws:codecommit:{REGION}:{ACCOUNT}:{name}"))
         }
         "AWS::Lambda::Function" => {
-            let name = named("FunctionName").unwrap_or(generated);
+            let name = named("FunctionName").unwrap_or_else(generated);
             (name.clone(), format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"))
         }
         "AWS::SSM::Parameter" => {
-            let name = named("Name").unwrap_or(generated);
+            let name = named("Name").unwrap_or_else(generated);
             (name.clone(), format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/{}", name.trim_start_matches('/')))
         }
         _ => {
             let kind = type_.rsplit("::").next().unwrap_or("resource").to_ascii_lowercase();
+            let generated = generated();
             (generated.clone(), format!("arn:aws:{}:{REGION}:{ACCOUNT}:{kind}/{generated}", service(type_)))
         }
     }
@@ -383,14 +385,13 @@ impl<'a> Resolver<'a> {
                 arn,
             });
         }
-        let outputs = self
-            .template
-            .outputs
-            .iter()
-            .filter(|(_, o)| self.included(o.condition.as_ref()))
-            .map(|(id, o)| (id.clone(), self.resolve(&o.value)))
-            .collect();
-        Instance { name: self.instance.to_string(), file: file.to_string(), resources, outputs }
+        Instance { name: self.instance.to_string(), file: file.to_string(), resources, outputs: self.outputs() }
+    }
+
+    /// The instance's outputs, resolved.
+    fn outputs(&self) -> BTreeMap<String, Value> {
+        let included = self.template.outputs.iter().filter(|(_, o)| self.included(o.condition.as_ref()));
+        included.map(|(id, o)| (id.clone(), self.resolve(&o.value))).collect()
     }
 
     fn exports(&self, outputs: &BTreeMap<String, Value>) -> Vec<(String, Value)> {
@@ -405,21 +406,31 @@ impl<'a> Resolver<'a> {
 /// repeats until they settle (three rounds: export chains in practice are one deep).
 pub fn instantiate(templates: &[(String, Template)], launches: &[Launch]) -> Vec<Instance> {
     let by_name: HashMap<&str, &Template> = templates.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    // The rounds that settle the exports resolve outputs only; one last round resolves every
+    // resource with the exports the last of them used.
     let mut exports = BTreeMap::new();
-    let mut instances = Vec::new();
-    for _ in 0..3 {
-        let mut round = Round { templates: &by_name, exports: &exports, instances: Vec::new(), found: BTreeMap::new() };
+    for i in 0..3 {
+        let mut round = Round {
+            templates: &by_name,
+            exports: &exports,
+            instances: Vec::new(),
+            found: BTreeMap::new(),
+            full: false,
+        };
         for launch in launches {
             round.walk(launch, &HashMap::new(), 0);
         }
-        let settled = round.found == exports;
-        instances = round.instances;
-        exports = round.found;
-        if settled {
+        if round.found == exports || i == 2 {
             break;
         }
+        exports = round.found;
     }
-    instances
+    let mut round =
+        Round { templates: &by_name, exports: &exports, instances: Vec::new(), found: BTreeMap::new(), full: true };
+    for launch in launches {
+        round.walk(launch, &HashMap::new(), 0);
+    }
+    round.instances
 }
 
 /// One resolving round over all launches.
@@ -428,6 +439,8 @@ struct Round<'a> {
     exports: &'a BTreeMap<String, Value>,
     instances: Vec<Instance>,
     found: BTreeMap<String, Value>,
+    /// Whether to resolve every resource (else outputs only).
+    full: bool,
 }
 
 /// How deep nested stacks may go (CloudFormation's own nesting is bounded; a cycle stops here).
@@ -438,23 +451,28 @@ impl Round<'_> {
     fn walk(&mut self, launch: &Launch, passed: &HashMap<String, Value>, depth: usize) -> BTreeMap<String, Value> {
         let Some(template) = self.templates.get(launch.file.as_str()).copied() else { return BTreeMap::new() };
         let none = HashMap::new();
-        let pre = Resolver::new(template, launch, passed, self.exports, &none);
         let mut children = Vec::new();
-        for (id, res) in &template.resources {
-            if res.type_ != "AWS::CloudFormation::Stack"
-                || !pre.included(res.condition.as_ref())
-                || depth >= MAX_NESTING
-            {
-                continue;
+        let stacks = template.resources.values().any(|r| r.type_ == "AWS::CloudFormation::Stack");
+        // What the nested stacks are (and are passed) needs a resolver of its own: only made
+        // where there are nested stacks.
+        let pre = stacks.then(|| Resolver::new(template, launch, passed, self.exports, &none));
+        if let Some(pre) = &pre {
+            for (id, res) in &template.resources {
+                if res.type_ != "AWS::CloudFormation::Stack"
+                    || !pre.included(res.condition.as_ref())
+                    || depth >= MAX_NESTING
+                {
+                    continue;
+                }
+                let url = res.properties.get("TemplateURL").map(|u| pre.text(u)).unwrap_or_default();
+                let file = url.rsplit('/').next().unwrap_or_default().to_string();
+                let params: HashMap<String, Value> = match res.properties.get("Parameters").map(|p| pre.resolve(p)) {
+                    Some(Value::Map(m)) => m.into_iter().collect(),
+                    _ => HashMap::new(),
+                };
+                let child = Launch { name: format!("{}/{id}", launch.name), file, parameters: BTreeMap::new() };
+                children.push((id.clone(), child, params));
             }
-            let url = res.properties.get("TemplateURL").map(|u| pre.text(u)).unwrap_or_default();
-            let file = url.rsplit('/').next().unwrap_or_default().to_string();
-            let params: HashMap<String, Value> = match res.properties.get("Parameters").map(|p| pre.resolve(p)) {
-                Some(Value::Map(m)) => m.into_iter().collect(),
-                _ => HashMap::new(),
-            };
-            let child = Launch { name: format!("{}/{id}", launch.name), file, parameters: BTreeMap::new() };
-            children.push((id.clone(), child, params));
         }
         let mut nested = HashMap::new();
         for (id, child, params) in children {
@@ -462,6 +480,11 @@ impl Round<'_> {
             nested.insert(id, outputs);
         }
         let r = Resolver::new(template, launch, passed, self.exports, &nested);
+        if !self.full {
+            let outputs = r.outputs();
+            self.found.extend(r.exports(&outputs));
+            return outputs;
+        }
         let instance = r.instance(&launch.file);
         self.found.extend(r.exports(&instance.outputs));
         let outputs = instance.outputs.clone();

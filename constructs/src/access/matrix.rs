@@ -134,28 +134,51 @@ pub struct Step {
     pub decision: Decision,
 }
 
+/// What the act-as edges of every principal share: each role's target (its trust policy) and
+/// the services it trusts, found once per role rather than once per principal and role.
+struct Roles<'g> {
+    targets: Vec<Option<&'g Target>>,
+    /// Per role, the indexes in [`SERVICE_ACTIONS`] of the services its trust policy lets in.
+    services: Vec<Vec<usize>>,
+}
+
+impl<'g> Roles<'g> {
+    fn new(g: &'g Graph) -> Roles<'g> {
+        let by_arn: std::collections::HashMap<&str, &Target> =
+            g.targets.iter().rev().filter(|t| t.kind == Kind::Role).map(|t| (t.arn.as_str(), t)).collect();
+        let targets: Vec<Option<&Target>> = g.principals.iter().map(|r| by_arn.get(r.arn.as_str()).copied()).collect();
+        let services = targets
+            .iter()
+            .map(|t| {
+                let Some(t) = t else { return Vec::new() };
+                (0..SERVICE_ACTIONS.len()).filter(|&k| trusts(t, SERVICE_ACTIONS[k].0)).collect()
+            })
+            .collect();
+        Roles { targets, services }
+    }
+}
+
 /// How principal `p` can act as role `ri` in one step, if it can: assuming it, or passing it to
-/// a service the role trusts together with that service's create action.
-fn act_as(g: &Graph, p: &Principal, ri: usize) -> Option<Step> {
+/// a service the role trusts together with that service's create action (`create[k]`: p's
+/// decision on the create action of `SERVICE_ACTIONS[k]`, evaluated once per principal).
+fn act_as(g: &Graph, roles: &Roles, p: &Principal, ri: usize, create: &mut [Option<Decision>]) -> Option<Step> {
     let r = &g.principals[ri];
-    let t = g.targets.iter().find(|t| t.kind == Kind::Role && t.arn == r.arn)?;
+    let t = roles.targets[ri]?;
     let assume = decide(p, "sts:AssumeRole", &r.arn, Some(t), ResourceKind::RoleTrust);
     if grants(&assume) {
         return Some(Step { role: ri, how: "assume".into(), decision: assume });
     }
-    for (service, action, resource) in SERVICE_ACTIONS {
-        if !trusts(t, service) {
-            continue;
-        }
+    for &k in &roles.services[ri] {
+        let (service, action, resource) = SERVICE_ACTIONS[k];
         // Passed to this service: the condition key PassRole policies test is known.
         let ctx = context(p).set("iam:PassedToService", &[service]);
         let pass = decide_with(p, "iam:PassRole", &r.arn, None, ResourceKind::Ordinary, ctx);
         if !grants(&pass) {
             continue;
         }
-        let create = decide(p, action, resource, None, ResourceKind::Ordinary);
-        if grants(&create) {
-            let decision = combine(&pass, &create);
+        let create = create[k].get_or_insert_with(|| decide(p, action, resource, None, ResourceKind::Ordinary));
+        if grants(create) {
+            let decision = combine(&pass, create);
             return Some(Step { role: ri, how: format!("pass to {service} + {action}"), decision });
         }
     }
@@ -165,7 +188,14 @@ fn act_as(g: &Graph, p: &Principal, ri: usize) -> Option<Step> {
 /// The one-step act-as edges of every principal (`edges[p]`), computed once.
 pub fn edges(g: &Graph) -> Vec<Vec<Step>> {
     let n = g.principals.len();
-    (0..n).map(|pi| (0..n).filter(|ri| *ri != pi).filter_map(|ri| act_as(g, &g.principals[pi], ri)).collect()).collect()
+    let roles = Roles::new(g);
+    (0..n)
+        .map(|pi| {
+            let p = &g.principals[pi];
+            let mut create = vec![None; SERVICE_ACTIONS.len()];
+            (0..n).filter(|ri| *ri != pi).filter_map(|ri| act_as(g, &roles, p, ri, &mut create)).collect()
+        })
+        .collect()
 }
 
 /// The roles principal `from` can act as over `edges`, each with the shortest path.

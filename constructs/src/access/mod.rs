@@ -7,6 +7,7 @@ pub mod graph;
 pub mod instance;
 pub mod invariants;
 pub mod matrix;
+pub mod symmetry;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -171,6 +172,9 @@ pub struct Analysis {
     pub graph: graph::Graph,
     pub cells: Vec<matrix::Cell>,
     pub violations: Vec<invariants::Violation>,
+    /// When the analysis launched representatives of the declared teams ([`symmetry`]): how
+    /// its cells and violations count for all of them. `None`: every team was launched.
+    pub scale: Option<symmetry::Scale>,
 }
 
 /// Analyzes the app whose root is `root`: launches its products for the sample teams and users,
@@ -229,8 +233,23 @@ impl AccessConfig {
     }
 }
 
-/// [`analyze`] as `config` says.
+/// [`analyze`] as `config` says: with many teams or users, the analysis of representatives
+/// carried over to all of them where the symmetry holds ([`symmetry`]), else [`analyze_full`].
 pub fn analyze_with(templates: &[(String, Template)], root: &str, config: &AccessConfig) -> Analysis {
+    if let Some(reps) = symmetry::representatives(config) {
+        let launches = launches_for(templates, root, &config.teams);
+        let instances = instance::instantiate(templates, &launches);
+        if has_teams(&launches) && symmetry::isomorphic(&instances, &launches, &config.teams) {
+            let mut a = analysis(templates, root, &reps, &|_| true);
+            a.scale = Some(symmetry::scale(&a.graph, &a.cells, &a.violations, &reps.teams, &config.teams));
+            return a;
+        }
+    }
+    analyze_full(templates, root, config)
+}
+
+/// [`analyze`] as `config` says, launching every declared team and user (quadratic in them).
+pub fn analyze_full(templates: &[(String, Template)], root: &str, config: &AccessConfig) -> Analysis {
     analysis(templates, root, config, &|_| true)
 }
 
@@ -271,7 +290,7 @@ fn analysis(
     teams.dedup();
     let mut violations = invariants::check(&graph, &edges, &cells, &teams, &users);
     violations.extend(assertions::check(&graph, &edges, denials));
-    Analysis { launches, graph, cells, violations }
+    Analysis { launches, graph, cells, violations, scale: None }
 }
 
 #[cfg(test)]
