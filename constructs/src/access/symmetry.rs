@@ -66,6 +66,10 @@ pub fn representatives(config: &AccessConfig) -> Option<AccessConfig> {
     if !(uniform || sizes.iter().all(|&u| u >= r)) || teams.iter().any(|t| t.env != teams[0].env) {
         return None;
     }
+    // Teams with their own launch parameters (instance types) are not renames of each other.
+    if teams.iter().any(|t| t.user_parameters != teams[0].user_parameters) {
+        return None;
+    }
     let names: Vec<&str> =
         teams.iter().flat_map(|t| std::iter::once(&t.name).chain(&t.users)).map(String::as_str).collect();
     if !opaque(&names) {
@@ -78,6 +82,7 @@ pub fn representatives(config: &AccessConfig) -> Option<AccessConfig> {
             name: t.name.clone(),
             env: t.env.clone(),
             users: t.users.iter().take(r).cloned().collect(),
+            user_parameters: t.user_parameters.clone(),
         })
         .collect();
     Some(AccessConfig { teams: reps, denials: Vec::new() })
@@ -292,6 +297,7 @@ mod tests {
                 name: format!("team-{t:03}"),
                 env: "dev".into(),
                 users: (0..users[t % users.len()]).map(|u| format!("user-{t:03}-{u:02}")).collect(),
+                user_parameters: Vec::new(),
             })
             .collect()
     }
@@ -417,6 +423,11 @@ mod tests {
         assert!(representatives(&AccessConfig { teams: all.clone(), denials: Vec::new() }).is_none());
         // A small configuration is launched whole.
         assert!(representatives(&AccessConfig { teams: teams(3, &[3]), denials: Vec::new() }).is_none());
+        // A team with its own instance types is no rename of the others.
+        let mut all = teams(4, &[2]);
+        assert!(representatives(&AccessConfig { teams: all.clone(), denials: Vec::new() }).is_some());
+        all[2].user_parameters = vec![("JobInstanceTypes".into(), "ml.m5.large".into())];
+        assert!(representatives(&AccessConfig { teams: all, denials: Vec::new() }).is_none());
     }
 
     #[test]
