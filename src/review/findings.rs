@@ -31,12 +31,10 @@ fn key(f: &Finding) -> Key {
 
 /// (introduced, fixed).
 pub fn delta(old: &Set, new: &Set, suppressions: &[Suppression]) -> (Vec<Finding>, Vec<Finding>) {
-    // One side after the other (each validation uses the machine's cores): the second reuses the
-    // schemas and patterns the first compiled, and the findings of every check whose templates
-    // have the same text on both sides.
-    let (a, memo) = validate::validate_reusing(&inputs(old), suppressions, None);
+    // Both sides at once, on the machine's cores; a check whose templates have the same text on
+    // both sides runs once.
     let unchanged = |name: &str| matches!((old.get(name), new.get(name)), (Some(x), Some(y)) if x.text == y.text);
-    let (b, _) = validate::validate_reusing(&inputs(new), suppressions, Some((&memo, &unchanged)));
+    let (a, b) = validate::validate_pair(&inputs(old), &inputs(new), suppressions, &unchanged);
     let ka: BTreeSet<Key> = a.findings.iter().map(key).collect();
     let kb: BTreeSet<Key> = b.findings.iter().map(key).collect();
     let introduced = b.findings.iter().filter(|f| !ka.contains(&key(f))).cloned().collect();

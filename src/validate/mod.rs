@@ -15,6 +15,7 @@ mod pattern;
 mod refs;
 pub mod report;
 pub mod rules;
+mod run;
 pub mod schema;
 mod security;
 mod structure;
@@ -26,7 +27,6 @@ use std::sync::Arc;
 
 use sds_constructs::access::AccessConfig;
 use sds_constructs::cfn::foreach;
-use sds_constructs::cfn::template::pointer_segment;
 use sds_constructs::cfn::value::is_function_key;
 use sds_constructs::cfn::{Location, Map, SourceMap, Template, Value};
 use sds_constructs::config::Suppression;
@@ -34,7 +34,6 @@ use sds_constructs::config::Suppression;
 use eval::Ctx;
 pub use rules::Severity;
 pub use schema::source as schema_source;
-use schema::{is_custom, Schemas};
 
 /// One template to validate.
 pub struct Input {
@@ -138,7 +137,7 @@ impl Sink {
     }
 
     /// Adds findings another sink collected (each once, as [`Sink::push`] does).
-    fn extend(&mut self, findings: Vec<Finding>) {
+    fn extend(&mut self, findings: impl IntoIterator<Item = Finding>) {
         for f in findings {
             if self.seen.insert((f.rule, f.template.clone(), f.pointer.clone(), f.message.clone())) {
                 self.findings.push(f);
@@ -327,66 +326,6 @@ fn prepare(inputs: &[Input], sink: &mut Sink) -> Option<Vec<Input>> {
     Some(out)
 }
 
-/// The checks of one template on its own (with its parents' parameters): transforms, resource
-/// schemas, structure, functions, references, limits and the security rules. `original` is the
-/// template as written, before `Fn::ForEach` loops were expanded.
-fn check_template(
-    input: &Input,
-    original: &Input,
-    ctx: &Ctx,
-    schemas: &mut Schemas,
-    catalog: &mut security::Catalog,
-    sink: &mut Sink,
-) {
-    let (name, t) = (input.name.as_str(), &input.template);
-    let types: BTreeMap<String, String> = t.resources.iter().map(|(id, r)| (id.clone(), r.type_.clone())).collect();
-    let transforms = transforms::declared(t);
-    transforms::note(name, &transforms, t, sink);
-    transforms::unknown_functions(name, &transforms, t, &original.template, sink);
-    for (id, r) in &t.resources {
-        if is_custom(&r.type_) {
-            if !r.properties.contains_key("ServiceToken") {
-                sink.push(
-                    "schema/custom-service-token",
-                    name,
-                    &format!("/Resources/{}/Properties", pointer_segment(id)),
-                    format!("custom resource {id} ({}) has no ServiceToken", r.type_),
-                );
-            }
-            continue;
-        }
-        if !schemas.knows(&r.type_) {
-            types::unknown(name, id, &r.type_, &transforms, sink);
-            continue;
-        }
-        if r.attributes.contains_key("Properties") {
-            // `Properties: !If [...]`: which properties the resource gets is decided at deployment.
-            continue;
-        }
-        for v in schemas.check(r, ctx, &types) {
-            let pointer = format!("/Resources/{id}/Properties{}", v.pointer);
-            let name_rule = matches!(v.keyword.as_str(), "maxLength" | "minLength" | "lazyPattern");
-            match v.evaluated {
-                Some(expr) if name_rule => sink.push(
-                    "limit/name",
-                    name,
-                    &pointer,
-                    format!("{expr} evaluates to a value that breaks the rule: {}", v.message),
-                ),
-                Some(expr) => sink.push("schema/property", name, &pointer, format!("{expr}: {}", v.message)),
-                None => sink.push("schema/property", name, &pointer, v.message),
-            }
-        }
-    }
-    structure::check(name, t, ctx, sink);
-    functions::check(name, t, ctx, sink);
-    // Modules (`Type: Org::Thing::MODULE`) declare resources named after the module's id.
-    let modules = t.resources.values().any(|r| r.type_.ends_with("::MODULE"));
-    refs::check(name, t, schemas, sink, transforms.sam || !transforms.others.is_empty() || modules);
-    limits::check(input, ctx, schemas, sink);
-    security::check(name, t, catalog, sink);
-}
-
 /// Validates `inputs` as one app.
 pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
     validate_app(inputs, suppressions, &AccessConfig::default())
@@ -395,116 +334,32 @@ pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
 /// [`validate`], with the access invariants checked for the configuration's teams, and its
 /// `access.deny` assertions.
 pub fn validate_app(inputs: &[Input], suppressions: &[Suppression], access: &AccessConfig) -> Report {
-    validate_on(inputs, suppressions, access, None, crate::par::workers()).0
+    let mut reports = run::validate_on(&[inputs], suppressions, access, &|_| false, crate::par::workers());
+    reports.pop().unwrap_or_default()
 }
 
-/// What a validation found per job, to be reused by a validation of templates of which some are
-/// unchanged (the other side of a review).
-#[derive(Default)]
-pub struct Memo {
-    /// Per template: the names of it and the ancestors whose parameters it reads, and its findings.
-    templates: HashMap<String, (Vec<String>, Vec<Finding>)>,
-    /// The names of every template, and the access analysis's findings.
-    access: Option<(Vec<String>, Vec<Finding>)>,
-}
-
-/// A previous validation's [`Memo`], and which templates are unchanged since (by name: the same
-/// text under the same name).
-pub type Previous<'a> = (&'a Memo, &'a (dyn Fn(&str) -> bool + Sync));
-
-/// [`validate`], reusing `previous`'s findings for the checks whose templates are all unchanged:
-/// a template's own checks when it and the ancestors it reads parameters from are, the access
-/// analysis when every template is. Returns the report and what to reuse next time.
-pub fn validate_reusing(inputs: &[Input], suppressions: &[Suppression], previous: Option<Previous>) -> (Report, Memo) {
-    validate_on(inputs, suppressions, &AccessConfig::default(), previous, crate::par::workers())
-}
-
-/// One job of a validation: the access analysis of the app, or the checks of one template.
-enum Job {
-    Access,
-    Template(usize),
-}
-
-/// The names of template `i` and of the ancestors [`context`] reads parameters from.
-fn chain(i: usize, inputs: &[Input], parents: &BTreeMap<&str, (usize, &Map)>) -> Vec<String> {
-    let mut out = vec![inputs[i].name.clone()];
-    let mut at = i;
-    while let Some(&(p, _)) = parents.get(inputs[at].name.as_str()) {
-        if out.len() > 8 || p == at {
-            break;
-        }
-        out.push(inputs[p].name.clone());
-        at = p;
-    }
-    out
-}
-
-/// [`validate_app`] on `workers` threads: the access analysis (the longest job, so first) and
-/// each template's own checks are independent jobs, each with its own findings, merged in the
-/// jobs' order and then sorted: the report is the same whatever the number of workers.
-pub(crate) fn validate_on(
-    inputs: &[Input],
+/// [`validate`] of the two sides of a change at once, on the machine's cores: a check whose
+/// templates are all `unchanged` (by name: the same text on both sides) is run once and its
+/// findings count on both sides (a template's own checks when it and the ancestors it reads
+/// parameters from are unchanged; the access analysis when every template is).
+pub fn validate_pair(
+    old: &[Input],
+    new: &[Input],
     suppressions: &[Suppression],
-    access: &AccessConfig,
-    previous: Option<Previous>,
-    workers: usize,
-) -> (Report, Memo) {
-    let mut sink = Sink::default();
-    let originals = inputs;
-    let expanded = prepare(inputs, &mut sink);
-    let inputs = expanded.as_deref().unwrap_or(inputs);
-    let parents = parents(inputs);
-    let names: Vec<String> = inputs.iter().map(|i| i.name.clone()).collect();
-    let chains: Vec<Vec<String>> = (0..inputs.len()).map(|i| chain(i, inputs, &parents)).collect();
-    // The findings `previous` has for a job whose templates are unchanged.
-    let reused = |job: &Job| -> Option<Vec<Finding>> {
-        let (memo, unchanged) = previous?;
-        let (used, findings) = match *job {
-            Job::Access => memo.access.as_ref()?,
-            Job::Template(i) => memo.templates.get(&inputs[i].name)?,
-        };
-        let wanted = match *job {
-            Job::Access => &names,
-            Job::Template(i) => &chains[i],
-        };
-        (used == wanted && used.iter().all(|n| unchanged(n))).then(|| findings.clone())
-    };
-    let jobs: Vec<Job> = std::iter::once(Job::Access).chain((0..inputs.len()).map(Job::Template)).collect();
-    let done = crate::par::map_with(
-        &jobs,
-        workers,
-        || (Schemas::default(), security::Catalog::default()),
-        |(schemas, catalog), job| {
-            if let Some(findings) = reused(job) {
-                return findings;
-            }
-            let mut sink = Sink::default();
-            match *job {
-                Job::Access => access::check(inputs, access, &mut sink),
-                Job::Template(i) => {
-                    let ctx = context(i, inputs, &parents, 0);
-                    check_template(&inputs[i], &originals[i], &ctx, schemas, catalog, &mut sink);
-                }
-            }
-            sink.findings
-        },
-    );
-    let mut memo = Memo::default();
-    for (job, findings) in jobs.iter().zip(done) {
-        match *job {
-            Job::Access => memo.access = Some((names.clone(), findings.clone())),
-            Job::Template(i) => {
-                memo.templates.insert(inputs[i].name.clone(), (chains[i].clone(), findings.clone()));
-            }
-        }
-        sink.extend(findings);
-    }
-    let contexts: Vec<Ctx> = (0..inputs.len()).map(|i| context(i, inputs, &parents, 0)).collect();
-    app::check(inputs, &contexts, &mut sink);
+    unchanged: &(dyn Fn(&str) -> bool + Sync),
+) -> (Report, Report) {
+    let mut reports =
+        run::validate_on(&[old, new], suppressions, &AccessConfig::default(), unchanged, crate::par::workers());
+    let b = reports.pop().unwrap_or_default();
+    (reports.pop().unwrap_or_default(), b)
+}
 
+/// The report of an app's findings: placed in their sources, suppressed where the configuration
+/// says, sorted.
+fn report(inputs: &[Input], findings: Vec<Finding>, suppressions: &[Suppression]) -> Report {
     let mut report = Report { templates: inputs.iter().map(|i| i.name.clone()).collect(), ..Report::default() };
     let by_name: HashMap<&str, &Input> = inputs.iter().rev().map(|i| (i.name.as_str(), i)).collect();
-    for mut f in sink.findings {
+    for mut f in findings {
         if let Some(input) = by_name.get(f.template.as_str()) {
             f.location = input.source_map.as_ref().and_then(|m| locate(m, &f.pointer));
             f.template = input.display.clone();
@@ -520,5 +375,5 @@ pub(crate) fn validate_on(
     }
     report.findings.sort_by(|a, b| key(a).cmp(&key(b)));
     report.suppressed.sort_by(|(a, _), (b, _)| key(a).cmp(&key(b)));
-    (report, memo)
+    report
 }
