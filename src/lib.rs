@@ -30,6 +30,7 @@ pub mod diff;
 pub mod docs;
 pub mod files;
 pub mod fmt;
+mod par;
 pub mod policy;
 #[cfg(feature = "publish")]
 pub mod publish;

@@ -22,6 +22,8 @@ pub struct Entry {
     pub template: Arc<Template>,
     /// Size of its text in bytes (validation's body-size limits).
     pub body_len: usize,
+    /// Its text: a template whose text is the same on both sides keeps its validation.
+    pub text: Arc<str>,
 }
 
 /// Templates by file name.
@@ -49,7 +51,7 @@ pub fn from_paths(old: &Path, new: &Path) -> anyhow::Result<(Set, Set)> {
             let name = files::file_name(new);
             let load = |p: &Path| -> anyhow::Result<Set> {
                 let l = files::load(p)?;
-                Ok(Set::from([(name.clone(), Entry { template: Arc::new(l.parsed.template), body_len: l.text.len() })]))
+                Ok(Set::from([(name.clone(), entry(l.parsed.template, l.text))]))
             };
             // Every bad file is reported, not just the first.
             match (load(old), load(new)) {
@@ -66,16 +68,17 @@ pub fn from_paths(old: &Path, new: &Path) -> anyhow::Result<(Set, Set)> {
 /// The templates directly in `dir`.
 pub fn from_dir(dir: &Path) -> anyhow::Result<Set> {
     let loaded = files::load_all(&files::template_files(dir)?)?;
-    Ok(loaded
-        .into_iter()
-        .map(|l| (files::file_name(&l.path), Entry { body_len: l.text.len(), template: Arc::new(l.parsed.template) }))
-        .collect())
+    Ok(loaded.into_iter().map(|l| (files::file_name(&l.path), entry(l.parsed.template, l.text))).collect())
 }
 
 /// Parses one template's text; `origin` names it in errors.
 pub fn parse(text: &str, origin: &str, format: Format) -> anyhow::Result<Entry> {
     let parsed = read_template(text, origin, format)?;
-    Ok(Entry { template: Arc::new(parsed.template), body_len: text.len() })
+    Ok(entry(parsed.template, text.to_string()))
+}
+
+fn entry(template: Template, text: String) -> Entry {
+    Entry { template: Arc::new(template), body_len: text.len(), text: text.into() }
 }
 
 /// The synthesized files (name, text) as a set.

@@ -14,15 +14,23 @@ use crate::files;
 
 /// The inputs for the synthesized platform: the files `sds synth` would write.
 pub fn inputs_from_rendered(rendered: &[(String, String)], app: &sds_constructs::construct::App) -> Vec<Input> {
-    app.templates
-        .iter()
+    inputs_from_templates(rendered, app.templates.clone())
+}
+
+/// [`inputs_from_rendered`], taking the synthesized templates (no copy of them is made).
+pub fn inputs_from_templates(
+    rendered: &[(String, String)],
+    templates: Vec<(String, sds_constructs::cfn::Template)>,
+) -> Vec<Input> {
+    templates
+        .into_iter()
         .zip(rendered)
         .map(|((name, t), (_, text))| Input {
-            name: name.clone(),
-            template: std::sync::Arc::new(t.clone()),
+            display: name.clone(),
+            name,
+            template: std::sync::Arc::new(t),
             source_map: None,
             body_len: text.len(),
-            display: name.clone(),
         })
         .collect()
 }
@@ -44,7 +52,7 @@ pub fn run(args: &ValidateArgs, platform: crate::PlatformFn, out: &mut dyn Write
     let mut foreign = BTreeSet::new();
     let inputs = if args.paths.is_empty() {
         let app = crate::synth::build(&config, platform)?;
-        inputs_from_rendered(&crate::synth::render(&app), &app)
+        inputs_from_templates(&crate::synth::render(&app), app.templates)
     } else {
         let loaded = files::load_paths(&args.paths)?;
         let mut names = BTreeSet::new();

@@ -15,6 +15,7 @@ mod pattern;
 mod refs;
 pub mod report;
 pub mod rules;
+mod run;
 pub mod schema;
 mod security;
 mod structure;
@@ -26,7 +27,6 @@ use std::sync::Arc;
 
 use sds_constructs::access::AccessConfig;
 use sds_constructs::cfn::foreach;
-use sds_constructs::cfn::template::pointer_segment;
 use sds_constructs::cfn::value::is_function_key;
 use sds_constructs::cfn::{Location, Map, SourceMap, Template, Value};
 use sds_constructs::config::Suppression;
@@ -34,7 +34,6 @@ use sds_constructs::config::Suppression;
 use eval::Ctx;
 pub use rules::Severity;
 pub use schema::source as schema_source;
-use schema::{is_custom, Schemas};
 
 /// One template to validate.
 pub struct Input {
@@ -155,6 +154,15 @@ impl Sink {
             message,
             assumes_defaults,
         });
+    }
+
+    /// Adds findings another sink collected (each once, as [`Sink::push`] does).
+    fn extend(&mut self, findings: impl IntoIterator<Item = Finding>) {
+        for f in findings {
+            if self.seen.insert((f.rule, f.template.clone(), f.pointer.clone(), f.message.clone())) {
+                self.findings.push(f);
+            }
+        }
     }
 }
 
@@ -355,71 +363,32 @@ pub fn validate(inputs: &[Input], suppressions: &[Suppression]) -> Report {
 /// [`validate`], with the access invariants checked for the configuration's teams, and its
 /// `access.deny` assertions.
 pub fn validate_app(inputs: &[Input], suppressions: &[Suppression], access: &AccessConfig) -> Report {
-    let mut schemas = Schemas::default();
-    let mut catalog = security::Catalog::default();
-    let mut sink = Sink::default();
-    let originals = inputs;
-    let expanded = prepare(inputs, &mut sink);
-    let inputs = expanded.as_deref().unwrap_or(inputs);
-    let parents = parents(inputs);
-    let contexts: Vec<Ctx> = (0..inputs.len()).map(|i| context(i, inputs, &parents, 0)).collect();
-    for ((input, original), ctx) in inputs.iter().zip(originals).zip(&contexts) {
-        let (name, t) = (input.name.as_str(), &input.template);
-        let types: BTreeMap<String, String> = t.resources.iter().map(|(id, r)| (id.clone(), r.type_.clone())).collect();
-        let transforms = transforms::declared(t);
-        transforms::note(name, &transforms, t, &mut sink);
-        transforms::unknown_functions(name, &transforms, t, &original.template, &mut sink);
-        for (id, r) in &t.resources {
-            if is_custom(&r.type_) {
-                if !r.properties.contains_key("ServiceToken") {
-                    sink.push(
-                        "schema/custom-service-token",
-                        name,
-                        &format!("/Resources/{}/Properties", pointer_segment(id)),
-                        format!("custom resource {id} ({}) has no ServiceToken", r.type_),
-                    );
-                }
-                continue;
-            }
-            if !schemas.knows(&r.type_) {
-                types::unknown(name, id, &r.type_, &transforms, &mut sink);
-                continue;
-            }
-            if r.attributes.contains_key("Properties") {
-                // `Properties: !If [...]`: which properties the resource gets is decided at deployment.
-                continue;
-            }
-            for v in schemas.check(r, ctx, &types) {
-                let pointer = format!("/Resources/{id}/Properties{}", v.pointer);
-                let name_rule = matches!(v.keyword.as_str(), "maxLength" | "minLength" | "lazyPattern");
-                let (rule, message) = match v.evaluated {
-                    Some(expr) if name_rule => {
-                        ("limit/name", format!("{expr} evaluates to a value that breaks the rule: {}", v.message))
-                    }
-                    Some(expr) => ("schema/property", format!("{expr}: {}", v.message)),
-                    None => ("schema/property", v.message),
-                };
-                if v.assumes_defaults {
-                    sink.push_assuming_defaults(rule, name, &pointer, message);
-                } else {
-                    sink.push(rule, name, &pointer, message);
-                }
-            }
-        }
-        structure::check(name, t, ctx, &mut sink);
-        functions::check(name, t, ctx, &mut sink);
-        // Modules (`Type: Org::Thing::MODULE`) declare resources named after the module's id.
-        let modules = t.resources.values().any(|r| r.type_.ends_with("::MODULE"));
-        refs::check(name, t, &mut schemas, &mut sink, transforms.sam || !transforms.others.is_empty() || modules);
-        limits::check(input, ctx, &mut schemas, &mut sink);
-        security::check(name, t, &mut catalog, &mut sink);
-    }
-    app::check(inputs, &contexts, &mut sink);
-    access::check(inputs, access, &mut sink);
+    let mut reports = run::validate_on(&[inputs], suppressions, access, &|_| false, crate::par::workers());
+    reports.pop().unwrap_or_default()
+}
 
+/// [`validate`] of the two sides of a change at once, on the machine's cores: a check whose
+/// templates are all `unchanged` (by name: the same text on both sides) is run once and its
+/// findings count on both sides (a template's own checks when it and the ancestors it reads
+/// parameters from are unchanged; the access analysis when every template is).
+pub fn validate_pair(
+    old: &[Input],
+    new: &[Input],
+    suppressions: &[Suppression],
+    access: &AccessConfig,
+    unchanged: &(dyn Fn(&str) -> bool + Sync),
+) -> (Report, Report) {
+    let mut reports = run::validate_on(&[old, new], suppressions, access, unchanged, crate::par::workers());
+    let b = reports.pop().unwrap_or_default();
+    (reports.pop().unwrap_or_default(), b)
+}
+
+/// The report of an app's findings: placed in their sources, suppressed where the configuration
+/// says, sorted.
+fn report(inputs: &[Input], findings: Vec<Finding>, suppressions: &[Suppression]) -> Report {
     let mut report = Report { templates: inputs.iter().map(|i| i.name.clone()).collect(), ..Report::default() };
     let by_name: HashMap<&str, &Input> = inputs.iter().rev().map(|i| (i.name.as_str(), i)).collect();
-    for mut f in sink.findings {
+    for mut f in findings {
         if let Some(input) = by_name.get(f.template.as_str()) {
             f.location = input.source_map.as_ref().and_then(|m| locate(m, &f.pointer));
             f.template = input.display.clone();

@@ -170,7 +170,9 @@ pub fn read_value(text: &str, source_name: &str, format: Format) -> Result<(Valu
         parser: Parser::new_from_str(text),
         text,
         anchors: HashMap::new(),
-        map: SourceMap::default(),
+        // About a node per 12 bytes of YAML: room for them, without growing the table as it fills
+        // (bounded: a hostile 16 MiB input reserves no more than a large template needs).
+        map: SourceMap { places: HashMap::with_capacity((text.len() / 12).min(1 << 16)) },
         peeked: None,
         char_bytes: CharBytes::new(text),
         depth: 0,
@@ -238,7 +240,7 @@ impl<'a> Builder<'a> {
             }
         }
         let (ev, m) = self.next()?;
-        let value = self.node(ev, m, String::new())?;
+        let value = self.node(ev, m, String::new(), None)?;
         match self.next()? {
             (Event::DocumentEnd, _) => {}
             (_, m) => return Err((Some(at(&m)), None, ReadErrorKind::MultipleDocuments)),
@@ -253,10 +255,11 @@ impl<'a> Builder<'a> {
         Ok((value, std::mem::take(&mut self.map)))
     }
 
-    /// Builds the node that starts with `ev`, at JSON pointer `pointer`.
-    fn node(&mut self, ev: Event, m: Marker, pointer: String) -> Result<Value, Failure> {
+    /// Builds the node that starts with `ev`, at JSON pointer `pointer`, located at `place` (a
+    /// mapping entry's key: that is where a reader looks for an entry) or where it starts.
+    fn node(&mut self, ev: Event, m: Marker, pointer: String, place: Option<Location>) -> Result<Value, Failure> {
         let loc = at(&m);
-        self.map.places.insert(pointer.clone(), loc);
+        self.map.places.insert(pointer.clone(), place.unwrap_or(loc));
         let produced_before = self.produced;
         self.produced += NODE_COST;
         if matches!(ev, Event::SequenceStart(..) | Event::MappingStart(..)) {
@@ -306,7 +309,7 @@ impl<'a> Builder<'a> {
                         break;
                     }
                     let p = format!("{pointer}/{}", items.len());
-                    items.push(self.node(ev, m, p)?);
+                    items.push(self.node(ev, m, p, None)?);
                 }
                 self.depth -= 1;
                 let v = Value::List(items);
@@ -331,16 +334,15 @@ impl<'a> Builder<'a> {
                     };
                     let p = format!("{pointer}/{}", pointer_segment(&key));
                     // The parser marks a block mapping at its first `:`; a reader looks for the first key.
-                    if entries.is_empty() && self.char_at(m.index()) != Some('{') {
+                    if place.is_none() && entries.is_empty() && self.char_at(m.index()) != Some('{') {
                         self.map.places.insert(pointer.clone(), at(&km));
                     }
                     if entries.contains_key(&key) {
                         return Err((Some(at(&km)), Some(p), ReadErrorKind::DuplicateKey(excerpt(&key))));
                     }
                     let (ev, vm) = self.next()?;
-                    let v = self.node(ev, vm, p.clone())?;
                     // Point at the key: that is where a reader looks for an entry.
-                    self.map.places.insert(p, at(&km));
+                    let v = self.node(ev, vm, p, Some(at(&km)))?;
                     entries.insert(key, v);
                 }
                 self.depth -= 1;
