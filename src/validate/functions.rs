@@ -127,7 +127,7 @@ fn select(name: &str, p: &str, index: &Value, list: &Value, ctx: &Ctx, sink: &mu
         let note = if evaluated || len_evaluated { " (with default values)" } else { "" };
         let (pointer, message) = (format!("{p}/Fn::Select/0"), format!("Fn::Select: {problem}{note}"));
         if assumed {
-            sink.push_assuming_defaults("fn/select-index", name, &pointer, message);
+            sink.push_provisional("fn/select-index", name, &pointer, message);
         } else {
             sink.push("fn/select-index", name, &pointer, message);
         }

@@ -60,9 +60,11 @@ pub struct Finding {
     pub pointer: String,
     pub location: Option<Location>,
     pub message: String,
-    /// The finding holds for the parameters' default values only: another value may be given at
-    /// deployment. (On templates sds did not write it is a warning; see [`apply_severities`].)
-    pub assumes_defaults: bool,
+    /// The finding may not hold for what is deployed: it holds for the parameters' default
+    /// values only (another value may be given at deployment), or it is about a value a macro of
+    /// the template's own may still rewrite. (On templates sds did not write it is a warning; see
+    /// [`apply_severities`].)
+    pub provisional: bool,
 }
 
 impl Finding {
@@ -125,8 +127,8 @@ impl Sink {
         self.push_finding(rule, template, pointer, message, false);
     }
 
-    /// A finding that holds for the parameters' default values only.
-    pub fn push_assuming_defaults(&mut self, rule: &'static str, template: &str, pointer: &str, message: String) {
+    /// A finding that may not hold for what is deployed ([`Finding::provisional`]).
+    pub fn push_provisional(&mut self, rule: &'static str, template: &str, pointer: &str, message: String) {
         self.push_finding(rule, template, pointer, message, true);
     }
 
@@ -136,7 +138,7 @@ impl Sink {
         template: &str,
         pointer: &str,
         mut message: String,
-        assumes_defaults: bool,
+        provisional: bool,
     ) {
         if message.len() > MAX_MESSAGE {
             message = elided(&message);
@@ -152,7 +154,7 @@ impl Sink {
             pointer: pointer.to_string(),
             location: None,
             message,
-            assumes_defaults,
+            provisional,
         });
     }
 
@@ -238,14 +240,15 @@ pub fn severity_profile(
 ///
 /// On templates in `foreign` (not written by `sds synth`), the platform's controls
 /// ([`rules::PLATFORM_CONTROLS`]), findings between templates ([`app::between_templates`]) and
-/// findings that hold for default parameter values only (a placeholder default meant to be
-/// replaced: CloudFormation accepts the template) the profile does not name are warnings.
+/// provisional findings (for default parameter values only: a placeholder default meant to be
+/// replaced, which CloudFormation accepts; or on values a macro may rewrite) the profile does not
+/// name are warnings.
 pub fn apply_severities(report: &mut Report, profile: &[(&'static str, Severity)], foreign: &BTreeSet<String>) {
     let all = report.findings.iter_mut().chain(report.suppressed.iter_mut().map(|(f, _)| f));
     for f in all {
         if let Some((_, s)) = profile.iter().find(|(r, _)| *r == f.rule) {
             f.severity = *s;
-        } else if (rules::PLATFORM_CONTROLS.contains(&f.rule) || app::between_templates(f) || f.assumes_defaults)
+        } else if (rules::PLATFORM_CONTROLS.contains(&f.rule) || app::between_templates(f) || f.provisional)
             && foreign.contains(&f.template)
         {
             f.severity = f.severity.min(Severity::Warning);

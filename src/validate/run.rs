@@ -127,6 +127,7 @@ fn check_template(
     let (name, t) = (input.name.as_str(), &input.template);
     let types: BTreeMap<String, String> = t.resources.iter().map(|(id, r)| (id.clone(), r.type_.clone())).collect();
     let transforms = transforms::declared(t);
+    let own_macro = transforms.others.iter().any(|m| !m.starts_with("AWS::"));
     transforms::note(name, &transforms, t, sink);
     transforms::unknown_functions(name, &transforms, t, &original.template, sink);
     for (id, r) in &t.resources {
@@ -159,8 +160,10 @@ fn check_template(
                 Some(expr) => ("schema/property", format!("{expr}: {}", v.message)),
                 None => ("schema/property", v.message),
             };
-            if v.assumes_defaults {
-                sink.push_assuming_defaults(rule, name, &pointer, message);
+            // A macro of the template's own (not AWS's) may rewrite any value before CloudFormation
+            // checks it (`RetentionInDays: "!Explode Retention"`).
+            if v.provisional || own_macro {
+                sink.push_provisional(rule, name, &pointer, message);
             } else {
                 sink.push(rule, name, &pointer, message);
             }

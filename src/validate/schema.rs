@@ -199,7 +199,7 @@ pub struct Violation {
     pub evaluated: Option<String>,
     /// That expression involves parameters: the value is what their defaults (or what a parent
     /// passes) give, and another value may be given at deployment.
-    pub assumes_defaults: bool,
+    pub provisional: bool,
     pub keyword: String,
 }
 
@@ -288,13 +288,13 @@ impl Schemas {
                 if !seen.insert((pointer.clone(), message.clone())) {
                     continue;
                 }
-                let (evaluated, assumes_defaults) = match evaluated.get(&pointer) {
+                let (evaluated, provisional) = match evaluated.get(&pointer) {
                     Some((expr, parameters)) => (Some(expr.clone()), *parameters),
                     None => (None, false),
                 };
                 out.push(Violation {
                     evaluated,
-                    assumes_defaults,
+                    provisional,
                     keyword: e.kind().keyword().to_string(),
                     pointer,
                     message,

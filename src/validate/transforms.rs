@@ -78,8 +78,13 @@ pub fn note(name: &str, d: &Declared, t: &Template, sink: &mut Sink) {
             name,
             "/Transform",
             format!(
-                "macro {}: attributes, functions and types the macro handles are accepted as written; what it produces is checked only after it runs",
-                d.others.join(", ")
+                "macro {}: attributes, functions and types the macro handles are accepted as written{}; what it produces is checked only after it runs",
+                d.others.join(", "),
+                if d.others.iter().any(|m| !m.starts_with("AWS::")) {
+                    ", property values it may rewrite are checked as warnings"
+                } else {
+                    ""
+                }
             ),
         );
     }

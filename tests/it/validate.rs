@@ -640,3 +640,22 @@ Resources:
     assert_eq!(code, 1, "{doc:#}");
     assert_eq!(by_resource(&doc), expected("error"), "{doc:#}");
 }
+
+/// Under a macro of the template's own, a value the macro will rewrite (a placeholder) is not yet
+/// what CloudFormation checks: a warning, where without the macro it is an error.
+#[test]
+fn values_under_a_templates_own_macro_are_checked_as_warnings() {
+    let body = "Resources:\n  Logs:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      RetentionInDays: '!Explode Retention'\n";
+    let (_tmp, with) = generated("with.yaml", &format!("Transform: Explode\n{body}"));
+    let (code, doc) = findings(&[&with]);
+    assert_eq!(code, 0, "{doc:#}");
+    let schema: Vec<&serde_json::Value> =
+        doc["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "schema/property").collect();
+    assert!(!schema.is_empty() && schema.iter().all(|f| f["severity"] == "warning"), "{doc:#}");
+    let (_tmp, without) = generated("without.yaml", body);
+    let (code, doc) = findings(&[&without]);
+    assert_eq!(code, 1, "{doc:#}");
+    // AWS's own transforms rewrite no such values: the language extensions keep errors errors
+    let (_tmp, aws) = generated("aws.yaml", &format!("Transform: AWS::LanguageExtensions\n{body}"));
+    assert_eq!(findings(&[&aws]).0, 1);
+}
