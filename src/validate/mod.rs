@@ -239,7 +239,7 @@ pub fn severity_profile(
 /// platform's own output: the platform's controls stay errors on the platform).
 ///
 /// On templates in `foreign` (not written by `sds synth`), the platform's controls
-/// ([`rules::PLATFORM_CONTROLS`]), findings between templates ([`app::between_templates`]) and
+/// ([`rules::PLATFORM_CONTROLS`]), findings between templates (`app::between_templates`) and
 /// provisional findings (for default parameter values only: a placeholder default meant to be
 /// replaced, which CloudFormation accepts; or on values a macro may rewrite) the profile does not
 /// name are warnings.
