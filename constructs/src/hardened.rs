@@ -143,25 +143,35 @@ pub fn tagging_statement() -> Value {
         .sid("TagsOtherThanAccessTags")
         .actions(&["sagemaker:AddTags"])
         .any_resource()
-        .condition_on("ForAllValues:StringNotEquals", "aws:TagKeys", keys)
+        .condition_on("ForAllValues:StringNotEqualsIgnoreCase", "aws:TagKeys", keys)
         .build()
 }
 
 /// Denies changing the access tags of a resource another team's tags name (its managed policies
 /// let a team administrator tag anything): a resource tagged with a team keeps that team.
 /// Untagged resources (new ones, tagged as they are created) are left to the other statements.
-pub fn deny_retagging_other_teams(team: &ParamRef) -> Value {
+/// The same for another environment of the team (its dev administrators may not pull its prod
+/// resources into dev): one statement per tag, as the conditions of one statement all must hold.
+pub fn deny_retagging_other_teams(team: &ParamRef, env: &ParamRef) -> Vec<Value> {
     let keys = Value::List(ACCESS_TAG_KEYS.iter().map(|k| Value::str(*k)).collect());
-    Statement::deny()
-        .sid("DenyRetaggingOtherTeams")
-        .actions(&["sagemaker:AddTags", "sagemaker:DeleteTags"])
-        .any_resource()
-        .condition(map! {
-            "ForAnyValue:StringEquals" => Value::Map(map! { "aws:TagKeys" => keys }),
-            "Null" => Value::Map(map! { "aws:ResourceTag/TeamName" => "false" }),
-            "StringNotEquals" => Value::Map(map! { "aws:ResourceTag/TeamName" => team.r() }),
-        })
-        .build()
+    [
+        ("DenyRetaggingOtherTeams", "aws:ResourceTag/TeamName", team),
+        ("DenyRetaggingOtherEnvironments", "aws:ResourceTag/EnvironmentType", env),
+    ]
+    .into_iter()
+    .map(|(sid, key, owner)| {
+        Statement::deny()
+            .sid(sid)
+            .actions(&["sagemaker:AddTags", "sagemaker:DeleteTags"])
+            .any_resource()
+            .condition(map! {
+                "ForAnyValue:StringEqualsIgnoreCase" => Value::Map(map! { "aws:TagKeys" => keys.clone() }),
+                "Null" => Value::Map(map! { key => "false" }),
+                "StringNotEquals" => Value::Map(map! { key => owner.r() }),
+            })
+            .build()
+    })
+    .collect()
 }
 
 /// A key policy that names who may use the key: the account administers it through IAM (no use),

@@ -206,18 +206,27 @@ fn hardened_team_principals(mut s: Stack, team: &ParamRef, env: &ParamRef, set: 
     // The reference's team administration actions, each where it acts: SageMaker resources of the
     // platform's account and region, the team's roles, the team's key.
     let sagemaker: Vec<&str> = TEAM_ADMIN_ACTIONS.iter().copied().filter(|a| a.starts_with("sagemaker:")).collect();
-    let admin_policy = policy_document(vec![
-        Statement::allow()
-            .sid("DSAdminAdditionalPolicies")
-            .actions(&sagemaker)
-            .resource(hardened::local_arn("sagemaker", "*"))
-            .build(),
-        Statement::allow().sid("TagTeamRoles").action("iam:TagRole").resource(Value::List(team_roles.clone())).build(),
-        hardened::team_key_statement("TeamKeyGrants", &["kms:CreateGrant", "kms:DescribeKey"], team, env),
-        pass_team_roles(),
-        hardened::deny_passing_other_roles(vec![team_roles[1].clone(), team_roles[2].clone()]),
-        hardened::deny_retagging_other_teams(team),
-    ]);
+    let admin_policy = policy_document(
+        [
+            vec![
+                Statement::allow()
+                    .sid("DSAdminAdditionalPolicies")
+                    .actions(&sagemaker)
+                    .resource(hardened::local_arn("sagemaker", "*"))
+                    .build(),
+                Statement::allow()
+                    .sid("TagTeamRoles")
+                    .action("iam:TagRole")
+                    .resource(Value::List(team_roles.clone()))
+                    .build(),
+                hardened::team_key_statement("TeamKeyGrants", &["kms:CreateGrant", "kms:DescribeKey"], team, env),
+                pass_team_roles(),
+                hardened::deny_passing_other_roles(vec![team_roles[1].clone(), team_roles[2].clone()]),
+            ],
+            hardened::deny_retagging_other_teams(team, env),
+        ]
+        .concat(),
+    );
     let admin = s.add(
         "DataScientistAdminRole",
         "AWS::IAM::Role",

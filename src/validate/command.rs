@@ -63,7 +63,7 @@ pub fn run(args: &ValidateArgs, platform: crate::PlatformFn, out: &mut dyn Write
         }
         // (findings name a template by the path it was given as)
         foreign.extend(
-            loaded.iter().filter(|l| !l.text.starts_with(crate::synth::HEADER)).map(|l| l.path.display().to_string()),
+            loaded.iter().filter(|l| !crate::synth::written_by_synth(&l.text)).map(|l| l.path.display().to_string()),
         );
         loaded
             .into_iter()

@@ -282,6 +282,7 @@ fn unused_parameters(name: &str, t: &Template, sink: &mut Sink) {
     t.conditions.values().chain(t.rules.values()).chain(t.metadata.values()).chain(loops).for_each(&mut mark);
     // A macro may use any parameter (SAM's Globals, a template's own macro).
     t.globals.values().for_each(&mut mark);
+    t.hooks.values().for_each(&mut mark);
     for p in t.parameters.keys().filter(|p| !used.contains(*p)) {
         sink.push("ref/unused-parameter", name, &format!("/Parameters/{p}"), format!("parameter {p} is not used"));
     }

@@ -500,13 +500,26 @@ impl Builder<'_, '_> {
         let list = match f {
             Intrinsic::Split { .. } | Intrinsic::GetAZs(_) | Intrinsic::Cidr { .. } => true,
             Intrinsic::Ref(n) => self.ctx.template.parameters.get(n).is_some_and(|p| p.is_list()),
-            // A mapping that holds lists may give one.
-            Intrinsic::FindInMap { map: Value::String(name), .. } => {
-                self.ctx.template.mappings.get(name).and_then(Value::as_map).is_some_and(|m| {
-                    m.values()
+            // A mapping may give a list: where the second-level key it selects holds lists and
+            // only lists, a list; where it may give either, anything.
+            Intrinsic::FindInMap { map: Value::String(name), second, .. } => {
+                let values: Vec<&Value> = match self.ctx.template.mappings.get(name).and_then(Value::as_map) {
+                    Some(m) => m
+                        .values()
                         .filter_map(Value::as_map)
-                        .any(|inner| inner.values().any(|v| matches!(v, Value::List(_))))
-                })
+                        .flat_map(|inner| match second {
+                            Value::String(key) => inner.get(key).into_iter().collect::<Vec<_>>(),
+                            _ => inner.values().collect(),
+                        })
+                        .collect(),
+                    None => Vec::new(),
+                };
+                let lists = values.iter().filter(|v| matches!(v, Value::List(_))).count();
+                if lists > 0 && lists < values.len() {
+                    self.anything.push(ptr.to_string());
+                    return Some(J::String(STAND_IN.to_string()));
+                }
+                lists > 0
             }
             Intrinsic::GetAtt { resource, attribute: Value::String(a) } => {
                 self.types.get(resource).is_some_and(|t| self.schemas.attribute_is_list(t, a))

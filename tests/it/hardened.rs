@@ -431,7 +431,7 @@ fn a_data_scientist_cannot_tag_a_resource_into_reach() {
         decide_with(role, "sagemaker:AddTags", notebook, None, ResourceKind::Ordinary, ctx)
     };
     assert_eq!(tag("Project"), Decision::Allow);
-    for key in ["TeamName", "EnvironmentType", "studiouserid"] {
+    for key in ["TeamName", "EnvironmentType", "studiouserid", "teamname"] {
         assert_eq!(tag(key), Decision::ImplicitDeny, "{key}");
     }
 }
@@ -459,4 +459,12 @@ fn a_team_administrator_cannot_retag_another_teams_resources() {
     }
     // a new resource, tagged as it is created
     assert_eq!(change("sagemaker:AddTags", "TeamName", None), Decision::Allow);
+    // nor the team's resources of another environment (team-a's prod, from dev)
+    let ctx = context(admin)
+        .set("aws:TagKeys", &["EnvironmentType"])
+        .set("aws:RequestTag/EnvironmentType", &["dev"])
+        .set("aws:ResourceTag/TeamName", &["team-a"])
+        .set("aws:ResourceTag/EnvironmentType", &["prod"]);
+    let d = decide_with(admin, "sagemaker:AddTags", notebook, None, ResourceKind::Ordinary, ctx);
+    assert_eq!(d, Decision::ExplicitDeny);
 }

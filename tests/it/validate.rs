@@ -541,6 +541,12 @@ fn the_configuration_sets_severities_for_other_templates() {
     let (code, doc) = findings(&[platform.to_str().unwrap()]);
     assert_eq!(code, 1, "{doc:#}");
     assert!(severities(&doc).contains(&("sec/s3-encryption".into(), "error".into())), "{doc:#}");
+    // ... also checked out with CRLF line ends and a byte-order mark
+    let edited = fs::read_to_string(&platform).unwrap();
+    fs::write(&platform, format!("\u{feff}{}", edited.replace('\n', "\r\n"))).unwrap();
+    let (code, doc) = findings(&[platform.to_str().unwrap()]);
+    assert_eq!(code, 1, "{doc:#}");
+    assert!(severities(&doc).contains(&("sec/s3-encryption".into(), "error".into())), "{doc:#}");
     fs::write(&config, "validation:\n  severity:\n    sec/s3-encryption: warning\n    sec/s3-public-access: info\n")
         .unwrap();
     let (code, doc) = findings(&["--config", config.to_str().unwrap(), &bucket]);

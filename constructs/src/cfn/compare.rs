@@ -19,7 +19,12 @@ fn scalar_form(v: &Value) -> Option<Cow<'_, str>> {
     let s = match v {
         Value::Bool(true) => return Some(Cow::Borrowed("true")),
         Value::Bool(false) => return Some(Cow::Borrowed("false")),
-        Value::Number(s) | Value::String(s) => s.trim_end(),
+        // an octal or hex integer is the number CloudFormation reads (`0777` is 511)
+        Value::Number(n) => match super::yaml::yaml11_integer_value(n) {
+            Some(decimal) => return Some(Cow::Owned(decimal)),
+            None => n.trim_end(),
+        },
+        Value::String(s) => s.trim_end(),
         _ => return None,
     };
     if s.eq_ignore_ascii_case("true") {

@@ -16,16 +16,17 @@ pub fn value_to_json(v: &Value) -> String {
     s
 }
 
-/// The long-form JSON of a value. Numbers JSON cannot spell (`0777`, `.5`) become strings, which
+/// The long-form JSON of a value. An octal or hex integer (`0777`) becomes the number
+/// CloudFormation reads (511); other numbers JSON cannot spell (`.5`) become strings, which
 /// CloudFormation reads the same.
 pub fn to_serde(v: &Value) -> serde_json::Value {
     use serde_json::Value as J;
     match v {
         Value::Null => J::Null,
         Value::Bool(b) => J::Bool(*b),
-        Value::Number(n) => match serde_json::from_str::<serde_json::Number>(n) {
-            Ok(num) if num.to_string() == *n => J::Number(num),
-            _ => J::String(n.clone()),
+        Value::Number(n) => match super::yaml::yaml11_integer_value(n).and_then(|d| d.parse().ok()) {
+            Some(num) => J::Number(num),
+            None => number_or_text(n),
         },
         Value::String(s) => J::String(s.clone()),
         Value::List(items) => J::Array(items.iter().map(to_serde).collect()),
@@ -38,6 +39,14 @@ pub fn to_serde(v: &Value) -> serde_json::Value {
     }
 }
 
+fn number_or_text(n: &str) -> serde_json::Value {
+    use serde_json::Value as J;
+    match serde_json::from_str::<serde_json::Number>(n) {
+        Ok(num) if num.to_string() == *n => J::Number(num),
+        _ => J::String(n.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,9 +54,10 @@ mod tests {
 
     #[test]
     fn intrinsics_are_long_form() {
-        let v =
-            Value::List(vec![get_att("A", "B"), sub("x"), Value::Number("443".into()), Value::Number("0777".into())]);
+        let numbers = ["443", "0777", "0x1F", ".5"].map(|n| Value::Number(n.into()));
+        let v = Value::List([vec![get_att("A", "B"), sub("x")], numbers.to_vec()].concat());
         let j: serde_json::Value = serde_json::from_str(&value_to_json(&v)).unwrap();
-        assert_eq!(j, serde_json::json!([{"Fn::GetAtt": ["A", "B"]}, {"Fn::Sub": "x"}, 443, "0777"]));
+        // octal and hex: the number CloudFormation reads; what JSON cannot spell otherwise: text
+        assert_eq!(j, serde_json::json!([{"Fn::GetAtt": ["A", "B"]}, {"Fn::Sub": "x"}, 443, 511, 31, ".5"]));
     }
 }

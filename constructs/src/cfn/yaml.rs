@@ -272,6 +272,23 @@ pub fn yaml11_integer(n: &str) -> bool {
     }
 }
 
+/// The decimal text of a number CloudFormation reads as an integer in another base (`0777` is
+/// `511`, `0x1F` is `31`; see [`yaml11_integer`]), `None` for any other number.
+pub fn yaml11_integer_value(n: &str) -> Option<String> {
+    if !yaml11_integer(n) {
+        return None;
+    }
+    let (negative, body) = match n.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, n.strip_prefix('+').unwrap_or(n)),
+    };
+    let value = match body.strip_prefix("0x") {
+        Some(hex) => u128::from_str_radix(hex, 16).ok()?,
+        None => u128::from_str_radix(body, 8).ok()?,
+    };
+    Some(if negative && value != 0 { format!("-{value}") } else { value.to_string() })
+}
+
 /// A string scalar, plain when every YAML reader agrees it is that string, quoted otherwise.
 fn scalar(s: &str, in_flow: bool) -> String {
     if needs_quotes(s, in_flow) {
@@ -441,6 +458,11 @@ mod tests {
         assert_eq!(one(Value::Number("0x1F".into())), "K: 0x1F\n");
         assert!(!yaml11_integer("0") && !yaml11_integer("08") && !yaml11_integer("0x") && !yaml11_integer("0_7"));
         assert!(yaml11_integer("-012") && yaml11_integer("0x1f") && !yaml11_integer("+0x1f"));
+        assert_eq!(yaml11_integer_value("0777").as_deref(), Some("511"));
+        assert_eq!(yaml11_integer_value("000644").as_deref(), Some("420"));
+        assert_eq!(yaml11_integer_value("-012").as_deref(), Some("-10"));
+        assert_eq!(yaml11_integer_value("0x400").as_deref(), Some("1024"));
+        assert_eq!(yaml11_integer_value("443"), None);
     }
 
     #[test]
