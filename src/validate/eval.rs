@@ -108,7 +108,7 @@ impl<'a> Ctx<'a> {
     fn eval_fn(&self, f: &Intrinsic) -> Option<String> {
         match f {
             Intrinsic::Ref(name) => self.eval_ref(name),
-            Intrinsic::Sub { template, .. } if super::schema::is_dynamic_reference(template) => None,
+            Intrinsic::Sub { template, .. } if super::instance::is_dynamic_reference(template) => None,
             Intrinsic::Sub { template, variables } => {
                 let mut out = String::new();
                 // each variable evaluated once, however often the text repeats it
@@ -206,7 +206,7 @@ impl<'a> Ctx<'a> {
 /// The text of a scalar; a dynamic reference (`{{resolve:ssm:...}}`) is known only at deployment.
 fn scalar(v: &Value) -> Option<String> {
     match v {
-        Value::String(s) if super::schema::is_dynamic_reference(s) => None,
+        Value::String(s) if super::instance::is_dynamic_reference(s) => None,
         Value::String(s) | Value::Number(s) => Some(s.clone()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,

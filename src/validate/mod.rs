@@ -10,6 +10,7 @@ mod app;
 pub mod command;
 mod eval;
 mod functions;
+mod instance;
 mod limits;
 mod pattern;
 mod refs;

@@ -15,7 +15,7 @@ use regex_syntax::hir::{
 };
 use serde_json::Value as J;
 
-use super::schema::STAND_IN;
+use super::instance::STAND_IN;
 
 /// `pattern`, compiled when a value first reaches it: the schemas hold hundreds of patterns
 /// (many with large Unicode classes) and a platform's values reach a few dozen, so compiling
