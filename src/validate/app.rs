@@ -67,16 +67,9 @@ fn file_of(url: &Value) -> Option<&str> {
 }
 
 /// Ends the message of an export name repeated by another template: a conflict only where both
-/// are deployed to one account and region.
+/// are deployed to one account and region. Such a finding (and an import no given template
+/// exports: another stack may) is provisional: the paths given are not known to be one app.
 const ACROSS: &str = ", another template (a conflict where both are deployed to one account and region)";
-
-/// Whether a finding is about templates that may not be deployed together: an import of what no
-/// given template exports (another stack may), an export name another template repeats. On
-/// templates `sds synth` did not write they are warnings: the paths given are not known to be
-/// one app.
-pub fn between_templates(f: &super::Finding) -> bool {
-    f.rule == "app/import-unresolved" || f.rule == "app/duplicate-export" && f.message.contains(ACROSS)
-}
 
 /// `contexts[i]` evaluates `inputs[i]`.
 pub fn check(inputs: &[Input], contexts: &[Ctx], sink: &mut Sink) {
@@ -88,13 +81,17 @@ pub fn check(inputs: &[Input], contexts: &[Ctx], sink: &mut Sink) {
     nested_cycles(inputs, &by_name, sink);
 }
 
+/// An output of a template: (logical id, pointer of its export name).
+type Place<'a> = (&'a str, String);
+
 fn exports_and_imports(inputs: &[Input], contexts: &[Ctx], sink: &mut Sink) {
     // pattern, and name evaluated with default values → first exporter (template, output id)
     let mut exports: HashMap<String, (String, String)> = HashMap::new();
     let mut evaluated: HashMap<String, (String, String)> = HashMap::new();
-    // (template, what the output repeats) → the template's outputs that repeat it (id, pointer),
+    // (template, what the output repeats, whether another template exports it first) → the
+    // template's outputs that repeat it (id, pointer),
     // reported together at the first
-    let mut duplicates: BTreeMap<(&str, String), Vec<(&str, String)>> = BTreeMap::new();
+    let mut duplicates: BTreeMap<(&str, String, bool), Vec<Place>> = BTreeMap::new();
     for (i, ctx) in inputs.iter().zip(contexts) {
         for (id, o) in &i.template.outputs {
             let Some(e) = o.export_name.as_ref() else { continue };
@@ -103,19 +100,23 @@ fn exports_and_imports(inputs: &[Input], contexts: &[Ctx], sink: &mut Sink) {
             let pattern = name_pattern(e, &i.template);
             let repeats = if let Some((other, other_id)) = pattern.as_ref().and_then(|p| exports.get(p)) {
                 let p = pattern.as_deref().unwrap_or_default();
-                let place = if *other == i.name { String::new() } else { ACROSS.to_string() };
-                Some(format!("export name {p} is also exported by {other} (output {other_id}){place}"))
+                let place = if *other == i.name { "" } else { ACROSS };
+                Some((
+                    format!("export name {p} is also exported by {other} (output {other_id}){place}"),
+                    !place.is_empty(),
+                ))
             } else if let Some((other, other_id)) = value.as_ref().and_then(|v| evaluated.get(v)) {
                 let v = value.as_deref().unwrap_or_default();
-                let place = if *other == i.name { String::new() } else { ACROSS.to_string() };
-                Some(format!(
+                let place = if *other == i.name { "" } else { ACROSS };
+                let message = format!(
                     "export name evaluates to {v} with default values, which {other} (output {other_id}) also exports{place}"
-                ))
+                );
+                Some((message, !place.is_empty()))
             } else {
                 None
             };
-            if let Some(message) = repeats {
-                duplicates.entry((i.name.as_str(), message)).or_default().push((id.as_str(), pointer));
+            if let Some((message, across)) = repeats {
+                duplicates.entry((i.name.as_str(), message, across)).or_default().push((id.as_str(), pointer));
             }
             let first = (i.name.clone(), id.clone());
             if let Some(p) = pattern {
@@ -126,7 +127,7 @@ fn exports_and_imports(inputs: &[Input], contexts: &[Ctx], sink: &mut Sink) {
             }
         }
     }
-    for ((name, message), outputs) in duplicates {
+    for ((name, message, across), outputs) in duplicates {
         let (_, pointer) = &outputs[0];
         let message = match &outputs[1..] {
             [] => message,
@@ -135,7 +136,11 @@ fn exports_and_imports(inputs: &[Input], contexts: &[Ctx], sink: &mut Sink) {
                 format!("{message}; {} more outputs of {name} export it too: {}", ids.len(), shown(&ids, ", "))
             }
         };
-        sink.push("app/duplicate-export", name, pointer, message);
+        if across {
+            sink.push_provisional("app/duplicate-export", name, pointer, message);
+        } else {
+            sink.push("app/duplicate-export", name, pointer, message);
+        }
     }
     if inputs.len() < 2 {
         return;
@@ -152,7 +157,7 @@ fn exports_and_imports(inputs: &[Input], contexts: &[Ctx], sink: &mut Sink) {
             for name in imports {
                 let Some(p) = name_pattern(&name, t) else { continue };
                 if !exports.contains_key(&p) {
-                    sink.push(
+                    sink.push_provisional(
                         "app/import-unresolved",
                         &i.name,
                         &place,

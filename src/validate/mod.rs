@@ -62,8 +62,9 @@ pub struct Finding {
     pub location: Option<Location>,
     pub message: String,
     /// The finding may not hold for what is deployed: it holds for the parameters' default
-    /// values only (another value may be given at deployment), or it is about a value a macro of
-    /// the template's own may still rewrite. (On templates sds did not write it is a warning; see
+    /// values only (another value may be given at deployment), it is about a value a macro of the
+    /// template's own may still rewrite, or it is between templates not known to be deployed
+    /// together (an import another stack may export). (On templates sds did not write it is a warning; see
     /// [`apply_severities`].)
     pub provisional: bool,
 }
@@ -240,18 +241,15 @@ pub fn severity_profile(
 /// platform's own output: the platform's controls stay errors on the platform).
 ///
 /// On templates in `foreign` (not written by `sds synth`), the platform's controls
-/// ([`rules::PLATFORM_CONTROLS`]), findings between templates (`app::between_templates`) and
-/// provisional findings (for default parameter values only: a placeholder default meant to be
-/// replaced, which CloudFormation accepts; or on values a macro may rewrite) the profile does not
-/// name are warnings.
+/// ([`rules::PLATFORM_CONTROLS`]) and provisional findings (for default parameter values only: a
+/// placeholder default meant to be replaced, which CloudFormation accepts; on values a macro may
+/// rewrite; between templates not known to be one app) the profile does not name are warnings.
 pub fn apply_severities(report: &mut Report, profile: &[(&'static str, Severity)], foreign: &BTreeSet<String>) {
     let all = report.findings.iter_mut().chain(report.suppressed.iter_mut().map(|(f, _)| f));
     for f in all {
         if let Some((_, s)) = profile.iter().find(|(r, _)| *r == f.rule) {
             f.severity = *s;
-        } else if (rules::PLATFORM_CONTROLS.contains(&f.rule) || app::between_templates(f) || f.provisional)
-            && foreign.contains(&f.template)
-        {
+        } else if (rules::PLATFORM_CONTROLS.contains(&f.rule) || f.provisional) && foreign.contains(&f.template) {
             f.severity = f.severity.min(Severity::Warning);
         }
     }

@@ -117,19 +117,12 @@ fn octals(name: &str, t: &Template, sink: &mut Sink) {
         walk(&o.value, &mut pointer, &mut found);
     }
     for (pointer, n) in found {
-        let digits: String = n.chars().filter(|c| *c != '_').collect();
-        let (sign, body) = match digits.strip_prefix('-') {
-            Some(b) => ("-", b.to_string()),
-            None => ("", digits.trim_start_matches('+').to_string()),
-        };
-        let Ok(value) = u128::from_str_radix(&body, 8) else { continue };
+        let Some(value) = sds_constructs::cfn::yaml::yaml11_integer_value(&n) else { continue };
         sink.push(
             "template/yaml-octal",
             name,
             &pointer,
-            format!(
-                "{n} is read by CloudFormation as the octal number {sign}{value}; quote it ('{n}') to keep the text"
-            ),
+            format!("{n} is read by CloudFormation as the octal number {value}; quote it ('{n}') to keep the text"),
         );
     }
 }
