@@ -197,3 +197,10 @@ fn sam_and_macros_are_noted_once_and_the_rest_checked() {
     let found = findings(path.to_str().unwrap());
     assert_eq!(found.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(), ["fn/unknown"], "{found:?}");
 }
+
+#[test]
+fn a_parameter_used_in_hooks_is_used() {
+    let found = findings(&format!("{CORPUS}/features/include-and-hooks.yaml"));
+    assert!(!found.iter().any(|f| f.0 == "ref/unused-parameter"), "{found:?}");
+    assert!(found.iter().all(|f| f.0 == "template/transform"), "{found:?}");
+}
