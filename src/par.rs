@@ -4,8 +4,10 @@
 //!
 //! Depends on nothing but std.
 
+use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 /// How many workers to use: the cores this process may run on, at most 4 (the commands'
 /// jobs are a dozen templates or two sides of a review; more threads only cost their start).
@@ -56,6 +58,23 @@ pub fn map_with<T: Sync, R: Send, S>(
     slots.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().flatten().collect()
 }
 
+/// A process-wide cache of values made once per key, each in a cell of its own (see
+/// [`once_per_key`]).
+pub type Cells<K, V> = OnceLock<Mutex<HashMap<K, &'static OnceLock<V>>>>;
+
+/// The value of `key` in `cells`, made by `make` on first use. The map is locked only to find
+/// the key's cell, not while the value is made: workers make the values of different keys at the
+/// same time (a validation's workers compile the schemas of different types), and a worker
+/// asking for a value being made waits for it rather than making it again. Cells and values are
+/// never freed: callers keep them for the life of the process, and bound the keys.
+pub fn once_per_key<K: Hash + Eq, V>(cells: &'static Cells<K, V>, key: K, make: impl FnOnce() -> V) -> &'static V {
+    let cell: &'static OnceLock<V> = {
+        let mut map = cells.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(key).or_insert_with(|| Box::leak(Box::new(OnceLock::new())))
+    };
+    cell.get_or_init(make)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +107,31 @@ mod tests {
         );
         assert_eq!(done.len(), 50);
         assert!(done.iter().filter(|d| **d == 0).count() <= 3);
+    }
+
+    #[test]
+    fn a_value_is_made_once_per_key_and_others_are_not_held_up_while_it_is() {
+        static CELLS: Cells<&'static str, usize> = OnceLock::new();
+        static MADE: AtomicUsize = AtomicUsize::new(0);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::scope(|scope| {
+            // While "slow" is being made, another thread gets "quick": it would wait for the map
+            // lock forever if the map were locked while values are made.
+            let slow = scope.spawn(move || {
+                *once_per_key(&CELLS, "slow", || {
+                    MADE.fetch_add(1, Ordering::SeqCst);
+                    rx.recv_timeout(std::time::Duration::from_secs(10)).expect("the other key was held up")
+                })
+            });
+            while CELLS.get().is_none_or(|m| !m.lock().unwrap().contains_key("slow")) {
+                std::thread::yield_now();
+            }
+            tx.send(*once_per_key(&CELLS, "quick", || 7)).unwrap();
+            assert_eq!(slow.join().unwrap(), 7);
+        });
+        // Asked again, from several threads: made once.
+        let again = map(&[0; 8], 4, |_| *once_per_key(&CELLS, "slow", || usize::MAX));
+        assert_eq!(again, vec![7; 8]);
+        assert_eq!(MADE.load(Ordering::SeqCst), 1);
     }
 }

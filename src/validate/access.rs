@@ -40,15 +40,15 @@ pub(super) fn check(inputs: &[Input], config: &AccessConfig, sink: &mut Sink) {
 /// The templates the analysis reads: with the platform's root among the inputs, the root and
 /// what it nests or offers (not, say, a thousand team stacks, which launch products and declare
 /// no principal); otherwise all of them.
-fn app_of(inputs: &[Input]) -> Vec<(String, Template)> {
-    let owned = |i: &Input| (i.name.clone(), Template::clone(&i.template));
+fn app_of<'a>(inputs: &'a [Input]) -> Vec<(String, &'a Template)> {
+    let borrowed = |i: &'a Input| (i.name.clone(), &*i.template);
     let by_name: HashMap<&str, &Input> = inputs.iter().map(|i| (i.name.as_str(), i)).collect();
-    let Some(root) = by_name.get(DEFAULT_ROOT) else { return inputs.iter().map(owned).collect() };
+    let Some(root) = by_name.get(DEFAULT_ROOT) else { return inputs.iter().map(borrowed).collect() };
     let mut seen: HashSet<&str> = HashSet::from([DEFAULT_ROOT]);
     let mut todo = vec![*root];
     let mut out = Vec::new();
     while let Some(input) = todo.pop() {
-        out.push(owned(input));
+        out.push(borrowed(input));
         let mut urls = Vec::new();
         for r in input.template.resources.values() {
             urls.extend(r.properties.get("TemplateURL"));

@@ -9,7 +9,7 @@
 //! `"true"` for a boolean, a number for a string).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{JsonType, Validator};
@@ -18,6 +18,7 @@ use serde_json::Value as J;
 
 use super::eval::Ctx;
 use super::instance::Instance;
+use crate::par::{once_per_key, Cells};
 
 /// `<type> <offset> <length>` per line, sorted by type: where each type's schema is in [`PACKED`].
 const INDEX: &str = include_str!("data/resources.index");
@@ -63,20 +64,16 @@ pub fn in_registry(type_: &str) -> bool {
 /// `readOnlyProperties`, `writeOnlyProperties` and `createOnlyProperties` kept), if the registry
 /// has the type. Each type is inflated once per process and kept.
 pub fn source(type_: &str) -> Option<&'static str> {
-    static INFLATED: OnceLock<Mutex<HashMap<&'static str, &'static str>>> = OnceLock::new();
+    static INFLATED: Cells<&'static str, Option<&'static str>> = OnceLock::new();
     let entry = index().binary_search_by(|e| e.type_.cmp(type_)).ok().map(|i| &index()[i])?;
-    let mut inflated = INFLATED.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(text) = inflated.get(entry.type_) {
-        return Some(text);
-    }
-    let packed = PACKED.get(entry.offset..entry.offset.checked_add(entry.len)?)?;
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut flate2::read::DeflateDecoder::new(packed), &mut text).ok()?;
-    // At most one string per registry type for the life of the process: a bounded cache that
-    // lets callers keep `&'static str`s.
-    let text: &'static str = Box::leak(text.into_boxed_str());
-    inflated.insert(entry.type_, text);
-    Some(text)
+    *once_per_key(&INFLATED, entry.type_, || {
+        let packed = PACKED.get(entry.offset..entry.offset.checked_add(entry.len)?)?;
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::DeflateDecoder::new(packed), &mut text).ok()?;
+        // At most one string per registry type for the life of the process: a bounded cache
+        // that lets callers keep `&'static str`s.
+        Some(&*Box::leak(text.into_boxed_str()))
+    })
 }
 
 /// The `createOnlyProperties` of a type as its schema lists them (`/properties/Name` pointers),
@@ -109,13 +106,10 @@ struct Compiled {
 /// process (the other side of a review) parses nothing again and the process does not spend its
 /// last milliseconds freeing schemas.
 fn compiled(type_: &str) -> Option<&'static Compiled> {
-    static COMPILED: OnceLock<Mutex<HashMap<&'static str, Option<&'static Compiled>>>> = OnceLock::new();
+    static COMPILED: Cells<&'static str, Option<Compiled>> = OnceLock::new();
     let entry = index().binary_search_by(|e| e.type_.cmp(type_)).ok().map(|i| &index()[i])?;
-    let mut cache = COMPILED.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    *cache.entry(entry.type_).or_insert_with(|| {
-        let schema: J = serde_json::from_str(source(entry.type_)?).ok()?;
-        Some(&*Box::leak(Box::new(Compiled { schema })))
-    })
+    once_per_key(&COMPILED, entry.type_, || Some(Compiled { schema: serde_json::from_str(source(entry.type_)?).ok()? }))
+        .as_ref()
 }
 
 /// Compiles a (sub)schema with the lazily compiled `pattern` keyword.
@@ -180,13 +174,11 @@ fn narrowed(schema: &J, keys: &[&str]) -> J {
 /// The validator of `type_` for objects with top-level properties `keys` (see [`narrowed`]),
 /// compiled once per process for each set of keys (resources of a type mostly set the same).
 fn validator(type_: &str, c: &Compiled, keys: &[&str]) -> Option<&'static Validator> {
-    type Cache = HashMap<String, Option<&'static Validator>>;
-    static VALIDATORS: OnceLock<Mutex<Cache>> = OnceLock::new();
+    static VALIDATORS: Cells<String, Option<Validator>> = OnceLock::new();
     let mut sorted = keys.to_vec();
     sorted.sort_unstable();
     let key = format!("{type_} {}", sorted.join(" "));
-    let mut cache = VALIDATORS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    *cache.entry(key).or_insert_with(|| build(&narrowed(&c.schema, &sorted)).map(|v| &*Box::leak(Box::new(v))))
+    once_per_key(&VALIDATORS, key, || build(&narrowed(&c.schema, &sorted))).as_ref()
 }
 
 /// One schema violation, relative to the resource's `Properties`.

@@ -3,10 +3,12 @@
 //! no IAM actions that do not exist.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use sds_constructs::cfn::{Template, Value};
 
 use super::Sink;
+use crate::par::{once_per_key, Cells};
 
 const IAM_ACTIONS: &str = include_str!("data/iam-actions.txt");
 const LAMBDA_RUNTIMES: &str = include_str!("data/lambda-runtimes.json");
@@ -20,12 +22,25 @@ struct Service {
     set: HashSet<String>,
 }
 
-/// IAM actions by service prefix, read from the embedded list as services come up.
+/// The actions of the service with prefix `prefix` (lower case), read from the embedded list
+/// once per process: the list's lines are indexed by prefix on first use, and each service's
+/// actions when it first comes up (the workers of a validation share them).
+fn service(prefix: &str) -> Option<&'static Service> {
+    static LINES: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    static SERVICES: Cells<&'static str, Service> = OnceLock::new();
+    let lines = LINES.get_or_init(|| IAM_ACTIONS.lines().filter_map(|l| Some((l.split(' ').next()?, l))).collect());
+    let (&prefix, &line) = lines.get_key_value(prefix)?;
+    Some(once_per_key(&SERVICES, prefix, || {
+        let actions: Vec<&'static str> = line.split(' ').skip(1).collect();
+        let lower: Vec<String> = actions.iter().map(|a| a.to_ascii_lowercase()).collect();
+        Service { set: lower.iter().cloned().collect(), lower, actions }
+    }))
+}
+
+/// The verdicts on IAM actions one worker has given (the actions themselves are shared, see
+/// [`service`]), and the Lambda runtimes.
 #[derive(Default)]
 pub struct Catalog {
-    services: HashMap<String, Option<Service>>,
-    /// The list's line of each service prefix, indexed on first use.
-    lines: Option<HashMap<&'static str, &'static str>>,
     verdicts: HashMap<String, Option<String>>,
     /// Lambda runtime lifecycle, parsed on first use.
     runtimes: Option<serde_json::Value>,
@@ -33,23 +48,6 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    fn service(&mut self, prefix: &str) -> Option<&Service> {
-        self.services
-            .entry(prefix.to_string())
-            .or_insert_with(|| {
-                let line = self
-                    .lines
-                    .get_or_insert_with(|| {
-                        IAM_ACTIONS.lines().filter_map(|l| Some((l.split(' ').next()?, l))).collect()
-                    })
-                    .get(prefix)?;
-                let actions: Vec<&'static str> = line.split(' ').skip(1).collect();
-                let lower: Vec<String> = actions.iter().map(|a| a.to_ascii_lowercase()).collect();
-                Some(Service { set: lower.iter().cloned().collect(), lower, actions })
-            })
-            .as_ref()
-    }
-
     /// Why `action` is not an IAM action, if it is not.
     pub fn unknown(&mut self, action: &str) -> Option<String> {
         if let Some(v) = self.verdicts.get(action) {
@@ -67,7 +65,7 @@ impl Catalog {
         let Some((prefix, name)) = action.split_once(':') else {
             return Some(format!("{action} is not of the form service:Action"));
         };
-        let Some(service) = self.service(&prefix.to_ascii_lowercase()) else {
+        let Some(service) = service(&prefix.to_ascii_lowercase()) else {
             return Some(format!("{action}: no AWS service has the prefix {prefix}"));
         };
         let name = name.to_ascii_lowercase();

@@ -404,8 +404,8 @@ impl<'a> Resolver<'a> {
 /// Instantiates an app: each launch (a root, or a product launched with parameters) with its
 /// nested stacks, recursively. Imports resolve against the exports of all instances; resolving
 /// repeats until they settle (three rounds: export chains in practice are one deep).
-pub fn instantiate(templates: &[(String, Template)], launches: &[Launch]) -> Vec<Instance> {
-    let by_name: HashMap<&str, &Template> = templates.iter().map(|(n, t)| (n.as_str(), t)).collect();
+pub fn instantiate<T: std::borrow::Borrow<Template>>(templates: &[(String, T)], launches: &[Launch]) -> Vec<Instance> {
+    let by_name: HashMap<&str, &Template> = templates.iter().map(|(n, t)| (n.as_str(), t.borrow())).collect();
     // The rounds that settle the exports resolve outputs only; one last round resolves every
     // resource with the exports the last of them used.
     let mut exports = BTreeMap::new();

@@ -9,6 +9,7 @@ pub mod invariants;
 pub mod matrix;
 pub mod symmetry;
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
 
 use serde_json::value::RawValue;
@@ -69,8 +70,8 @@ pub fn launches(templates: &[(String, Template)], root: &str) -> Vec<Launch> {
 /// How the platform is launched for analysis: the root, and each product the portfolio offers —
 /// once, or per team of `teams` (a product with `TeamName`), or per user (with
 /// `StudioUserProfileName`).
-pub fn launches_for(templates: &[(String, Template)], root: &str, teams: &[TeamSpec]) -> Vec<Launch> {
-    let get = |f: &str| templates.iter().find(|(n, _)| n == f).map(|(_, t)| t);
+pub fn launches_for<T: Borrow<Template>>(templates: &[(String, T)], root: &str, teams: &[TeamSpec]) -> Vec<Launch> {
+    let get = |f: &str| templates.iter().find(|(n, _)| n == f).map(|(_, t)| t.borrow());
     let mut out = vec![Launch { name: "root".into(), file: root.into(), parameters: BTreeMap::new() }];
     let Some(root_template) = get(root) else { return out };
     for file in products(root_template) {
@@ -120,13 +121,13 @@ pub const DEFAULT_ROOT: &str = "ds_administration.yaml";
 
 /// The root of an app: the platform's root when present, else the one template no other nests;
 /// the candidates when several could be.
-pub fn root(templates: &[(String, Template)]) -> Result<String, Vec<String>> {
+pub fn root<T: Borrow<Template>>(templates: &[(String, T)]) -> Result<String, Vec<String>> {
     if templates.iter().any(|(n, _)| n == DEFAULT_ROOT) {
         return Ok(DEFAULT_ROOT.into());
     }
     let nested: Vec<&str> = templates
         .iter()
-        .flat_map(|(_, t)| t.resources.values())
+        .flat_map(|(_, t)| t.borrow().resources.values())
         .filter(|r| r.type_ == "AWS::CloudFormation::Stack")
         .filter_map(|r| match r.properties.get("TemplateURL") {
             Some(Value::String(u)) => u.rsplit('/').next(),
@@ -255,15 +256,16 @@ pub fn analyze_full(templates: &[(String, Template)], root: &str, config: &Acces
 
 /// [`analyze_with`] for the violations only: the matrix holds the cells the invariants read
 /// (data reads, writes and decrypts, and opening Studio profiles), not who manages or assumes
-/// what — roles acted as come from the act-as edges all the same. What validation runs.
-pub fn violations(templates: &[(String, Template)], root: &str, config: &AccessConfig) -> Analysis {
+/// what — roles acted as come from the act-as edges all the same. What validation runs, on the
+/// templates it holds (borrowed: `T` is `&Template`, or the template itself).
+pub fn violations<T: Borrow<Template>>(templates: &[(String, T)], root: &str, config: &AccessConfig) -> Analysis {
     analysis(templates, root, config, &|level| {
         matches!(level, matrix::Level::Read | matrix::Level::Write | matrix::Level::Decrypt | matrix::Level::Open)
     })
 }
 
-fn analysis(
-    templates: &[(String, Template)],
+fn analysis<T: Borrow<Template>>(
+    templates: &[(String, T)],
     root: &str,
     config: &AccessConfig,
     keep: &dyn Fn(matrix::Level) -> bool,
