@@ -359,7 +359,7 @@ pub fn visit(v: &Value, f: &mut dyn FnMut(&Intrinsic)) {
         Value::Map(m) => m.values().for_each(|i| visit(i, f)),
         Value::Fn(i) => {
             f(i);
-            visit(&i.argument(), f);
+            i.for_each_value(&mut |v| visit(v, f));
         }
         _ => {}
     }

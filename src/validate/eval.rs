@@ -237,7 +237,7 @@ pub fn parameters_in(v: &Value, t: &Template) -> Vec<String> {
                     variables.iter().flat_map(|vs| vs.values()).for_each(|i| walk(i, t, out, seen));
                 }
                 Intrinsic::ImportValue(_) | Intrinsic::FindInMap { .. } | Intrinsic::GetAtt { .. } => {}
-                other => walk(&other.argument(), t, out, seen),
+                other => other.for_each_value(&mut |v| walk(v, t, out, seen)),
             },
             _ => {}
         }

@@ -6,7 +6,7 @@
 //! short-form argument at its nearest located ancestor. Depends on the model and `eval` only.
 
 use sds_constructs::cfn::template::pointer_segment;
-use sds_constructs::cfn::{Intrinsic, Template, Value};
+use sds_constructs::cfn::{Intrinsic, Part, Parts, Template, Value};
 
 use super::eval::Ctx;
 use super::Sink;
@@ -26,7 +26,21 @@ fn walk(v: &Value, pointer: &str, f: &mut dyn FnMut(&Intrinsic, &str)) {
         }
         Value::Fn(i) => {
             f(i, pointer);
-            walk(&i.argument(), &format!("{pointer}/{}", i.name()), f);
+            // The argument as `argument()` gives it, walked without copying it.
+            let at = format!("{pointer}/{}", i.name());
+            let mut part = |p: Part, at: &str| match p {
+                Part::Text(_) => {}
+                Part::Value(v) => walk(v, at, f),
+                Part::Map(m) => {
+                    for (k, item) in m {
+                        walk(item, &format!("{at}/{}", pointer_segment(k)), f);
+                    }
+                }
+            };
+            match i.parts() {
+                Parts::One(p) => part(p, &at),
+                Parts::List(items) => items.into_iter().enumerate().for_each(|(n, p)| part(p, &format!("{at}/{n}"))),
+            }
         }
         _ => {}
     }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use sds_constructs::cfn::json::to_serde;
 use sds_constructs::cfn::yaml::inline;
-use sds_constructs::cfn::{Intrinsic, Resource, Value};
+use sds_constructs::cfn::{Intrinsic, Part, Parts, Resource, Value};
 use serde_json::Value as J;
 
 use super::eval::Ctx;
@@ -166,7 +166,7 @@ impl Builder<'_, '_> {
             if self.types.get(resource).is_some_and(|t| is_custom(t) || !in_registry(t)));
         if custom_attribute
             || matches!(f, Intrinsic::Transform(_))
-            || matches!(f.argument(), Value::Fn(ref g) if matches!(**g, Intrinsic::Transform(_)))
+            || matches!(f.parts(), Parts::One(Part::Value(Value::Fn(g))) if matches!(**g, Intrinsic::Transform(_)))
         {
             self.anything.push(ptr.to_string());
             return Some(J::String(STAND_IN.to_string()));

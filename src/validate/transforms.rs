@@ -7,7 +7,8 @@
 use sds_constructs::cfn::foreach;
 use sds_constructs::cfn::template::pointer_segment;
 use sds_constructs::cfn::value::FOR_EACH;
-use sds_constructs::cfn::{Template, Value};
+use sds_constructs::cfn::{Map, Part, Parts, Template, Value};
+use std::fmt::Write as _;
 
 use super::types::SAM;
 use super::Sink;
@@ -103,10 +104,10 @@ pub fn unknown_functions(name: &str, d: &Declared, t: &Template, original: &Temp
     for (id, r) in &t.resources {
         let base = format!("/Resources/{}", pointer_segment(id));
         for (k, v) in &r.properties {
-            walk(v, &format!("{base}/Properties/{}", pointer_segment(k)), &mut found);
+            walk(v, &mut format!("{base}/Properties/{}", pointer_segment(k)), &mut found);
         }
         for (k, v) in &r.attributes {
-            walk(v, &format!("{base}/{}", pointer_segment(k)), &mut found);
+            walk(v, &mut format!("{base}/{}", pointer_segment(k)), &mut found);
         }
     }
     let sections = [
@@ -116,7 +117,7 @@ pub fn unknown_functions(name: &str, d: &Declared, t: &Template, original: &Temp
     ];
     for (section, entries) in sections {
         for (id, v) in entries {
-            walk(v, &format!("/{section}/{}", pointer_segment(id)), &mut found);
+            walk(v, &mut format!("/{section}/{}", pointer_segment(id)), &mut found);
         }
     }
     for (pointer, key) in found {
@@ -124,21 +125,60 @@ pub fn unknown_functions(name: &str, d: &Declared, t: &Template, original: &Temp
     }
 }
 
-fn walk(v: &Value, pointer: &str, found: &mut Vec<(String, String)>) {
+/// Finds one-key mappings named like functions inside `v`, at `pointer` (a buffer each level
+/// extends and restores, rather than a string per value).
+fn walk(v: &Value, pointer: &mut String, found: &mut Vec<(String, String)>) {
+    let at = pointer.len();
     match v {
-        Value::Map(m) => {
-            if m.len() == 1 {
-                if let Some((k, _)) = m.first().filter(|(k, _)| k.starts_with("Fn::") && !k.starts_with(FOR_EACH)) {
-                    found.push((pointer.to_string(), k.clone()));
-                }
-            }
-            for (k, v) in m {
-                walk(v, &format!("{pointer}/{}", pointer_segment(k)), found);
+        Value::Map(m) => walk_map(m, pointer, found),
+        Value::List(items) => {
+            for (i, v) in items.iter().enumerate() {
+                let _ = write!(pointer, "/{i}");
+                walk(v, pointer, found);
+                pointer.truncate(at);
             }
         }
-        Value::List(items) => items.iter().enumerate().for_each(|(i, v)| walk(v, &format!("{pointer}/{i}"), found)),
-        Value::Fn(f) => walk(&f.argument(), &format!("{pointer}/{}", f.name()), found),
+        Value::Fn(f) => {
+            pointer.push('/');
+            pointer.push_str(f.name());
+            // The argument in long form, as `argument()` gives it.
+            match f.parts() {
+                Parts::One(p) => walk_part(p, pointer, found),
+                Parts::List(items) => {
+                    let inside = pointer.len();
+                    for (i, p) in items.into_iter().enumerate() {
+                        let _ = write!(pointer, "/{i}");
+                        walk_part(p, pointer, found);
+                        pointer.truncate(inside);
+                    }
+                }
+            }
+            pointer.truncate(at);
+        }
         _ => {}
+    }
+}
+
+fn walk_part(p: Part, pointer: &mut String, found: &mut Vec<(String, String)>) {
+    match p {
+        Part::Text(_) => {}
+        Part::Value(v) => walk(v, pointer, found),
+        Part::Map(m) => walk_map(m, pointer, found),
+    }
+}
+
+fn walk_map(m: &Map, pointer: &mut String, found: &mut Vec<(String, String)>) {
+    if m.len() == 1 {
+        if let Some((k, _)) = m.first().filter(|(k, _)| k.starts_with("Fn::") && !k.starts_with(FOR_EACH)) {
+            found.push((pointer.clone(), k.clone()));
+        }
+    }
+    let at = pointer.len();
+    for (k, v) in m {
+        pointer.push('/');
+        pointer.push_str(&pointer_segment(k));
+        walk(v, pointer, found);
+        pointer.truncate(at);
     }
 }
 

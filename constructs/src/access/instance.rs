@@ -9,6 +9,7 @@
 //! distinct and a pattern like `ds-data-bucket-*` matches both. Imports resolve to what the
 //! exporting instance exports; an import nothing exports stays a token (`import:<name>`).
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::cfn::value::scalar_text;
@@ -79,6 +80,8 @@ struct Resolver<'a> {
     nested: &'a HashMap<String, BTreeMap<String, Value>>,
     /// Physical ids and ARNs of this instance's resources, named by property where they are set.
     physical: HashMap<String, (String, String)>,
+    /// Whether resolving has looked up a physical id or ARN since this was last cleared.
+    used_physical: Cell<bool>,
 }
 
 impl Resolver<'_> {
@@ -108,6 +111,7 @@ impl Resolver<'_> {
         if let Some(v) = self.pseudo(name) {
             return v;
         }
+        self.used_physical.set(true);
         match self.physical.get(name) {
             Some((id, _)) => Value::String(id.clone()),
             None => Value::String(format!("ref:{name}")),
@@ -119,6 +123,7 @@ impl Resolver<'_> {
             let found = self.nested.get(resource).and_then(|o| o.get(output));
             return found.cloned().unwrap_or_else(|| Value::String(format!("output:{resource}.{output}")));
         }
+        self.used_physical.set(true);
         let Some((id, arn)) = self.physical.get(resource) else {
             return Value::String(format!("att:{resource}.{attribute}"));
         };
@@ -337,6 +342,7 @@ impl<'a> Resolver<'a> {
             exports,
             nested,
             physical: HashMap::new(),
+            used_physical: Cell::new(false),
         };
         for (name, p) in &template.parameters {
             let value = passed
@@ -354,11 +360,23 @@ impl<'a> Resolver<'a> {
             };
             r.parameters.insert(name.clone(), value);
         }
-        // Twice, so that names built from other resources' ids settle.
-        for _ in 0..2 {
-            let physical =
-                template.resources.iter().map(|(id, res)| (id.clone(), physical(&r, id, &res.type_, &res.properties)));
-            r.physical = physical.collect();
+        // Twice, so that names built from other resources' ids settle: the second time only for
+        // the resources whose names looked other resources up the first time (the others come
+        // out the same).
+        let mut again = Vec::new();
+        let mut first = HashMap::with_capacity(template.resources.len());
+        for (id, res) in &template.resources {
+            r.used_physical.set(false);
+            first.insert(id.clone(), physical(&r, id, &res.type_, &res.properties));
+            if r.used_physical.get() {
+                again.push((id, res));
+            }
+        }
+        r.physical = first;
+        let second: Vec<_> =
+            again.into_iter().map(|(id, res)| (id, physical(&r, id, &res.type_, &res.properties))).collect();
+        for (id, p) in second {
+            r.physical.insert(id.clone(), p);
         }
         r
     }
@@ -406,31 +424,26 @@ impl<'a> Resolver<'a> {
 /// repeats until they settle (three rounds: export chains in practice are one deep).
 pub fn instantiate<T: std::borrow::Borrow<Template>>(templates: &[(String, T)], launches: &[Launch]) -> Vec<Instance> {
     let by_name: HashMap<&str, &Template> = templates.iter().map(|(n, t)| (n.as_str(), t.borrow())).collect();
-    // The rounds that settle the exports resolve outputs only; one last round resolves every
-    // resource with the exports the last of them used.
-    let mut exports = BTreeMap::new();
-    for i in 0..3 {
-        let mut round = Round {
-            templates: &by_name,
-            exports: &exports,
-            instances: Vec::new(),
-            found: BTreeMap::new(),
-            full: false,
-        };
+    let run = |exports: &BTreeMap<String, Value>, full: bool| {
+        let mut round = Round { templates: &by_name, exports, instances: Vec::new(), found: BTreeMap::new(), full };
         for launch in launches {
             round.walk(launch, &HashMap::new(), 0);
         }
-        if round.found == exports || i == 2 {
-            break;
-        }
-        exports = round.found;
+        (round.instances, round.found)
+    };
+    // The first round, without exports, resolves outputs only. Each further round resolves every
+    // resource with the exports the one before found, and is the last when it finds the same
+    // exports (or is the third round with exports): the instances of the rounds that settle
+    // the exports and of the last are one and the same.
+    let (_, first) = run(&BTreeMap::new(), false);
+    if first.is_empty() {
+        return run(&first, true).0;
     }
-    let mut round =
-        Round { templates: &by_name, exports: &exports, instances: Vec::new(), found: BTreeMap::new(), full: true };
-    for launch in launches {
-        round.walk(launch, &HashMap::new(), 0);
+    let (instances, second) = run(&first, true);
+    if second == first {
+        return instances;
     }
-    round.instances
+    run(&second, true).0
 }
 
 /// One resolving round over all launches.

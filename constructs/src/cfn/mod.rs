@@ -6,6 +6,7 @@
 pub mod compare;
 pub mod foreach;
 pub mod json;
+pub mod parts;
 pub mod read;
 pub mod template;
 pub mod text;
@@ -14,6 +15,7 @@ pub mod yaml;
 
 pub use compare::{diff_templates, semantic_eq, templates_equal, Change, ChangeKind, EntryDiff};
 pub use json::to_json;
+pub use parts::{Part, Parts};
 pub use read::{format_of, read_template, Format, Location, Parsed, ReadError, ReadErrorKind, SourceMap};
 pub use template::{Output, Parameter, Resource, Template};
 pub use value::{get_att, import_value, ref_, sub, Intrinsic, Map, Value};
