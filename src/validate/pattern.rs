@@ -6,8 +6,7 @@
 //!
 //! Depends on the regex engines only.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use jsonschema::{Keyword, ValidationError};
 use regex_syntax::hir::{
@@ -16,6 +15,7 @@ use regex_syntax::hir::{
 use serde_json::Value as J;
 
 use super::instance::STAND_IN;
+use crate::par::{once_per_key, Cells};
 
 /// `pattern`, compiled when a value first reaches it: the schemas hold hundreds of patterns
 /// (many with large Unicode classes) and a platform's values reach a few dozen, so compiling
@@ -24,20 +24,18 @@ pub(super) struct LazyPattern {
     source: String,
 }
 
-fn regex(source: &str) -> Option<Arc<fancy_regex::Regex>> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Option<Arc<fancy_regex::Regex>>>>> = OnceLock::new();
-    let mut cache = CACHE.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    cache
-        .entry(source.to_string())
-        .or_insert_with(|| {
-            // JSON Schema patterns are ECMA 262; translate as the jsonschema crate does.
-            let rust = jsonschema_regex::to_rust_regex(source).ok()?;
-            // `[\p{L}...]{0,1024}` builds an automaton past the engine's size limit: the
-            // length is maxLength's to check, so a large upper bound is dropped.
-            let compiled = fancy_regex::Regex::new(&rust).or_else(|_| fancy_regex::Regex::new(&relax_bounds(&rust)));
-            compiled.ok().map(Arc::new)
-        })
-        .clone()
+fn regex(source: &str) -> Option<&'static fancy_regex::Regex> {
+    static CACHE: Cells<String, Option<fancy_regex::Regex>> = OnceLock::new();
+    // (compiled outside the cache's lock: see `once_per_key`)
+    once_per_key(&CACHE, source.to_string(), || {
+        // JSON Schema patterns are ECMA 262; translate as the jsonschema crate does.
+        let rust = jsonschema_regex::to_rust_regex(source).ok()?;
+        // `[\p{L}...]{0,1024}` builds an automaton past the engine's size limit: the
+        // length is maxLength's to check, so a large upper bound is dropped.
+        let compiled = fancy_regex::Regex::new(&rust).or_else(|_| fancy_regex::Regex::new(&relax_bounds(&rust)));
+        compiled.ok()
+    })
+    .as_ref()
 }
 
 /// `pattern` with every repetition bound over 255 dropped (`{1,65535}` → `{1,}`).
@@ -107,27 +105,23 @@ pub(super) fn lazy_pattern<'a>(
 /// it in its ASCII mode, where classes are ASCII and `.` any character but a line feed, which
 /// on ASCII text is the same. `None` when the pattern does not compile that way: it takes the
 /// full engine.
-fn ascii_regex(source: &str) -> Option<Arc<Ascii>> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Option<Arc<Ascii>>>>> = OnceLock::new();
-    let mut cache = CACHE.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    cache
-        .entry(source.to_string())
-        .or_insert_with(|| {
-            // A bound over 255 is dropped, as the full engine drops it when such a pattern is
-            // past its size limit: the length is maxLength's to check, and a thousand copies of
-            // a group cost milliseconds to compile.
-            let rust = relax_bounds(&jsonschema_regex::to_rust_regex(source).ok()?);
-            let compiled = match regex_syntax::ParserBuilder::new().build().parse(&rust) {
-                Ok(hir) => regex_automata::meta::Regex::builder().build_from_hir(&ascii(hir)).ok().map(Ascii::Plain),
-                Err(_) => fancy_regex::RegexBuilder::new(&rust)
-                    .bytes_mode(fancy_regex::BytesMode::Ascii)
-                    .build()
-                    .ok()
-                    .map(Ascii::Fancy),
-            };
-            compiled.map(Arc::new)
-        })
-        .clone()
+fn ascii_regex(source: &str) -> Option<&'static Ascii> {
+    static CACHE: Cells<String, Option<Ascii>> = OnceLock::new();
+    once_per_key(&CACHE, source.to_string(), || {
+        // A bound over 255 is dropped, as the full engine drops it when such a pattern is
+        // past its size limit: the length is maxLength's to check, and a thousand copies of
+        // a group cost milliseconds to compile.
+        let rust = relax_bounds(&jsonschema_regex::to_rust_regex(source).ok()?);
+        match regex_syntax::ParserBuilder::new().build().parse(&rust) {
+            Ok(hir) => regex_automata::meta::Regex::builder().build_from_hir(&ascii(hir)).ok().map(Ascii::Plain),
+            Err(_) => fancy_regex::RegexBuilder::new(&rust)
+                .bytes_mode(fancy_regex::BytesMode::Ascii)
+                .build()
+                .ok()
+                .map(Ascii::Fancy),
+        }
+    })
+    .as_ref()
 }
 
 /// A pattern compiled for ASCII text.
