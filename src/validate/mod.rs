@@ -13,6 +13,7 @@ mod functions;
 mod instance;
 mod limits;
 mod pattern;
+mod raw_schema;
 mod refs;
 pub mod report;
 pub mod rules;

@@ -18,6 +18,7 @@ use serde_json::Value as J;
 
 use super::eval::Ctx;
 use super::instance::Instance;
+use super::raw_schema::RawSchema;
 use crate::par::{once_per_key, Cells};
 
 /// `<type> <offset> <length>` per line, sorted by type: where each type's schema is in [`PACKED`].
@@ -97,8 +98,8 @@ pub struct Schemas {
 }
 
 struct Compiled {
-    /// The type's schema as vendored.
-    schema: J,
+    /// The type's schema as vendored, parsed piece by piece as checks read it.
+    schema: RawSchema,
 }
 
 /// The parsed schema of `type_`, parsed once per process: at most one per registry type, a
@@ -108,8 +109,7 @@ struct Compiled {
 fn compiled(type_: &str) -> Option<&'static Compiled> {
     static COMPILED: Cells<&'static str, Option<Compiled>> = OnceLock::new();
     let entry = index().binary_search_by(|e| e.type_.cmp(type_)).ok().map(|i| &index()[i])?;
-    once_per_key(&COMPILED, entry.type_, || Some(Compiled { schema: serde_json::from_str(source(entry.type_)?).ok()? }))
-        .as_ref()
+    once_per_key(&COMPILED, entry.type_, || Some(Compiled { schema: RawSchema::new(source(entry.type_)?)? })).as_ref()
 }
 
 /// Compiles a (sub)schema with the lazily compiled `pattern` keyword.
@@ -122,7 +122,9 @@ fn build(schema: &J) -> Option<Validator> {
 /// and refuses such an object exactly as the whole schema does (a property that is absent is
 /// checked by nothing but `required` and the combinators, which are kept; `additionalProperties`
 /// sees the same unknown keys), and compiles in a fraction of the time: a type's schema
-/// describes dozens of properties, a resource sets a few.
+/// describes dozens of properties, a resource sets a few. (What validation compiles is
+/// [`RawSchema::narrowed`], which builds the same from the pieces it keeps: this is its reference.)
+#[cfg(test)]
 fn narrowed(schema: &J, keys: &[&str]) -> J {
     let Some(whole) = schema.as_object() else { return schema.clone() };
     let mut out = serde_json::Map::new();
@@ -178,7 +180,7 @@ fn validator(type_: &str, c: &Compiled, keys: &[&str]) -> Option<&'static Valida
     let mut sorted = keys.to_vec();
     sorted.sort_unstable();
     let key = format!("{type_} {}", sorted.join(" "));
-    once_per_key(&VALIDATORS, key, || build(&narrowed(&c.schema, &sorted))).as_ref()
+    once_per_key(&VALIDATORS, key, || build(&c.schema.narrowed(&sorted))).as_ref()
 }
 
 /// One schema violation, relative to the resource's `Properties`.
@@ -211,8 +213,8 @@ impl Schemas {
     /// The read-only properties (attributes) of a type, as `/properties/...` pointers.
     pub fn read_only(&mut self, type_: &str) -> Option<Vec<String>> {
         let c = self.get(type_)?;
-        let list = c.schema.get("readOnlyProperties")?.as_array()?;
-        Some(list.iter().filter_map(|p| p.as_str().map(str::to_string)).collect())
+        let list = c.schema.get("readOnlyProperties")?;
+        Some(list.as_array()?.iter().filter_map(|p| p.as_str().map(str::to_string)).collect())
     }
 
     /// Whether `Fn::GetAtt` can read `attribute` of `type_`: a read-only property, or a property
@@ -221,7 +223,11 @@ impl Schemas {
         let c = self.get(type_)?;
         let pointer = format!("/properties/{}", attribute.replace('.', "/properties/"));
         let listed = |key: &str, wanted: &str| {
-            c.schema.get(key).and_then(J::as_array).is_some_and(|l| l.iter().any(|p| p.as_str() == Some(wanted)))
+            c.schema
+                .get(key)
+                .as_ref()
+                .and_then(J::as_array)
+                .is_some_and(|l| l.iter().any(|p| p.as_str() == Some(wanted)))
         };
         let flat = format!("/properties/{}", attribute.replace('.', "/"));
         if listed("readOnlyProperties", &flat) {
@@ -234,16 +240,16 @@ impl Schemas {
     pub(super) fn attribute_is_list(&mut self, type_: &str, attribute: &str) -> bool {
         let Some(c) = self.get(type_) else { return false };
         let prop = c.schema.pointer(&format!("/properties/{}", attribute.replace('.', "/properties/")));
-        prop.and_then(|p| p.get("type")).is_some_and(|t| t == "array")
+        prop.is_some_and(|p| p.get("type").is_some_and(|t| t == "array"))
     }
 
     /// The schema of top-level property `name` of `type_`, `$ref` followed once.
     pub fn property(&mut self, type_: &str, name: &str) -> Option<J> {
         let c = self.get(type_)?;
-        let p = c.schema.get("properties")?.get(name)?;
+        let p = c.schema.property(name)?;
         match p.get("$ref").and_then(J::as_str) {
-            Some(r) => c.schema.pointer(r.trim_start_matches('#')).cloned(),
-            None => Some(p.clone()),
+            Some(r) => c.schema.pointer(r.trim_start_matches('#')),
+            None => Some(p),
         }
     }
 
@@ -387,6 +393,39 @@ mod tests {
         assert!(part["definitions"].as_object().unwrap().is_empty());
         let part = narrowed(&schema, &["DnsOptions"]);
         assert!(part["definitions"].get("DnsOptionsSpecification").is_some());
+    }
+
+    #[test]
+    fn the_schema_read_piece_by_piece_is_the_schema() {
+        // Every vendored type: narrowed for no property, each property alone (with an unknown
+        // one), and all of them, as the whole schema narrowed; and pointers into it.
+        for t in registry_types() {
+            let text = source(t).unwrap();
+            let whole: J = serde_json::from_str(text).unwrap();
+            let raw = RawSchema::new(text).unwrap_or_else(|| panic!("{t} is not an object"));
+            let names: Vec<&str> = whole["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+            let mut sets: Vec<Vec<&str>> = vec![Vec::new(), names.clone()];
+            sets.extend(names.iter().map(|n| vec![*n, "Unknown"]));
+            for keys in sets {
+                assert_eq!(raw.narrowed(&keys), narrowed(&whole, &keys), "{t} {keys:?}");
+            }
+            for name in &names {
+                assert_eq!(raw.property(name).as_ref(), whole["properties"].get(*name), "{t}.{name}");
+                let pointer = format!("/properties/{}", name.replace('~', "~0").replace('/', "~1"));
+                assert_eq!(raw.pointer(&pointer).as_ref(), whole.pointer(&pointer), "{t} {pointer}");
+                assert_eq!(raw.pointer(&format!("{pointer}/type")).as_ref(), whole.pointer(&format!("{pointer}/type")));
+            }
+            for key in ["readOnlyProperties", "writeOnlyProperties", "required", "nothing"] {
+                assert_eq!(raw.get(key).as_ref(), whole.get(key), "{t} {key}");
+            }
+            if let Some(defs) = whole.get("definitions").and_then(J::as_object) {
+                for d in defs.keys() {
+                    let pointer = format!("/definitions/{d}");
+                    assert_eq!(raw.pointer(&pointer).as_ref(), whole.pointer(&pointer), "{t} {pointer}");
+                }
+            }
+            assert_eq!(raw.pointer("").as_ref(), Some(&whole));
+        }
     }
 
     #[test]
