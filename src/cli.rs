@@ -30,6 +30,13 @@ pub enum Command {
     /// (Built with the default `publish` feature.)
     #[cfg(feature = "publish")]
     Bootstrap(BootstrapArgs),
+    /// Delete the platform's stacks in dependency order: Studio apps, team stacks (user profiles
+    /// before team environments), user profiles and spaces left, then the root. Prints the plan;
+    /// deletes only with --yes. Never empties data buckets nor deletes what is retained: lists it.
+    /// Exit 0 destroyed or nothing to destroy, 1 not confirmed or a deletion failed, 2 error.
+    /// (Built with the default `publish` feature.)
+    #[cfg(feature = "publish")]
+    Destroy(DestroyArgs),
     /// Check templates (files, directories, or the synthesized platform) against resource
     /// schemas, references, limits and security rules. Exit 0 no errors, 1 errors, 2 could not run.
     Validate(ValidateArgs),
@@ -337,11 +344,33 @@ pub struct BootstrapArgs {
     pub no_execute: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// The platform's root stack [default: secure-ds-shared-service].
+    #[arg(long, value_name = "NAME")]
+    pub stack_name: Option<String>,
+    /// Delete (without it: print the plan and exit 1).
+    #[arg(long)]
+    pub yes: bool,
+    #[arg(long)]
+    pub region: Option<String>,
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// How long to wait for the deletions before giving up waiting (they go on server-side; exit 2).
+    #[arg(long, value_name = "MINUTES", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    pub wait_timeout: u64,
+    /// How many team stacks are deleted at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+}
+
 /// The commands `sds policy` has a policy for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PolicyCommand {
     /// `sds publish`.
     Publish,
+    /// `sds destroy`.
+    Destroy,
 }
 
 #[derive(Debug, Args)]

@@ -115,8 +115,16 @@ impl Target {
             On::ExecutionRole => self.role_arn.iter().cloned().collect(),
             On::BootstrapStack => vec![cfn("stack/sds-bootstrap/*".into())],
             On::BootstrapRole => vec![format!("arn:aws:iam::{}:role/sds-bootstrap-ExecutionRole-*", self.account())],
+            On::ProductStacks => vec![cfn(format!("stack/SC-{}-pp-*/*", self.account()))],
+            On::StudioApps => vec![self.sagemaker("app/*")],
+            On::StudioUserProfiles => vec![self.sagemaker("user-profile/*")],
+            On::StudioSpaces => vec![self.sagemaker("space/*")],
             On::Any => vec!["*".into()],
         }
+    }
+
+    fn sagemaker(&self, rest: &str) -> String {
+        format!("arn:aws:sagemaker:{}:{}:{rest}", self.region(), self.account())
     }
 }
 
@@ -135,6 +143,10 @@ fn sid(on: &[On]) -> String {
             On::ExecutionRole => "PassExecutionRole",
             On::BootstrapStack => "BootstrapStack",
             On::BootstrapRole => "PassBootstrapRole",
+            On::ProductStacks => "ProductStacks",
+            On::StudioApps => "StudioApps",
+            On::StudioUserProfiles => "StudioUserProfiles",
+            On::StudioSpaces => "StudioSpaces",
             On::Any => "NoResourceLevelPermission",
         })
         .collect()
@@ -267,6 +279,7 @@ pub fn target(args: &PolicyArgs) -> anyhow::Result<Target> {
 fn command(c: PolicyCommand) -> (Command, &'static str) {
     match c {
         PolicyCommand::Publish => (Command::Publish, "publish"),
+        PolicyCommand::Destroy => (Command::Destroy, "destroy"),
     }
 }
 

@@ -1,6 +1,6 @@
 //! AWS clients from the standard chain (environment, profiles, SSO, IMDS; `AWS_ENDPOINT_URL`
 //! honoured, with path-style S3 addressing then, so LocalStack and moto work), and an optional
-//! request log: with `SDS_REQUEST_LOG=FILE`, every STS, S3 and CloudFormation request is appended
+//! request log: with `SDS_REQUEST_LOG=FILE`, every STS, S3, CloudFormation and SageMaker request is appended
 //! to FILE as a JSON line (the SDK's service and operation, method, URI,
 //! `x-amz-expected-bucket-owner`, `If-None-Match`, `If-Match`), to check what was sent where a
 //! local server does not enforce it, and that every call is in `sds policy`'s table.
@@ -39,6 +39,8 @@ pub struct Aws {
     pub s3: aws_sdk_s3::Client,
     pub cfn: aws_sdk_cloudformation::Client,
     pub sts: aws_sdk_sts::Client,
+    /// SageMaker (`sds destroy` only: the Studio apps, spaces and user profiles of the domain).
+    pub sagemaker: aws_sdk_sagemaker::Client,
     pub region: String,
     /// The endpoint override (`AWS_ENDPOINT_URL`), if any.
     pub endpoint: Option<String>,
@@ -97,6 +99,8 @@ impl Intercept for RequestLog {
             "target": r.headers().get("x-amz-target"),
             "if_none_match": r.headers().get("if-none-match"),
             "if_match": r.headers().get("if-match"),
+            // JSON protocols (SageMaker) name what a call is on in a JSON body.
+            "input": serde_json::from_str::<serde_json::Value>(&form).ok(),
         });
         let mut f = self.file.lock().map_err(|_| "request log lock poisoned")?;
         writeln!(f, "{line}")?;
@@ -340,15 +344,18 @@ pub async fn connect(region: Option<&str>, profile: Option<&str>) -> anyhow::Res
     let mut s3 = aws_sdk_s3::config::Builder::from(&conf).force_path_style(endpoint.is_some()).interceptor(MarkCalls);
     let mut cfn = aws_sdk_cloudformation::config::Builder::from(&conf).interceptor(MarkCalls);
     let mut sts = aws_sdk_sts::config::Builder::from(&conf).interceptor(MarkCalls);
+    let mut sagemaker = aws_sdk_sagemaker::config::Builder::from(&conf).interceptor(MarkCalls);
     if let Some(file) = &log {
         s3 = s3.interceptor(RequestLog { service: "s3", file: file.clone() });
         cfn = cfn.interceptor(RequestLog { service: "cloudformation", file: file.clone() });
         sts = sts.interceptor(RequestLog { service: "sts", file: file.clone() });
+        sagemaker = sagemaker.interceptor(RequestLog { service: "sagemaker", file: file.clone() });
     }
     Ok(Aws {
         s3: aws_sdk_s3::Client::from_conf(s3.build()),
         cfn: aws_sdk_cloudformation::Client::from_conf(cfn.build()),
         sts: aws_sdk_sts::Client::from_conf(sts.build()),
+        sagemaker: aws_sdk_sagemaker::Client::from_conf(sagemaker.build()),
         region,
         endpoint,
     })

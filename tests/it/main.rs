@@ -7,6 +7,8 @@ mod assets;
 mod bootstrap;
 mod config_reach;
 mod corpus;
+#[cfg(feature = "publish")]
+mod destroy;
 mod diff;
 mod docs;
 mod example;

@@ -63,6 +63,12 @@ fn example(on: On) -> &'static str {
         On::ExecutionRole => ROLE,
         On::BootstrapStack => "arn:aws:cloudformation:eu-west-1:123456789012:stack/sds-bootstrap/6c1e2f40-0000-11ef-9a3b-0a1b2c3d4e5f",
         On::BootstrapRole => "arn:aws:iam::123456789012:role/sds-bootstrap-ExecutionRole-1A2B3C4D",
+        On::ProductStacks => {
+            "arn:aws:cloudformation:eu-west-1:123456789012:stack/SC-123456789012-pp-abcdefghijklm/6c1e2f40-0000-11ef-9a3b-0a1b2c3d4e5f"
+        }
+        On::StudioApps => "arn:aws:sagemaker:eu-west-1:123456789012:app/d-abc123/alice/jupyterserver/default",
+        On::StudioUserProfiles => "arn:aws:sagemaker:eu-west-1:123456789012:user-profile/d-abc123/alice",
+        On::StudioSpaces => "arn:aws:sagemaker:eu-west-1:123456789012:space/d-abc123/shared",
         On::Any => "*",
     }
 }
@@ -222,4 +228,35 @@ fn bad_flags_are_located_errors() {
         assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
         assert!(stdout(&o).is_empty(), "{args:?}: nothing printed on error");
     }
+}
+
+#[test]
+fn the_destroy_policy_allows_its_calls_and_nothing_that_deletes_more() {
+    let doc = document(&statements(Command::Destroy, &target(false)));
+    let mut checked = 0;
+    for c in calls::of(Command::Destroy) {
+        for a in c.actions {
+            for on in c.on {
+                assert_eq!(decide(&doc, a, example(*on), &Context::new()), Decision::Allow, "{a} on {on:?}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 15, "{checked}");
+    let denied = |action: &str, resource: &str| {
+        assert_eq!(decide(&doc, action, resource, &Context::new()), Decision::ImplicitDeny, "{action} on {resource}");
+    };
+    // Nested and product stacks go with their parents: sds deletes only the root and team stacks.
+    denied("cloudformation:DeleteStack", example(On::NestedStacks));
+    denied("cloudformation:DeleteStack", example(On::ProductStacks));
+    denied("cloudformation:DeleteStack", "arn:aws:cloudformation:eu-west-1:123456789012:stack/other/1");
+    // Never the data: no bucket or object deletion, no domain deletion (the root's), no PassRole.
+    denied("s3:DeleteBucket", "arn:aws:s3:::ds-data-bucket-a-dev-123");
+    denied("s3:DeleteObject", "arn:aws:s3:::ds-data-bucket-a-dev-123/x");
+    denied("sagemaker:DeleteDomain", "arn:aws:sagemaker:eu-west-1:123456789012:domain/d-abc123");
+    denied("iam:PassRole", "arn:aws:iam::123456789012:role/plat-x");
+    denied("sagemaker:DeleteApp", "arn:aws:sagemaker:eu-west-1:210987654321:app/d-abc123/alice/jupyterserver/default");
+    let o = policy(&["destroy", "--account", ACCOUNT, "--region", "eu-west-1", "--stack-name", "plat"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    insta::assert_snapshot!("destroy_human", stdout(&o));
 }

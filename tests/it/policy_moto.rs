@@ -58,8 +58,9 @@ fn decode(s: &str) -> String {
 }
 
 /// The resources a logged request is made on: the bucket or the object (path-style URI), or the
-/// stack (and its change set) it names, or `*` for a listing.
-fn resources(r: &Value) -> Vec<String> {
+/// stack (and its change set) it names, the Studio app, user profile or space it deletes, or `*`
+/// for a listing.
+pub(crate) fn resources(r: &Value) -> Vec<String> {
     match r["service"].as_str().unwrap() {
         "s3" => {
             let uri = r["uri"].as_str().unwrap();
@@ -80,6 +81,20 @@ fn resources(r: &Value) -> Vec<String> {
                 out.push(cfn(format!("changeSet/{cs}/00000000-0000-0000-0000-000000000000")));
             }
             out
+        }
+        "sagemaker" => {
+            let i = &r["input"];
+            let s = |k: &str| i[k].as_str().unwrap_or_default().to_string();
+            let owner = if i["SpaceName"].is_string() { s("SpaceName") } else { s("UserProfileName") };
+            let sm = |rest: String| vec![format!("arn:aws:sagemaker:us-east-1:{ACCOUNT}:{rest}")];
+            match r["operation"].as_str().unwrap_or_default() {
+                "DeleteApp" => {
+                    sm(format!("app/{}/{owner}/{}/{}", s("DomainId"), s("AppType").to_lowercase(), s("AppName")))
+                }
+                "DeleteUserProfile" => sm(format!("user-profile/{}/{}", s("DomainId"), s("UserProfileName"))),
+                "DeleteSpace" => sm(format!("space/{}/{}", s("DomainId"), s("SpaceName"))),
+                _ => vec!["*".to_string()],
+            }
         }
         _ => vec!["*".to_string()],
     }
