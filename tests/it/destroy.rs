@@ -21,7 +21,7 @@ use crate::support::{stderr, stdout};
 
 /// The app: a root with a retained parameter and a nested stack with a retained one; and two
 /// team stacks.
-fn app(moto: &Moto) -> PathBuf {
+pub(crate) fn app(moto: &Moto) -> PathBuf {
     let dir = crate::publish_teams::app(moto, 2);
     std::fs::write(
         dir.join("root.yaml"),
@@ -38,7 +38,7 @@ fn app(moto: &Moto) -> PathBuf {
     dir
 }
 
-fn publish(moto: &Moto, app: &Path) {
+pub(crate) fn publish(moto: &Moto, app: &Path) {
     let o = moto
         .sds()
         .args(["publish", "--yes", "--root", "root.yaml", "--stack-name", "plat", "--templates"])
@@ -59,7 +59,7 @@ fn destroy(moto: &Moto, extra: &[&str], env: &[(&str, String)]) -> (i32, String,
 }
 
 /// The deletions sent, in order: `DeleteStack <stack>`, `DeleteApp <name>`, ...
-fn deletions(moto: &Moto) -> Vec<String> {
+pub(crate) fn deletions(moto: &Moto) -> Vec<String> {
     moto.requests()
         .iter()
         .filter(|r| r["operation"].as_str().is_some_and(|o| o.starts_with("Delete") && o != "DeleteObject"))
@@ -144,7 +144,7 @@ fn destroy_shows_the_plan_then_deletes_in_order_and_lists_what_is_retained_then_
 /// one of a space, the user profiles alice (deleted by her team's stack in a real account; here
 /// by nobody, so sds deletes her) and carol, and the space `shared`. DeleteApp marks an app
 /// Deleted; DeleteUserProfile and DeleteSpace remove the profile. Records the operations.
-fn studio_stand_in() -> (u16, Arc<Mutex<Vec<String>>>) {
+pub(crate) fn studio_stand_in() -> (u16, Arc<Mutex<Vec<String>>>) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
     let seen = Arc::new(Mutex::new(Vec::new()));

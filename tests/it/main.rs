@@ -9,6 +9,8 @@ mod config_reach;
 mod corpus;
 #[cfg(feature = "publish")]
 mod destroy;
+#[cfg(feature = "publish")]
+mod destroy_policy;
 mod diff;
 mod docs;
 mod example;

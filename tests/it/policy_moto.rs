@@ -180,7 +180,7 @@ fn every_request_publish_sends_is_in_the_table_and_allowed_by_the_policy() {
 }
 
 /// The statement's actions.
-fn actions_of_statement(s: &Value) -> Vec<&str> {
+pub(crate) fn actions_of_statement(s: &Value) -> Vec<&str> {
     match &s["Action"] {
         Value::String(a) => vec![a.as_str()],
         v => v.as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect(),
@@ -191,13 +191,21 @@ fn actions_of_statement(s: &Value) -> Vec<&str> {
 /// is in another CloudFormation statement (made "*" for moto), moto still allows it. Then our
 /// evaluator, on the real reduced policy, must deny a request that was sent, and only requests
 /// of the removed statement's actions. True when that was the case to check.
-fn blind_and_denied_by_the_evaluator(reduced: &Value, removed: &Value, requests: &[Value]) -> bool {
+pub(crate) fn blind_and_denied_by_the_evaluator(reduced: &Value, removed: &Value, requests: &[Value]) -> bool {
     let actions = actions_of_statement(removed);
     let elsewhere =
         |a: &str| reduced["Statement"].as_array().unwrap().iter().any(|s| actions_of_statement(s).contains(&a));
     if !actions.iter().all(|a| !a.starts_with("s3:") && elsewhere(a)) {
         return false;
     }
+    denied_by_the_evaluator(reduced, removed, requests);
+    true
+}
+
+/// Our evaluator, on the reduced policy, denies a request that was sent, and only requests of the
+/// removed statement's actions.
+pub(crate) fn denied_by_the_evaluator(reduced: &Value, removed: &Value, requests: &[Value]) {
+    let actions = actions_of_statement(removed);
     let ctx = Context::new();
     let denied: Vec<&Value> = requests
         .iter()
@@ -212,7 +220,6 @@ fn blind_and_denied_by_the_evaluator(reduced: &Value, removed: &Value, requests:
         let op = format!("{}:{}", r["service"].as_str().unwrap(), r["operation"].as_str().unwrap());
         assert!(actions.contains(&op.as_str()), "without {}, {op} is denied: {r}", removed["Sid"]);
     }
-    true
 }
 
 /// moto's names for the requests whose IAM action it names otherwise (see the module's comment).
@@ -228,7 +235,7 @@ const MOTO_NAMES: &[(&str, &str)] = &[
 
 /// The policy as moto can enforce it: moto's action names added beside IAM's, and `*` as the
 /// resource of the statements on other services than S3 (moto authorizes those on `*`).
-fn moto_dialect(doc: &Value) -> Value {
+pub(crate) fn moto_dialect(doc: &Value) -> Value {
     let mut doc = doc.clone();
     for s in doc["Statement"].as_array_mut().unwrap() {
         let actions: Vec<String> = match &s["Action"] {
