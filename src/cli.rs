@@ -53,8 +53,8 @@ pub enum Command {
     /// removed and replaced, who gains access, what opens in the network, which exports go away,
     /// which findings appear. Exit 0 no changes, 1 changes (or, with --fail-on, what it names), 2 error.
     Review(ReviewArgs),
-    /// Print the least-privilege IAM policy a principal needs to run an sds command (publish) for
-    /// this platform, from the table of the calls the command makes. No network access.
+    /// Print the least-privilege IAM policy a principal needs to run an sds command (publish,
+    /// bootstrap, destroy) for this platform, from the table of the calls the command makes. No network access.
     Policy(PolicyArgs),
     /// Print the JSON Schema of a file sds reads (the configuration), for editors and CI.
     Schema(SchemaArgs),
@@ -369,6 +369,8 @@ pub struct DestroyArgs {
 pub enum PolicyCommand {
     /// `sds publish`.
     Publish,
+    /// `sds bootstrap`.
+    Bootstrap,
     /// `sds destroy`.
     Destroy,
 }

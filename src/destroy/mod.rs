@@ -172,9 +172,8 @@ async fn delete_team_stacks(
     let mut failed = Vec::new();
     while let Some(joined) = tasks.join_next().await {
         let (s, outcome) = joined.map_err(|e| anyhow!("a team stack deletion task failed: {e}"))?;
-        match outcome? {
-            Outcome::DeleteFailed(why) => failed.push((s, why)),
-            _ => {}
+        if let Outcome::DeleteFailed(why) = outcome? {
+            failed.push((s, why));
         }
     }
     failed.sort();

@@ -115,6 +115,8 @@ impl Target {
             On::ExecutionRole => self.role_arn.iter().cloned().collect(),
             On::BootstrapStack => vec![cfn("stack/sds-bootstrap/*".into())],
             On::BootstrapRole => vec![format!("arn:aws:iam::{}:role/sds-bootstrap-ExecutionRole-*", self.account())],
+            On::BootstrapBucket => vec![format!("arn:aws:s3:::{}", bootstrap_bucket(self.account(), self.region()))],
+            On::BootstrapRoles => vec![format!("arn:aws:iam::{}:role/sds-bootstrap-*", self.account())],
             On::ProductStacks => vec![cfn(format!("stack/SC-{}-pp-*/*", self.account()))],
             On::StudioApps => vec![self.sagemaker("app/*")],
             On::StudioUserProfiles => vec![self.sagemaker("user-profile/*")],
@@ -143,6 +145,8 @@ fn sid(on: &[On]) -> String {
             On::ExecutionRole => "PassExecutionRole",
             On::BootstrapStack => "BootstrapStack",
             On::BootstrapRole => "PassBootstrapRole",
+            On::BootstrapBucket => "BootstrapBucket",
+            On::BootstrapRoles => "BootstrapRoles",
             On::ProductStacks => "ProductStacks",
             On::StudioApps => "StudioApps",
             On::StudioUserProfiles => "StudioUserProfiles",
@@ -279,6 +283,7 @@ pub fn target(args: &PolicyArgs) -> anyhow::Result<Target> {
 fn command(c: PolicyCommand) -> (Command, &'static str) {
     match c {
         PolicyCommand::Publish => (Command::Publish, "publish"),
+        PolicyCommand::Bootstrap => (Command::Bootstrap, "bootstrap"),
         PolicyCommand::Destroy => (Command::Destroy, "destroy"),
     }
 }
@@ -306,6 +311,7 @@ pub fn run(args: &PolicyArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let ctx = json!({
         "command": name,
         "stack": target.stack,
+        "of_stack": if cmd == Command::Bootstrap { String::new() } else { format!(" of stack {}", target.stack) },
         "bucket": target.bucket(),
         "account": target.account,
         "region": target.region,

@@ -25,9 +25,7 @@ pub(crate) fn app(moto: &Moto) -> PathBuf {
     let dir = crate::publish_teams::app(moto, 2);
     std::fs::write(
         dir.join("root.yaml"),
-        format!(
-            "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n  Kept:\n    Type: AWS::SSM::Parameter\n    DeletionPolicy: Retain\n    Properties:\n      Name: kept-root\n      Type: String\n      Value: x\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: child.yaml\nOutputs:\n  TopicArn:\n    Value: !Ref Topic\n"
-        ),
+        "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n  Kept:\n    Type: AWS::SSM::Parameter\n    DeletionPolicy: Retain\n    Properties:\n      Name: kept-root\n      Type: String\n      Value: x\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: child.yaml\nOutputs:\n  TopicArn:\n    Value: !Ref Topic\n"
     )
     .unwrap();
     std::fs::write(

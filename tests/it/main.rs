@@ -5,6 +5,8 @@ mod access;
 mod assets;
 #[cfg(feature = "publish")]
 mod bootstrap;
+#[cfg(feature = "publish")]
+mod bootstrap_policy;
 mod config_reach;
 mod corpus;
 #[cfg(feature = "publish")]

@@ -63,6 +63,8 @@ fn example(on: On) -> &'static str {
         On::ExecutionRole => ROLE,
         On::BootstrapStack => "arn:aws:cloudformation:eu-west-1:123456789012:stack/sds-bootstrap/6c1e2f40-0000-11ef-9a3b-0a1b2c3d4e5f",
         On::BootstrapRole => "arn:aws:iam::123456789012:role/sds-bootstrap-ExecutionRole-1A2B3C4D",
+        On::BootstrapBucket => "arn:aws:s3:::sds-bootstrap-123456789012-eu-west-1",
+        On::BootstrapRoles => "arn:aws:iam::123456789012:role/sds-bootstrap-ExecutionRole-1A2B3C4D",
         On::ProductStacks => {
             "arn:aws:cloudformation:eu-west-1:123456789012:stack/SC-123456789012-pp-abcdefghijklm/6c1e2f40-0000-11ef-9a3b-0a1b2c3d4e5f"
         }
@@ -259,4 +261,33 @@ fn the_destroy_policy_allows_its_calls_and_nothing_that_deletes_more() {
     let o = policy(&["destroy", "--account", ACCOUNT, "--region", "eu-west-1", "--stack-name", "plat"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     insta::assert_snapshot!("destroy_human", stdout(&o));
+}
+
+#[test]
+fn the_bootstrap_policy_allows_its_calls_and_only_on_the_bootstraps_resources() {
+    let doc = document(&statements(Command::Bootstrap, &target(false)));
+    let mut checked = 0;
+    for c in calls::of(Command::Bootstrap) {
+        for a in c.actions {
+            for on in c.on {
+                assert_eq!(decide(&doc, a, example(*on), &Context::new()), Decision::Allow, "{a} on {on:?}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 30, "{checked}");
+    let denied = |action: &str, resource: &str| {
+        assert_eq!(decide(&doc, action, resource, &Context::new()), Decision::ImplicitDeny, "{action} on {resource}");
+    };
+    denied("iam:CreateRole", "arn:aws:iam::123456789012:role/admin");
+    denied("iam:PutRolePolicy", "arn:aws:iam::123456789012:role/plat-x");
+    denied("iam:PassRole", example(On::BootstrapRoles));
+    denied("s3:DeleteBucket", example(On::BootstrapBucket));
+    denied("s3:PutObject", "arn:aws:s3:::sds-bootstrap-123456789012-eu-west-1/x");
+    denied("s3:CreateBucket", "arn:aws:s3:::sds-staging-123456789012-eu-west-1");
+    denied("cloudformation:CreateChangeSet", example(On::RootStack));
+    denied("cloudformation:DeleteStack", example(On::BootstrapStack));
+    let o = policy(&["bootstrap", "--account", ACCOUNT, "--region", "eu-west-1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    insta::assert_snapshot!("bootstrap_human", stdout(&o));
 }

@@ -257,7 +257,7 @@ pub(crate) fn moto_dialect(doc: &Value) -> Value {
 }
 
 /// A fresh moto enforcing IAM from its fourth request on, with a user holding only `policy`.
-fn moto_with_user(policy: &Value) -> (Moto, String, String) {
+pub(crate) fn moto_with_user(policy: &Value) -> (Moto, String, String) {
     let moto = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "3")]);
     // Three requests, before enforcement: CreateUser, PutUserPolicy, CreateAccessKey.
     let script = r#"
