@@ -55,6 +55,10 @@ pub enum On {
     /// The bootstrap's roles, named by CloudFormation after the stack:
     /// `arn:aws:iam::<account>:role/sds-bootstrap-*`.
     BootstrapRoles,
+    /// GitHub's OIDC provider in the account, which the bootstrap declares with
+    /// `bootstrap.github` (one per account):
+    /// `arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com`.
+    GitHubProvider,
     /// The stacks of the Service Catalog products the platform launched (team environments, user
     /// profiles): `arn:aws:cloudformation:<region>:<account>:stack/SC-<account>-pp-*/*`.
     ProductStacks,
@@ -80,6 +84,9 @@ pub enum When {
     ExecutionRole,
     /// Only through a bootstrap stack (`sds bootstrap`).
     Bootstrap,
+    /// Only when the bootstrap declares GitHub's OIDC provider (`bootstrap.github` without
+    /// `provider_arn`).
+    GitHubProvider,
 }
 
 /// One call: the SDK's service and operation names (as the request log records them), the IAM

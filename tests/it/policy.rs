@@ -3,7 +3,7 @@
 //! not in the table (another action, the same action on another resource) is not. Bad flags are
 //! located errors (exit 2). No network.
 
-use sds::policy::calls::{self, Command, On};
+use sds::policy::calls::{self, Command, On, When};
 use sds::policy::{document, statements, Target};
 use sds_constructs::iam::{evaluate, Caller, Context, Decision, Policies, Policy, Request, ResourceKind};
 
@@ -23,6 +23,7 @@ fn target(teams: bool) -> Target {
         teams,
         role_arn: None,
         bootstrap: false,
+        github_provider: false,
     }
 }
 
@@ -65,6 +66,7 @@ fn example(on: On) -> &'static str {
         On::BootstrapRole => "arn:aws:iam::123456789012:role/sds-bootstrap-ExecutionRole-1A2B3C4D",
         On::BootstrapBucket => "arn:aws:s3:::sds-bootstrap-123456789012-eu-west-1",
         On::BootstrapRoles => "arn:aws:iam::123456789012:role/sds-bootstrap-ExecutionRole-1A2B3C4D",
+        On::GitHubProvider => "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
         On::ProductStacks => {
             "arn:aws:cloudformation:eu-west-1:123456789012:stack/SC-123456789012-pp-abcdefghijklm/6c1e2f40-0000-11ef-9a3b-0a1b2c3d4e5f"
         }
@@ -265,9 +267,15 @@ fn the_destroy_policy_allows_its_calls_and_nothing_that_deletes_more() {
 
 #[test]
 fn the_bootstrap_policy_allows_its_calls_and_only_on_the_bootstraps_resources() {
+    let github = document(&statements(Command::Bootstrap, &Target { github_provider: true, ..target(false) }));
+    let provider = example(On::GitHubProvider);
+    assert_eq!(decide(&github, "iam:CreateOpenIDConnectProvider", provider, &Context::new()), Decision::Allow);
     let doc = document(&statements(Command::Bootstrap, &target(false)));
+    assert_eq!(decide(&doc, "iam:CreateOpenIDConnectProvider", provider, &Context::new()), Decision::ImplicitDeny);
+    let other = "arn:aws:iam::123456789012:oidc-provider/example.com";
+    assert_eq!(decide(&github, "iam:CreateOpenIDConnectProvider", other, &Context::new()), Decision::ImplicitDeny);
     let mut checked = 0;
-    for c in calls::of(Command::Bootstrap) {
+    for c in calls::of(Command::Bootstrap).filter(|c| !matches!(c.when, When::GitHubProvider)) {
         for a in c.actions {
             for on in c.on {
                 assert_eq!(decide(&doc, a, example(*on), &Context::new()), Decision::Allow, "{a} on {on:?}");

@@ -123,4 +123,21 @@ pub const CALLS: &[Call] = &[
         Always,
         "CloudFormation creates and updates the execution and publish roles as the caller",
     ),
+    bootstrap(
+        "cloudformation",
+        "ExecuteChangeSet",
+        &[
+            "iam:CreateOpenIDConnectProvider",
+            "iam:GetOpenIDConnectProvider",
+            "iam:DeleteOpenIDConnectProvider",
+            "iam:AddClientIDToOpenIDConnectProvider",
+            "iam:RemoveClientIDFromOpenIDConnectProvider",
+            "iam:UpdateOpenIDConnectProviderThumbprint",
+            "iam:TagOpenIDConnectProvider",
+            "iam:UntagOpenIDConnectProvider",
+        ],
+        &[On::GitHubProvider],
+        When::GitHubProvider,
+        "CloudFormation creates GitHub's OIDC provider as the caller (bootstrap.github)",
+    ),
 ];
