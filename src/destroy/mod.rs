@@ -58,7 +58,10 @@ async fn destroy(args: &DestroyArgs, stack: &str, out: &mut dyn Write) -> anyhow
     progress.status(&format!("looking for stack {stack}, its team stacks and what they retain"));
     let inv = inventory::take(&aws.cfn, stack, &account).await?;
     if let Some(s) = &inv.root {
-        let busy = s.as_str().ends_with("_IN_PROGRESS") && *s != StackStatus::DeleteInProgress;
+        // A deletion in progress is waited for; a stack never executed (REVIEW_IN_PROGRESS) holds
+        // nothing and is deleted.
+        let busy = s.as_str().ends_with("_IN_PROGRESS")
+            && !matches!(s, StackStatus::DeleteInProgress | StackStatus::ReviewInProgress);
         if busy {
             progress.finish();
             bail!("stack {stack} is busy ({}): wait for the operation to finish, then destroy again", s.as_str());

@@ -152,9 +152,6 @@ pub async fn delete_apps(
         if left.is_empty() {
             return Ok(());
         }
-        if let Some(failed) = left.iter().find(|a| a.status == AppStatus::Failed.as_str()) {
-            bail!("Studio app {} of {} failed to delete (status Failed)", failed.name, failed.owner);
-        }
         progress.status(&format!("waiting for {} Studio app(s) to be deleted", left.len()));
         if tokio::time::Instant::now() >= deadline {
             bail!("gave up waiting for {} Studio app(s) of domain {domain} to be deleted", left.len());
@@ -202,7 +199,9 @@ pub async fn delete_profiles(
         if now.is_empty() {
             return Ok(order.into_iter().map(|(o, _)| o).collect());
         }
-        if let Some((o, s)) = now.iter().find(|(_, s)| s.contains("Failed")) {
+        // Only a failed deletion: a profile that was Failed before is being deleted now.
+        let delete_failed = [UserProfileStatus::DeleteFailed.as_str(), SpaceStatus::DeleteFailed.as_str()];
+        if let Some((o, s)) = now.iter().find(|(_, s)| delete_failed.contains(&s.as_str())) {
             bail!("Studio {o} could not be deleted (status {s})");
         }
         progress.status(&format!("waiting for {} Studio user profile(s) and space(s) to be deleted", now.len()));
