@@ -300,3 +300,45 @@ fn render(part: &str, facts: &serde_json::Value) -> anyhow::Result<String> {
         .and_then(|t| t.render(crate::review::render::value(&ctx)))
         .map_err(|e| anyhow!("report template destroy.txt: {e:#}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The report of a run whose root deletion failed on a bucket that still holds objects (moto
+    /// deletes such a bucket, so this part is not reached on it).
+    #[test]
+    fn what_is_left_says_why() {
+        let inv = Inventory {
+            root: Some(StackStatus::CreateComplete),
+            team_stacks: vec![("a-dev".into(), "plat-team-a-dev".into())],
+            domain: None,
+            retained: vec![inventory::Retained {
+                stack: "plat-DataLake-1".into(),
+                logical_id: "AuditBucket".into(),
+                resource_type: "AWS::S3::Bucket".into(),
+                physical_id: Some("ds-audit-123".into()),
+                policy: "Retain".into(),
+            }],
+        };
+        let mut facts = plan_json("plat", "123456789012", "eu-west-1", &inv, None);
+        facts["failures"] = json!([{
+            "stack": "plat-DataLake-1", "logical_id": "DataBucket", "resource_type": "AWS::S3::Bucket",
+            "physical_id": "ds-data-123", "reason": "The bucket you tried to delete is not empty", "bucket_not_empty": true,
+        }]);
+        facts["root_deleted"] = json!(false);
+        facts["teams_left"] = json!([]);
+        let text = render("done", &facts).unwrap();
+        assert_eq!(
+            text,
+            "not destroyed: the deletion of stack plat failed\n\
+             left, because their deletion failed:\n  \
+             plat-DataLake-1 DataBucket AWS::S3::Bucket ds-data-123: The bucket you tried to delete is not empty (the bucket still holds objects: sds never empties a data bucket; empty it or keep it, then destroy again)\n\
+             left, because their DeletionPolicy is Retain:\n  \
+             plat-DataLake-1 AuditBucket AWS::S3::Bucket ds-audit-123\n"
+        );
+        let plan = render("plan", &plan_json("plat", "123456789012", "eu-west-1", &inv, None)).unwrap();
+        assert!(plan.contains("  4. delete stack plat (CREATE_COMPLETE) and its nested stacks\n"), "{plan}");
+        assert!(plan.contains("kept (DeletionPolicy Retain"), "{plan}");
+    }
+}
