@@ -9,11 +9,10 @@
 use std::time::Duration;
 
 use anyhow::{anyhow, bail};
-use aws_sdk_sagemaker::types::{AppStatus, SpaceStatus, UserProfileStatus};
-use aws_sdk_sagemaker::Client;
+use serde_json::{json, Value};
 
-use crate::publish::aws;
 use crate::publish::progress::Progress;
+use crate::publish::sagemaker::SageMaker as Client;
 
 /// A Studio app of a user profile or a space.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -49,80 +48,53 @@ pub struct Contents {
     pub profiles: Vec<(Owner, String)>,
 }
 
-fn brief<E: aws_sdk_sagemaker::error::ProvideErrorMetadata + std::error::Error + 'static>(
-    e: &aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
-) -> String {
-    aws::describe("sagemaker", e)
+/// Every item of a paginated List call's `field`, following `NextToken`.
+async fn list_all(sm: &Client, operation: &'static str, domain: &str, field: &str) -> anyhow::Result<Vec<Value>> {
+    let mut items = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let mut input = json!({ "DomainIdEquals": domain });
+        if let Some(token) = &next {
+            input["NextToken"] = json!(token);
+        }
+        let page =
+            sm.call(operation, input).await.map_err(|e| anyhow!("cannot list ({operation}) domain {domain}: {e}"))?;
+        items.extend(page.get(field).and_then(Value::as_array).cloned().unwrap_or_default());
+        next = page.get("NextToken").and_then(Value::as_str).filter(|t| !t.is_empty()).map(str::to_string);
+        if next.is_none() {
+            return Ok(items);
+        }
+    }
+}
+
+fn text<'a>(v: &'a Value, field: &str) -> &'a str {
+    v.get(field).and_then(Value::as_str).unwrap_or_default()
 }
 
 /// The apps, user profiles and spaces of the domain that are not deleted.
 pub async fn list(sm: &Client, domain: &str) -> anyhow::Result<Contents> {
     let mut c = Contents::default();
-    let mut next = None;
-    loop {
-        let page = sm
-            .list_apps()
-            .domain_id_equals(domain)
-            .set_next_token(next)
-            .send()
-            .await
-            .map_err(|e| anyhow!("cannot list the Studio apps of domain {domain}: {}", brief(&e)))?;
-        for a in page.apps() {
-            if a.status() == Some(&AppStatus::Deleted) {
-                continue;
-            }
-            let owner = match (a.user_profile_name(), a.space_name()) {
-                (Some(u), _) => Owner::User(u.to_string()),
-                (None, Some(s)) => Owner::Space(s.to_string()),
-                (None, None) => continue,
-            };
-            c.apps.push(App {
-                owner,
-                app_type: a.app_type().map(|t| t.as_str()).unwrap_or_default().to_string(),
-                name: a.app_name().unwrap_or_default().to_string(),
-                status: a.status().map(|s| s.as_str()).unwrap_or_default().to_string(),
-            });
+    for a in list_all(sm, "ListApps", domain, "Apps").await? {
+        if text(&a, "Status") == "Deleted" {
+            continue;
         }
-        next = page.next_token().map(str::to_string);
-        if next.is_none() {
-            break;
-        }
+        let owner = match (text(&a, "UserProfileName"), text(&a, "SpaceName")) {
+            (u, _) if !u.is_empty() => Owner::User(u.to_string()),
+            (_, s) if !s.is_empty() => Owner::Space(s.to_string()),
+            _ => continue,
+        };
+        c.apps.push(App {
+            owner,
+            app_type: text(&a, "AppType").to_string(),
+            name: text(&a, "AppName").to_string(),
+            status: text(&a, "Status").to_string(),
+        });
     }
-    let mut next = None;
-    loop {
-        let page = sm
-            .list_user_profiles()
-            .domain_id_equals(domain)
-            .set_next_token(next)
-            .send()
-            .await
-            .map_err(|e| anyhow!("cannot list the user profiles of domain {domain}: {}", brief(&e)))?;
-        for u in page.user_profiles() {
-            let status = u.status().map(|s| s.as_str()).unwrap_or_default().to_string();
-            c.profiles.push((Owner::User(u.user_profile_name().unwrap_or_default().to_string()), status));
-        }
-        next = page.next_token().map(str::to_string);
-        if next.is_none() {
-            break;
-        }
+    for u in list_all(sm, "ListUserProfiles", domain, "UserProfiles").await? {
+        c.profiles.push((Owner::User(text(&u, "UserProfileName").to_string()), text(&u, "Status").to_string()));
     }
-    let mut next = None;
-    loop {
-        let page = sm
-            .list_spaces()
-            .domain_id_equals(domain)
-            .set_next_token(next)
-            .send()
-            .await
-            .map_err(|e| anyhow!("cannot list the spaces of domain {domain}: {}", brief(&e)))?;
-        for s in page.spaces() {
-            let status = s.status().map(|s| s.as_str()).unwrap_or_default().to_string();
-            c.profiles.push((Owner::Space(s.space_name().unwrap_or_default().to_string()), status));
-        }
-        next = page.next_token().map(str::to_string);
-        if next.is_none() {
-            break;
-        }
+    for s in list_all(sm, "ListSpaces", domain, "Spaces").await? {
+        c.profiles.push((Owner::Space(text(&s, "SpaceName").to_string()), text(&s, "Status").to_string()));
     }
     c.apps.sort();
     c.profiles.sort();
@@ -138,14 +110,16 @@ pub async fn delete_apps(
     poll: Duration,
     deadline: tokio::time::Instant,
 ) -> anyhow::Result<()> {
-    for a in apps.iter().filter(|a| a.status != AppStatus::Deleting.as_str()) {
+    for a in apps.iter().filter(|a| a.status != "Deleting") {
         progress.step(&format!("deleting Studio app {} {} of {}", a.app_type, a.name, a.owner));
-        let call = sm.delete_app().domain_id(domain).app_type(a.app_type.as_str().into()).app_name(&a.name);
-        let call = match &a.owner {
-            Owner::User(u) => call.user_profile_name(u),
-            Owner::Space(s) => call.space_name(s),
-        };
-        call.send().await.map_err(|e| anyhow!("cannot delete Studio app {} of {}: {}", a.name, a.owner, brief(&e)))?;
+        let mut input = json!({ "DomainId": domain, "AppType": a.app_type, "AppName": a.name });
+        match &a.owner {
+            Owner::User(u) => input["UserProfileName"] = json!(u),
+            Owner::Space(s) => input["SpaceName"] = json!(s),
+        }
+        sm.call("DeleteApp", input)
+            .await
+            .map_err(|e| anyhow!("cannot delete Studio app {} of {}: {e}", a.name, a.owner))?;
     }
     loop {
         let left = list(sm, domain).await?.apps;
@@ -173,7 +147,7 @@ pub async fn delete_profiles(
     if !left.apps.is_empty() {
         bail!("domain {domain} has Studio apps again ({} started since): run sds destroy again", left.apps.len());
     }
-    let deleting = [UserProfileStatus::Deleting.as_str(), SpaceStatus::Deleting.as_str()];
+    let deleting = ["Deleting"];
     // Spaces first: a private space belongs to a user profile.
     let mut order = left.profiles.clone();
     order.sort_by_key(|(o, _)| matches!(o, Owner::User(_)));
@@ -182,15 +156,14 @@ pub async fn delete_profiles(
         let cannot = |why: String| anyhow!("cannot delete Studio {owner}: {why}");
         match owner {
             Owner::User(u) => {
-                sm.delete_user_profile()
-                    .domain_id(domain)
-                    .user_profile_name(u)
-                    .send()
+                sm.call("DeleteUserProfile", json!({ "DomainId": domain, "UserProfileName": u }))
                     .await
-                    .map_err(|e| cannot(brief(&e)))?;
+                    .map_err(|e| cannot(e.to_string()))?;
             }
             Owner::Space(s) => {
-                sm.delete_space().domain_id(domain).space_name(s).send().await.map_err(|e| cannot(brief(&e)))?;
+                sm.call("DeleteSpace", json!({ "DomainId": domain, "SpaceName": s }))
+                    .await
+                    .map_err(|e| cannot(e.to_string()))?;
             }
         }
     }
@@ -200,7 +173,8 @@ pub async fn delete_profiles(
             return Ok(order.into_iter().map(|(o, _)| o).collect());
         }
         // Only a failed deletion: a profile that was Failed before is being deleted now.
-        let delete_failed = [UserProfileStatus::DeleteFailed.as_str(), SpaceStatus::DeleteFailed.as_str()];
+        // See: <https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UserProfileDetails.html>
+        let delete_failed = ["Delete_Failed"];
         if let Some((o, s)) = now.iter().find(|(_, s)| delete_failed.contains(&s.as_str())) {
             bail!("Studio {o} could not be deleted (status {s})");
         }

@@ -40,7 +40,7 @@ pub struct Aws {
     pub cfn: aws_sdk_cloudformation::Client,
     pub sts: aws_sdk_sts::Client,
     /// SageMaker (`sds destroy` only: the Studio apps, spaces and user profiles of the domain).
-    pub sagemaker: aws_sdk_sagemaker::Client,
+    pub sagemaker: super::sagemaker::SageMaker,
     pub region: String,
     /// The endpoint override (`AWS_ENDPOINT_URL`), if any.
     pub endpoint: Option<String>,
@@ -206,7 +206,7 @@ pub fn patient(cfn: &aws_sdk_cloudformation::Client) -> aws_sdk_cloudformation::
 }
 
 /// The first retry's backoff, from `SDS_RETRY_BACKOFF_MS` (tests).
-fn env_backoff() -> Option<Duration> {
+pub(crate) fn env_backoff() -> Option<Duration> {
     std::env::var("SDS_RETRY_BACKOFF_MS").ok().and_then(|v| v.parse().ok()).map(Duration::from_millis)
 }
 
@@ -229,7 +229,7 @@ pub fn endpoint_of(service: &str) -> String {
     }
 }
 
-fn secs(d: Duration) -> String {
+pub(crate) fn secs(d: Duration) -> String {
     if d.subsec_millis() == 0 {
         format!("{} s", d.as_secs())
     } else {
@@ -344,18 +344,16 @@ pub async fn connect(region: Option<&str>, profile: Option<&str>) -> anyhow::Res
     let mut s3 = aws_sdk_s3::config::Builder::from(&conf).force_path_style(endpoint.is_some()).interceptor(MarkCalls);
     let mut cfn = aws_sdk_cloudformation::config::Builder::from(&conf).interceptor(MarkCalls);
     let mut sts = aws_sdk_sts::config::Builder::from(&conf).interceptor(MarkCalls);
-    let mut sagemaker = aws_sdk_sagemaker::config::Builder::from(&conf).interceptor(MarkCalls);
     if let Some(file) = &log {
         s3 = s3.interceptor(RequestLog { service: "s3", file: file.clone() });
         cfn = cfn.interceptor(RequestLog { service: "cloudformation", file: file.clone() });
         sts = sts.interceptor(RequestLog { service: "sts", file: file.clone() });
-        sagemaker = sagemaker.interceptor(RequestLog { service: "sagemaker", file: file.clone() });
     }
     Ok(Aws {
         s3: aws_sdk_s3::Client::from_conf(s3.build()),
         cfn: aws_sdk_cloudformation::Client::from_conf(cfn.build()),
         sts: aws_sdk_sts::Client::from_conf(sts.build()),
-        sagemaker: aws_sdk_sagemaker::Client::from_conf(sagemaker.build()),
+        sagemaker: super::sagemaker::SageMaker::new(&conf, &region, timeouts, env_backoff(), log.clone()),
         region,
         endpoint,
     })

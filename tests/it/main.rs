@@ -37,6 +37,8 @@ mod publish_teams;
 mod review;
 mod safety;
 #[cfg(feature = "publish")]
+mod sagemaker_client;
+#[cfg(feature = "publish")]
 mod stand_in;
 mod support;
 mod synth;
