@@ -9,6 +9,7 @@ use crate::support::{reference_dir, sds, stderr, stdout};
 
 mod large;
 mod own_templates;
+mod sam;
 
 fn findings(args: &[&str]) -> (i32, serde_json::Value) {
     let o = sds().arg("validate").args(args).args(["--format", "json"]).output().unwrap();
