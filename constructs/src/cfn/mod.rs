@@ -4,6 +4,7 @@
 //! Nothing here knows about constructs, the CLI, files on disk or the network.
 
 pub mod compare;
+pub mod flow_close;
 pub mod foreach;
 pub mod json;
 pub mod read;

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
+use super::flow_close;
 use super::template::{pointer_segment, ModelErrorKind, Template};
 use super::text::{character_name, CharBytes, NODE_COST};
 pub use super::text::{excerpt, forbidden_character, MAX_ALIASES, MAX_ALIAS_EXPANSION, MAX_DEPTH, MAX_INPUT_BYTES};
@@ -166,6 +167,31 @@ pub fn read_value(text: &str, source_name: &str, format: Format) -> Result<(Valu
             return Err(fail(location, ReadErrorKind::Json(msg)));
         }
     }
+    let built = build(text).or_else(|first| {
+        // The parser's flow-collection quirk: see `flow_close`.
+        let ReadErrorKind::Yaml(info) = &first.2 else { return Err(first) };
+        let line = first.0.map(|l| l.line).filter(|_| info == flow_close::INVALID_INDENTATION);
+        let Some((moved, shift)) = line.and_then(|l| flow_close::indented(text, l)) else { return Err(first) };
+        let back =
+            |l: Location| Location { line: l.line, column: flow_close::original_column(text, l.line, l.column, shift) };
+        match build(&moved) {
+            Ok((value, mut map)) => {
+                map.places.values_mut().for_each(|l| *l = back(*l));
+                Ok((value, map))
+            }
+            Err((location, pointer, kind)) => Err((location.map(back), pointer, kind)),
+        }
+    });
+    built.map_err(|(location, pointer, kind)| ReadError {
+        source_name: source_name.to_string(),
+        location,
+        pointer,
+        kind: Box::new(kind),
+    })
+}
+
+/// The value of `text` (checked for size and characters) with its source map.
+fn build(text: &str) -> Result<(Value, SourceMap), Failure> {
     let mut b = Builder {
         parser: Parser::new_from_str(text),
         text,
@@ -180,12 +206,7 @@ pub fn read_value(text: &str, source_name: &str, format: Format) -> Result<(Valu
         expanded: 0,
         produced: 0,
     };
-    b.read_document().map_err(|(location, pointer, kind)| ReadError {
-        source_name: source_name.to_string(),
-        location,
-        pointer,
-        kind: Box::new(kind),
-    })
+    b.read_document()
 }
 
 type Failure = (Option<Location>, Option<String>, ReadErrorKind);

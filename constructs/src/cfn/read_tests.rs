@@ -102,3 +102,18 @@ fn json_syntax_errors_are_json_errors() {
     assert!(matches!(*e.kind, ReadErrorKind::Json(_)));
     assert_eq!(e.location.map(|l| l.line), Some(1));
 }
+
+#[test]
+fn a_flow_collection_closed_at_its_keys_column_reads_as_pyyaml_reads_it() {
+    // Every scalar quoted, the closing bracket at the key's column: the parser alone refuses it.
+    let quoted = "T:\n  A: {\n    \"Ref\": \"B\"\n  }\n  L: [\n    \"x\",\n    \"y\"\n  ]\n  M: [{\n    \"Key\": \"k\"\n  }, {\"Key\": \"v\"}]\n";
+    let plain = "T:\n  A: {Ref: B}\n  L: [x, y]\n  M: [{Key: k}, {Key: v}]\n";
+    let (value, map) = read_value(quoted, "t.yaml", Format::Yaml).unwrap();
+    assert_eq!(value, yaml(plain));
+    // a value on a moved line is where it is in the text
+    assert_eq!(map.locate("/T/M/1"), Some(Location { line: 11, column: 6 }));
+    assert_eq!(map.locate("/T/M/1/Key"), Some(Location { line: 11, column: 7 }));
+    // a closing bracket that starts a line outside any flow collection stays refused, where it is
+    let e = yaml_err("A:\n  B: 1\n  }\n");
+    assert_eq!(e.location.map(|l| (l.line, l.column)), Some((3, 3)), "{e}");
+}
