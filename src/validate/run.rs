@@ -170,6 +170,9 @@ fn check_template(
         }
     }
     structure::check(name, t, ctx, sink);
+    if let Some(map) = &original.source_map {
+        structure::boolean_keys(name, map, sink);
+    }
     functions::check(name, t, ctx, sink);
     // Modules (`Type: Org::Thing::MODULE`) declare resources named after the module's id.
     let modules = t.resources.values().any(|r| r.type_.ends_with("::MODULE"));

@@ -127,6 +127,22 @@ fn octals(name: &str, t: &Template, sink: &mut Sink) {
     }
 }
 
+/// Keys written as YAML 1.1 booleans (`NO:`), which the reader took for `true` or `false`, as
+/// CloudFormation does.
+pub fn boolean_keys(name: &str, map: &sds_constructs::cfn::SourceMap, sink: &mut Sink) {
+    for (pointer, key) in map.boolean_keys() {
+        let value = pointer.rsplit('/').next().unwrap_or_default();
+        sink.push(
+            "template/yaml-boolean-key",
+            name,
+            pointer,
+            format!(
+                "the key {key} is read by CloudFormation as the boolean {value}; quote it ('{key}') to keep the text"
+            ),
+        );
+    }
+}
+
 pub fn check(name: &str, t: &Template, ctx: &Ctx, sink: &mut Sink) {
     octals(name, t, sink);
     if let Some(v) = t.format_version.as_deref().filter(|v| *v != FORMAT_VERSION) {

@@ -35,6 +35,7 @@ const EXPECTED_SEVERITY: &[(&str, &str)] = &[
     ("template/resource-policy", "error"),
     ("template/transform", "info"),
     ("template/yaml-octal", "warning"),
+    ("template/yaml-boolean-key", "warning"),
     ("schema/unknown-type", "error"),
     ("schema/unregistered-type", "warning"),
     ("schema/custom-service-token", "error"),

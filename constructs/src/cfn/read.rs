@@ -32,9 +32,17 @@ impl std::fmt::Display for Location {
 #[derive(Debug, Clone, Default)]
 pub struct SourceMap {
     places: HashMap<String, Location>,
+    /// Entries whose key was an unquoted YAML 1.1 boolean (`yes:`, `NO:`), read as the text
+    /// `true` or `false`: (JSON pointer of the entry, the key as written).
+    boolean_keys: Vec<(String, String)>,
 }
 
 impl SourceMap {
+    /// Entries whose key was an unquoted YAML 1.1 boolean: (JSON pointer, the key as written).
+    pub fn boolean_keys(&self) -> &[(String, String)] {
+        &self.boolean_keys
+    }
+
     /// The location of the value at `pointer`, or of its nearest located ancestor.
     pub fn locate(&self, pointer: &str) -> Option<Location> {
         let mut p = pointer;
@@ -198,7 +206,7 @@ fn build(text: &str) -> Result<(Value, SourceMap), Failure> {
         anchors: HashMap::new(),
         // About a node per 12 bytes of YAML: room for them, without growing the table as it fills
         // (bounded: a hostile 16 MiB input reserves no more than a large template needs).
-        map: SourceMap { places: HashMap::with_capacity((text.len() / 12).min(1 << 16)) },
+        map: SourceMap { places: HashMap::with_capacity((text.len() / 12).min(1 << 16)), boolean_keys: Vec::new() },
         peeked: None,
         char_bytes: CharBytes::new(text),
         depth: 0,
@@ -346,6 +354,17 @@ impl<'a> Builder<'a> {
                     let (ev, km) = self.next()?;
                     let key = match ev {
                         Event::MappingEnd => break,
+                        // A YAML 1.1 boolean is one as a key too (`NO:` is false to PyYAML, and
+                        // to CloudFormation as to its values): its text in JSON is the key.
+                        // See: https://yaml.org/type/bool.html
+                        Event::Scalar(k, TScalarStyle::Plain, _, None) if yaml11_boolean(&k).is_some() => {
+                            self.produced += NODE_COST + k.len();
+                            let text = yaml11_boolean(&k).unwrap_or_default().to_string();
+                            if k != text {
+                                self.map.boolean_keys.push((format!("{pointer}/{}", pointer_segment(&text)), k));
+                            }
+                            text
+                        }
                         // `! key`: the non-specific tag, a plain string
                         Event::Scalar(k, _, _, tag) if tag.as_ref().is_none_or(is_non_specific) => {
                             self.produced += NODE_COST + k.len();
@@ -495,10 +514,19 @@ fn resolve_plain(text: String, style: TScalarStyle) -> Value {
         "" | "~" | "null" | "Null" | "NULL" => Value::Null,
         // CloudFormation reads YAML 1.1's booleans too: an unquoted `Value: YES` deploys as "true".
         // See: https://github.com/aws/aws-cli/pull/5257 (the CLI quotes them for that reason)
-        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Value::Bool(true),
-        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Value::Bool(false),
-        t if is_core_number(t) => Value::Number(text),
+        t if yaml11_boolean(t).is_some() => Value::Bool(yaml11_boolean(t) == Some("true")),
+        // YAML 1.2's numbers, and YAML 1.1's that CloudFormation reads too (`1_000`, `1:30`).
+        t if is_core_number(t) || super::number::is_yaml11(t) => Value::Number(text),
         _ => Value::String(text),
+    }
+}
+
+/// The boolean (`"true"`, `"false"`) an unquoted word is to YAML 1.1, which CloudFormation reads.
+fn yaml11_boolean(t: &str) -> Option<&'static str> {
+    match t {
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some("true"),
+        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some("false"),
+        _ => None,
     }
 }
 

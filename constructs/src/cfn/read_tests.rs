@@ -35,8 +35,10 @@ fn plain_scalars_resolve_by_yaml_1_2_and_cloudformations_booleans() {
     for text in ["y", "n", "Y", "N", "yES", "oN"] {
         assert_eq!(yaml(&format!("a: {text}")).as_map().unwrap()["a"], Value::str(text), "{text}");
     }
-    // keys stay text
-    assert!(yaml("on: 1").as_map().unwrap().contains_key("on"));
+    // keys are booleans too: their text in JSON, with the key as written kept for a warning
+    let (v, map) = read_value("on: 1\nM:\n  NO: x\n  'yes': y\n  true: z\n", "t.yaml", Format::Yaml).unwrap();
+    assert_eq!(v, yaml("'true': 1\nM: {'false': x, 'yes': y, 'true': z}"));
+    assert_eq!(map.boolean_keys(), [("/true".to_string(), "on".to_string()), ("/M/false".into(), "NO".into())]);
     assert_eq!(yaml("a: 2012-10-17").as_map().unwrap()["a"], Value::str("2012-10-17"));
     assert_eq!(yaml("a: 443").as_map().unwrap()["a"], Value::Number("443".into()));
     assert_eq!(yaml("a: '443'").as_map().unwrap()["a"], Value::str("443"));
