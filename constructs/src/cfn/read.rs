@@ -94,8 +94,11 @@ pub enum ReadErrorKind {
         "a tag directly inside a tag ({outer} {inner}); write the outer function in long form (`{long}: {inner} ...`)"
     )]
     TagInTag { outer: String, inner: String, long: String },
-    #[error("duplicate key {0}")]
-    DuplicateKey(String),
+    /// The key, and the line of its first occurrence. Refused, as cfn-lint (E0000) and `aws
+    /// cloudformation package` refuse it: CloudFormation reportedly keeps the last, undocumented,
+    /// and which one the author meant cannot be known.
+    #[error("duplicate key {0} (first at line {1}); remove one")]
+    DuplicateKey(String, usize),
     #[error("mapping keys must be plain strings")]
     ComplexKey,
     #[error("unknown alias")]
@@ -378,7 +381,8 @@ impl<'a> Builder<'a> {
                         self.map.places.insert(pointer.clone(), at(&km));
                     }
                     if entries.contains_key(&key) {
-                        return Err((Some(at(&km)), Some(p), ReadErrorKind::DuplicateKey(excerpt(&key))));
+                        let first = self.map.places.get(&p).map_or(0, |l| l.line);
+                        return Err((Some(at(&km)), Some(p), ReadErrorKind::DuplicateKey(excerpt(&key), first)));
                     }
                     let (ev, vm) = self.next()?;
                     // Point at the key: that is where a reader looks for an entry.

@@ -60,7 +60,7 @@ fn errors_are_located() {
     let e = yaml_err("a: 1\na: 2\n");
     assert_eq!(
         (e.location, *e.kind),
-        (Some(Location { line: 2, column: 1 }), ReadErrorKind::DuplicateKey("\"a\"".into()))
+        (Some(Location { line: 2, column: 1 }), ReadErrorKind::DuplicateKey("\"a\"".into(), 1))
     );
     let e = yaml_err("a: !Foo x\n");
     assert_eq!(*e.kind, ReadErrorKind::UnknownTag("!Foo".into()));
