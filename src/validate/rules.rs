@@ -50,6 +50,8 @@ pub const RULES: &[Rule] = &[
         "CloudFormation reads YAML 1.1: an unquoted 0755 or 000644 is an octal integer (493, 420), and the property gets that number's decimal text. A file mode in cfn-init metadata then becomes another mode. Quote it ('000644') to keep the text."),
     rule("template/yaml-boolean-key", W, "Unquoted yes, no, on or off as a key, which CloudFormation reads as a boolean",
         "CloudFormation reads YAML 1.1: an unquoted key NO, yes or On is the boolean false or true, and the entry's key becomes the text \"false\" or \"true\" (a mapping of country codes loses Norway). Quote it ('NO') to keep the text."),
+    rule("template/yaml-alias", W, "YAML alias or merge key, which CloudFormation refuses",
+        "CloudFormation refuses a template with YAML aliases (*name) or merge keys (<<: *name): `aws cloudformation package` and `sam deploy` expand them first, as sds reads them (and `sds fmt` writes them expanded). Deployed any other way, the template fails."),
     rule("template/for-each", I, "Fn::ForEach whose collection is not known before deployment",
         "Fn::ForEach is expanded with its collection (a literal list or a parameter's default); when the collection depends on deployment, the loop's resources and outputs are not checked."),
     rule("schema/unknown-type", E, "Unknown AWS resource type",

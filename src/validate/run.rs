@@ -172,6 +172,7 @@ fn check_template(
     structure::check(name, t, ctx, sink);
     if let Some(map) = &original.source_map {
         structure::boolean_keys(name, map, sink);
+        structure::aliases(name, map, sink);
     }
     functions::check(name, t, ctx, sink);
     // Modules (`Type: Org::Thing::MODULE`) declare resources named after the module's id.

@@ -17,8 +17,8 @@ use sds_constructs::cfn::{Template, Value};
 
 /// Logical ids SAM gives the resources it shares between a template's serverless resources (the
 /// implicit REST and HTTP APIs with their stages and deployments, CodeDeploy's application and
-/// role, the shared usage plan and its key), and the condition it makes for CodeDeploy: each is a
-/// prefix of the generated names.
+/// role, the shared usage plan and its key, custom domains), and the condition it makes for
+/// CodeDeploy: each is a prefix of the generated names.
 const SHARED: &[&str] = &[
     "ServerlessRestApi",
     "ServerlessHttpApi",
@@ -27,6 +27,10 @@ const SHARED: &[&str] = &[
     "ServerlessUsagePlan",
     "ServerlessApiKey",
     "ServerlessCodeDeployCondition",
+    // an API's custom domain, its Route 53 records and VPC endpoint association (named by hash)
+    "ApiGatewayDomainName",
+    "RecordSetGroup",
+    "DomainNameAccessAssociation",
 ];
 
 /// Serverless types SAM turns into one resource of the same logical id and nothing else.

@@ -36,6 +36,7 @@ const EXPECTED_SEVERITY: &[(&str, &str)] = &[
     ("template/transform", "info"),
     ("template/yaml-octal", "warning"),
     ("template/yaml-boolean-key", "warning"),
+    ("template/yaml-alias", "warning"),
     ("schema/unknown-type", "error"),
     ("schema/unregistered-type", "warning"),
     ("schema/custom-service-token", "error"),

@@ -7,6 +7,7 @@ pub mod compare;
 pub mod flow_close;
 pub mod foreach;
 pub mod json;
+pub mod merge;
 pub mod number;
 pub mod read;
 pub mod template;

@@ -6,6 +6,8 @@
 //!
 //! See: <https://yaml.org/type/int.html>, <https://yaml.org/type/float.html>
 //!
+//! Also whether a scalar is a number in YAML 1.2's core schema, which the reader reads first.
+//!
 //! Depends on nothing else of the model.
 
 /// `t` without a leading sign, and whether the sign was `-`.
@@ -154,6 +156,40 @@ pub fn decimal(t: &str) -> Option<String> {
     match integer(t) {
         Some(i) => Some(i.to_string()),
         None => float(t).filter(|f| f.is_finite()).map(|f| format!("{f:?}")),
+    }
+}
+
+/// Whether `t` is an int or float in the YAML 1.2 core schema.
+pub fn is_core_number(t: &str) -> bool {
+    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+    if let Some(oct) = t.strip_prefix("0o") {
+        return !oct.is_empty() && oct.bytes().all(|b| (b'0'..=b'7').contains(&b));
+    }
+    if let Some(hex) = t.strip_prefix("0x") {
+        return !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    }
+    if matches!(body, ".inf" | ".Inf" | ".INF") || matches!(t, ".nan" | ".NaN" | ".NAN") {
+        return true;
+    }
+    // [0-9]* ( . [0-9]* )? ( [eE] [-+]? [0-9]+ )? with at least one digit before the exponent
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let (int, frac) = match mantissa.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (mantissa, None),
+    };
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || !frac.is_none_or(digits) || int.len() + frac.map_or(0, str::len) == 0 {
+        return false;
+    }
+    match exponent {
+        None => true,
+        Some(e) => {
+            let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+            !e.is_empty() && digits(e)
+        }
     }
 }
 

@@ -9,11 +9,12 @@ use std::collections::HashMap;
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use super::flow_close;
+use super::number::is_core_number;
 use super::template::{pointer_segment, ModelErrorKind, Template};
 use super::text::{character_name, CharBytes, NODE_COST};
 pub use super::text::{excerpt, forbidden_character, MAX_ALIASES, MAX_ALIAS_EXPANSION, MAX_DEPTH, MAX_INPUT_BYTES};
 use super::value::{is_function_key, long_name_of_tag, Intrinsic, IntrinsicError, Map, Value};
+use super::{flow_close, merge};
 
 /// A place in a source text: 1-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,12 +36,19 @@ pub struct SourceMap {
     /// Entries whose key was an unquoted YAML 1.1 boolean (`yes:`, `NO:`), read as the text
     /// `true` or `false`: (JSON pointer of the entry, the key as written).
     boolean_keys: Vec<(String, String)>,
+    /// Where an alias (`*name`) or a merge key (`<<: *name`) was expanded: (JSON pointer, what).
+    aliases: Vec<(String, String)>,
 }
 
 impl SourceMap {
     /// Entries whose key was an unquoted YAML 1.1 boolean: (JSON pointer, the key as written).
     pub fn boolean_keys(&self) -> &[(String, String)] {
         &self.boolean_keys
+    }
+
+    /// Where an alias or a merge key was expanded: (JSON pointer, `*name` or `<<`).
+    pub fn aliases(&self) -> &[(String, String)] {
+        &self.aliases
     }
 
     /// The location of the value at `pointer`, or of its nearest located ancestor.
@@ -209,7 +217,11 @@ fn build(text: &str) -> Result<(Value, SourceMap), Failure> {
         anchors: HashMap::new(),
         // About a node per 12 bytes of YAML: room for them, without growing the table as it fills
         // (bounded: a hostile 16 MiB input reserves no more than a large template needs).
-        map: SourceMap { places: HashMap::with_capacity((text.len() / 12).min(1 << 16)), boolean_keys: Vec::new() },
+        map: SourceMap {
+            places: HashMap::with_capacity((text.len() / 12).min(1 << 16)),
+            boolean_keys: Vec::new(),
+            aliases: Vec::new(),
+        },
         peeked: None,
         char_bytes: CharBytes::new(text),
         depth: 0,
@@ -304,6 +316,11 @@ impl<'a> Builder<'a> {
             Event::Alias(id) => {
                 let fail = |kind| (Some(loc), Some(pointer.clone()), kind);
                 let (v, cost) = self.anchors.get(&id).ok_or_else(|| fail(ReadErrorKind::UnknownAlias))?;
+                // (a merge key's alias is reported as the merge key)
+                if !pointer.split('/').any(|s| s == merge::KEY) {
+                    let name = self.alias_name(&m);
+                    self.map.aliases.push((pointer.clone(), name));
+                }
                 self.aliases += 1;
                 self.expanded += cost;
                 self.produced += cost;
@@ -353,10 +370,17 @@ impl<'a> Builder<'a> {
             }
             Event::MappingStart(anchor, tag) => {
                 let mut entries = Map::new();
+                let mut merged = Vec::new();
                 loop {
                     let (ev, km) = self.next()?;
                     let key = match ev {
                         Event::MappingEnd => break,
+                        Event::Scalar(k, TScalarStyle::Plain, _, None) if k == merge::KEY => {
+                            self.map.aliases.push((pointer.clone(), k));
+                            let (ev, vm) = self.next()?;
+                            merged.push(self.node(ev, vm, format!("{pointer}/<<"), Some(at(&km)))?);
+                            continue;
+                        }
                         // A YAML 1.1 boolean is one as a key too (`NO:` is false to PyYAML, and
                         // to CloudFormation as to its values): its text in JSON is the key.
                         // See: https://yaml.org/type/bool.html
@@ -390,6 +414,10 @@ impl<'a> Builder<'a> {
                     entries.insert(key, v);
                 }
                 self.depth -= 1;
+                if !merged.is_empty() {
+                    entries = merge::merge(entries, merged)
+                        .map_err(|e| (Some(loc), Some(pointer.clone()), ReadErrorKind::Yaml(e.to_string())))?;
+                }
                 let v =
                     long_form(entries).map_err(|e| (Some(loc), Some(pointer.clone()), ReadErrorKind::Intrinsic(e)))?;
                 // `!ImportValue` on `{Fn::Sub: ...}`: the tag's argument is that function.
@@ -406,6 +434,12 @@ impl<'a> Builder<'a> {
             self.anchors.insert(anchor, (value.clone(), cost));
         }
         Ok(value)
+    }
+
+    /// The alias at `m` as written (`*name`).
+    fn alias_name(&self, m: &Marker) -> String {
+        let rest = self.text.get(self.char_bytes.byte(self.text, m.index())..).unwrap_or("");
+        rest.split(|c: char| c.is_whitespace() || ",]}".contains(c)).next().unwrap_or("*").to_string()
     }
 
     /// `!Base64 !Sub x` reaches the parser as an empty tagged scalar followed by a syntax error at
@@ -531,40 +565,6 @@ fn yaml11_boolean(t: &str) -> Option<&'static str> {
         "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some("true"),
         "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some("false"),
         _ => None,
-    }
-}
-
-/// Whether `t` is an int or float in the YAML 1.2 core schema.
-pub(crate) fn is_core_number(t: &str) -> bool {
-    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
-    if let Some(oct) = t.strip_prefix("0o") {
-        return !oct.is_empty() && oct.bytes().all(|b| (b'0'..=b'7').contains(&b));
-    }
-    if let Some(hex) = t.strip_prefix("0x") {
-        return !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit());
-    }
-    if matches!(body, ".inf" | ".Inf" | ".INF") || matches!(t, ".nan" | ".NaN" | ".NAN") {
-        return true;
-    }
-    // [0-9]* ( . [0-9]* )? ( [eE] [-+]? [0-9]+ )? with at least one digit before the exponent
-    let (mantissa, exponent) = match body.find(['e', 'E']) {
-        Some(i) => (&body[..i], Some(&body[i + 1..])),
-        None => (body, None),
-    };
-    let (int, frac) = match mantissa.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (mantissa, None),
-    };
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if !digits(int) || !frac.is_none_or(digits) || int.len() + frac.map_or(0, str::len) == 0 {
-        return false;
-    }
-    match exponent {
-        None => true,
-        Some(e) => {
-            let e = e.strip_prefix(['-', '+']).unwrap_or(e);
-            !e.is_empty() && digits(e)
-        }
     }
 }
 

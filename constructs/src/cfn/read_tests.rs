@@ -119,3 +119,15 @@ fn a_flow_collection_closed_at_its_keys_column_reads_as_pyyaml_reads_it() {
     let e = yaml_err("A:\n  B: 1\n  }\n");
     assert_eq!(e.location.map(|l| (l.line, l.column)), Some((3, 3)), "{e}");
 }
+
+#[test]
+fn merge_keys_and_aliases_are_expanded_and_kept_for_a_warning() {
+    let text = "A: &a\n  x: 1\n  y: 1\nB:\n  <<: *a\n  y: 2\nC:\n  <<: [{z: 3}, *a]\n  x: 4\nD: *a\n";
+    let (v, map) = read_value(text, "t.yaml", Format::Yaml).unwrap();
+    assert_eq!(v, yaml("A: {x: 1, y: 1}\nB: {x: 1, y: 2}\nC: {z: 3, x: 4, y: 1}\nD: {x: 1, y: 1}\n"));
+    let found: Vec<(&str, &str)> = map.aliases().iter().map(|(p, w)| (p.as_str(), w.as_str())).collect();
+    assert_eq!(found, [("/B", "<<"), ("/C", "<<"), ("/D", "*a")]);
+    // a quoted "<<" is a key like any other; a merge of text is an error
+    assert!(yaml("'<<': 1").as_map().unwrap().contains_key("<<"));
+    assert!(read_value("A: {<<: x}", "t.yaml", Format::Yaml).is_err());
+}
