@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 
-use sds_constructs::cfn::{Template, Value};
+use sds_constructs::cfn::{Intrinsic, Template, Value};
 
 /// Logical ids SAM gives the resources it shares between a template's serverless resources (the
 /// implicit REST and HTTP APIs with their stages and deployments, CodeDeploy's application and
@@ -52,6 +52,19 @@ pub struct Generated<'a> {
     given_roles: BTreeSet<String>,
 }
 
+/// Whether a `Role` is given whatever the conditions: SAM makes the role where `Fn::If` leaves
+/// it out (`!If [HasRole, !Ref RoleArn, !Ref AWS::NoValue]`).
+fn always_given(role: &Value) -> bool {
+    let no_value = |v: &Value| matches!(v, Value::Fn(f) if matches!(&**f, Intrinsic::Ref(n) if n == "AWS::NoValue"));
+    match role {
+        Value::Fn(f) => match &**f {
+            Intrinsic::If { then, otherwise, .. } => !no_value(then) && !no_value(otherwise),
+            _ => true,
+        },
+        _ => true,
+    }
+}
+
 impl<'a> Generated<'a> {
     pub fn new(t: &'a Template) -> Self {
         let mut owners = BTreeSet::new();
@@ -63,9 +76,11 @@ impl<'a> Generated<'a> {
                 owners.insert(id.as_str());
             }
             let Some((_, globals)) = ROLE_MADE_UNLESS_GIVEN.iter().find(|(ty, _)| *ty == r.type_) else { continue };
-            let global_role = !globals.is_empty()
-                && t.globals.get(*globals).and_then(Value::as_map).is_some_and(|g| g.contains_key("Role"));
-            if r.properties.contains_key("Role") || global_role {
+            let global_role = match *globals {
+                "" => None,
+                g => t.globals.get(g).and_then(Value::as_map).and_then(|g| g.get("Role")),
+            };
+            if r.properties.get("Role").or(global_role).is_some_and(always_given) {
                 given_roles.insert(format!("{id}Role"));
             }
         }
@@ -125,5 +140,9 @@ mod tests {
         // a role given for every function by Globals
         let t = template(&format!("{SAM}Globals:\n  Function:\n    Role: arn:aws:iam::123456789012:role/r\n"));
         assert!(!Generated::new(&t).contains("FnRole"));
+        // but SAM makes the role where the Role given is left out by a condition
+        let conditional = "Role: !If [C, !Ref AWS::NoValue, 'arn:aws:iam::123456789012:role/r']";
+        let t = template(&SAM.replace("Role: arn:aws:iam::123456789012:role/r", conditional));
+        assert!(Generated::new(&t).contains("GivenRole"));
     }
 }
