@@ -511,8 +511,18 @@ impl<'a> Builder<'a> {
                 ("str", Value::Bool(b)) => Ok(Value::String(b.to_string())),
                 ("str", Value::Null) => Ok(Value::String(String::new())),
                 ("map", v @ Value::Map(_)) | ("seq", v @ Value::List(_)) => Ok(v),
+                // (`!!float 1` is 1.0 to YAML readers, and "1.0" as text to CloudFormation)
+                ("float", Value::String(s) | Value::Number(s))
+                    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    Ok(Value::Number(format!("{s}.0")))
+                }
                 ("int" | "float", Value::String(s) | Value::Number(s)) => Ok(Value::Number(s)),
                 ("bool", v @ Value::Bool(_)) | ("null", v @ Value::Null) => Ok(v),
+                // `!!bool "yes"`: the tag says how to read the text
+                ("bool", Value::String(s)) if yaml11_boolean(&s).is_some() => {
+                    Ok(Value::Bool(yaml11_boolean(&s) == Some("true")))
+                }
                 _ => Err(fail(ReadErrorKind::UnknownTag(format!("!!{}", tag.suffix)))),
             };
         }

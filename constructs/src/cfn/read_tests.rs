@@ -44,6 +44,8 @@ fn plain_scalars_resolve_by_yaml_1_2_and_cloudformations_booleans() {
     assert_eq!(yaml("a: '443'").as_map().unwrap()["a"], Value::str("443"));
     assert_eq!(yaml("a: TRUE").as_map().unwrap()["a"], Value::Bool(true));
     assert_eq!(yaml("a: !!str 443").as_map().unwrap()["a"], Value::str("443"));
+    assert_eq!(yaml("a: !!bool \"yes\"").as_map().unwrap()["a"], Value::Bool(true));
+    assert_eq!(yaml("a: !!float 1").as_map().unwrap()["a"], Value::Number("1.0".into()));
 }
 
 #[test]
