@@ -272,7 +272,7 @@ impl Schemas {
                 if anything.iter().any(inside) || ignorable(&e, &pointer, &stand_ins) {
                     continue;
                 }
-                let message = e.to_string();
+                let message = readable(&e);
                 if !seen.insert((pointer.clone(), message.clone())) {
                     continue;
                 }
@@ -293,6 +293,17 @@ impl Schemas {
             }
         }
         out
+    }
+}
+
+/// The error's message, with a stand-in for an expression shown as the expression it stands
+/// for (`!Ref Name (one value)`), not as the stand-in's text.
+fn readable(e: &jsonschema::ValidationError) -> String {
+    let message = e.to_string();
+    let stand_in = e.instance().as_str().and_then(|s| s.strip_prefix(super::instance::STAND_IN)?.strip_prefix(':'));
+    match (stand_in, serde_json::to_string(e.instance().as_ref())) {
+        (Some(expr), Ok(quoted)) => message.replacen(&quoted, &format!("{expr} (one value)"), 1),
+        _ => message,
     }
 }
 
@@ -395,6 +406,17 @@ mod tests {
         assert!(part["definitions"].as_object().unwrap().is_empty());
         let part = narrowed(&schema, &["DnsOptions"]);
         assert!(part["definitions"].get("DnsOptionsSpecification").is_some());
+    }
+
+    #[test]
+    fn an_expression_is_shown_as_written_not_as_its_stand_in() {
+        let text = "Parameters:\n  Address: {Type: String}\nResources:\n  R:\n    Type: AWS::Route53::RecordSet\n    Properties:\n      Name: a.example.com\n      Type: CNAME\n      HostedZoneName: example.com.\n      ResourceRecords: !Ref Address\n";
+        let t = sds_constructs::cfn::read_template(text, "t.yaml", sds_constructs::cfn::Format::Yaml).unwrap().template;
+        let ctx = Ctx::new(&t, None);
+        let types = BTreeMap::new();
+        let found = Schemas::default().check(&t.resources["R"], &ctx, &types);
+        let messages: Vec<&str> = found.iter().map(|v| v.message.as_str()).collect();
+        assert_eq!(messages, [r#"!Ref Address (one value) is not of type "array""#]);
     }
 
     #[test]
