@@ -142,7 +142,9 @@ pub fn float(t: &str) -> Option<f64> {
 
 /// Whether YAML 1.1 (PyYAML, CloudFormation) reads unquoted `t` as a number.
 pub fn is_yaml11(t: &str) -> bool {
-    integer(t).is_some() || float(t).is_some()
+    // (what YAML 1.1 resolves as a number starts with one of these: most text is told at once)
+    t.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.'))
+        && (integer(t).is_some() || float(t).is_some())
 }
 
 /// The plain decimal text of a YAML 1.1 number JSON cannot spell as written (`0777` → `511`,
