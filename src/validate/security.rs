@@ -139,14 +139,16 @@ pub fn data_date() -> String {
 }
 
 pub fn check(name: &str, t: &Template, catalog: &mut Catalog, sink: &mut Sink) {
-    // SAM's `Globals: Function: Runtime`, for the serverless functions that do not set their own.
+    // SAM's `Globals: Function: Runtime`, for the serverless functions that do not set their own
+    // (a container image has none).
     // See: https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification-template-anatomy-globals.html
     let global = t.globals.get("Function").and_then(Value::as_map).and_then(|g| g.get("Runtime"));
     if let Some(runtime) = global.and_then(Value::as_str) {
         let inherited = t
             .resources
             .values()
-            .any(|r| r.type_ == "AWS::Serverless::Function" && !r.properties.contains_key("Runtime"));
+            .filter(|r| r.type_ == "AWS::Serverless::Function" && !r.properties.contains_key("Runtime"))
+            .any(|r| r.properties.get("PackageType").and_then(Value::as_str) != Some("Image"));
         if inherited {
             lambda_runtime(name, "/Globals/Function/Runtime", runtime, catalog, sink);
         }

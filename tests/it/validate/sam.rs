@@ -71,4 +71,12 @@ fn serverless_runtimes_are_checked_like_lambda_functions() {
     let (_, doc) = findings(&[&path]);
     let blocked = ("sec/lambda-runtime-blocked".to_string(), "/Resources/Orders/Properties/Runtime".to_string());
     assert_eq!(found(&doc), [blocked]);
+    // ... nor for a container image, which has no runtime
+    let image = text.replace("    Runtime: python3.13\n", "    Runtime: nodejs10.x\n").replace(
+        "      Handler: app.handler\n      CodeUri: ./orders\n",
+        "      PackageType: Image\n      ImageUri: x\n",
+    );
+    let (_tmp, path) = generated("sam.yaml", &image);
+    let (_, doc) = findings(&[&path]);
+    assert_eq!(found(&doc), Vec::<(String, String)>::new());
 }
