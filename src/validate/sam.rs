@@ -88,13 +88,19 @@ impl<'a> Generated<'a> {
     }
 
     /// Whether `name` (a `Ref`, `Fn::GetAtt`, `Fn::Sub` or `DependsOn` target) may be a resource
-    /// SAM generates, or a serverless resource's referenceable property (`MyFunction.Version`).
+    /// SAM generates, a serverless resource's referenceable property (`MyFunction.Version`), or an
+    /// attribute of a generated resource (`${MyFunctionRole.Arn}` in a `Fn::Sub`).
     pub fn contains(&self, name: &str) -> bool {
+        match name.split_once('.') {
+            Some((head, _)) => self.owners.contains(head) || self.generated(head),
+            None => self.generated(name),
+        }
+    }
+
+    /// Whether SAM may generate a resource with logical id `name`.
+    fn generated(&self, name: &str) -> bool {
         if SHARED.iter().any(|s| name.starts_with(s)) {
             return true;
-        }
-        if let Some((owner, _)) = name.split_once('.') {
-            return self.owners.contains(owner);
         }
         if self.given_roles.contains(name) {
             return false;
@@ -120,7 +126,9 @@ mod tests {
     fn names_sam_makes_for_a_serverless_resource_are_generated() {
         let t = template(SAM);
         let g = Generated::new(&t);
-        for name in ["FnRole", "FnAliaslive", "FnVersion1a2b3c", "FnApiEventPermission", "Fn.Version", "Fn.Alias"] {
+        for name in
+            ["FnRole", "FnAliaslive", "FnVersion1a2b3c", "FnApiEventPermission", "Fn.Version", "Fn.Alias", "FnRole.Arn"]
+        {
             assert!(g.contains(name), "{name}");
         }
         for name in ["ServerlessRestApi", "ServerlessRestApiProdStage", "ServerlessHttpApi", "CodeDeployServiceRole"] {
@@ -134,7 +142,7 @@ mod tests {
         let g = Generated::new(&t);
         // a role SAM does not make (the function is given one), a plain resource's "generated"
         // names, a name no serverless resource starts, a serverless resource's id itself
-        for name in ["GivenRole", "TopicPolicy", "Topic.Arn", "Other", "OtherRole", "Fn", "F"] {
+        for name in ["GivenRole", "GivenRole.Arn", "TopicPolicy", "Topic.Arn", "Other", "OtherRole", "Fn", "F"] {
             assert!(!g.contains(name), "{name}");
         }
         // a role given for every function by Globals
