@@ -52,7 +52,8 @@ fn other_undeclared_names_are_errors_under_sam() {
     let (_tmp, path) = generated("sam.yaml", &given);
     let (_, doc) = findings(&[&path]);
     let undefined: Vec<_> = found(&doc).into_iter().filter(|f| f.0 == "ref/undefined").collect();
-    assert_eq!(undefined.len(), 2, "{doc:#}"); // the function's own Role and the output
+    // the function's own Role, the output, and both variables of the Fn::Sub
+    assert_eq!(undefined.len(), 4, "{doc:#}");
 }
 
 #[test]
