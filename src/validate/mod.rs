@@ -17,6 +17,7 @@ mod refs;
 pub mod report;
 pub mod rules;
 mod run;
+mod sam;
 pub mod schema;
 mod security;
 mod structure;

@@ -9,6 +9,7 @@ use crate::support::{reference_dir, sds, stderr, stdout};
 
 mod large;
 mod own_templates;
+mod sam;
 
 fn findings(args: &[&str]) -> (i32, serde_json::Value) {
     let o = sds().arg("validate").args(args).args(["--format", "json"]).output().unwrap();
@@ -34,6 +35,8 @@ const EXPECTED_SEVERITY: &[(&str, &str)] = &[
     ("template/resource-policy", "error"),
     ("template/transform", "info"),
     ("template/yaml-octal", "warning"),
+    ("template/yaml-boolean-key", "warning"),
+    ("template/yaml-alias", "warning"),
     ("schema/unknown-type", "error"),
     ("schema/unregistered-type", "warning"),
     ("schema/custom-service-token", "error"),
