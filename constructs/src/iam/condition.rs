@@ -8,6 +8,7 @@ use std::net::IpAddr;
 
 use super::pattern::{arn_matches, glob};
 use super::policy::{Condition, SetOperator};
+use super::presence::{presence, Asked, Presence};
 
 /// A context key's value in a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -266,10 +267,18 @@ fn in_cidr(cidr: &str, ip: &str) -> bool {
     }
 }
 
-/// Evaluates one condition against the request context.
-pub fn evaluate(c: &Condition, ctx: &Context) -> Tri {
+/// Evaluates one condition against the request context. With the request it is `asked` for, a
+/// key whose value is unknown is first looked up ([`presence`]): one the request cannot carry is
+/// absent, and the operator decides; `Null` on one it always carries is decided too.
+pub fn evaluate(c: &Condition, ctx: &Context, asked: Option<Asked>) -> Tri {
     let values = match ctx.get(&c.key) {
-        Some(ContextValue::Unknown) => return Tri::Unknown(BTreeSet::from([c.key.clone()])),
+        Some(ContextValue::Unknown) => match asked.map_or(Presence::Maybe, |a| presence(a, &c.key)) {
+            Presence::Absent => None,
+            Presence::Always if c.operator == "Null" => {
+                return Tri::from(c.values.iter().any(|p| p.eq_ignore_ascii_case("false")))
+            }
+            _ => return Tri::Unknown(BTreeSet::from([c.key.clone()])),
+        },
         Some(ContextValue::Known(v)) => Some(v),
         None => None,
     };
@@ -299,8 +308,8 @@ pub fn evaluate(c: &Condition, ctx: &Context) -> Tri {
 }
 
 /// All conditions of a statement (AND over operators and keys).
-pub fn evaluate_all(conditions: &[Condition], ctx: &Context) -> Tri {
-    conditions.iter().fold(Tri::True, |acc, c| acc.and(evaluate(c, ctx)))
+pub fn evaluate_all(conditions: &[Condition], ctx: &Context, asked: Option<Asked>) -> Tri {
+    conditions.iter().fold(Tri::True, |acc, c| acc.and(evaluate(c, ctx, asked)))
 }
 
 #[cfg(test)]
@@ -324,7 +333,7 @@ mod tests {
     }
 
     fn eval(op: &str, key: &str, values: &[&str], ctx: &Context) -> Tri {
-        evaluate(&cond(op, key, values), ctx)
+        evaluate(&cond(op, key, values), ctx, None)
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod condition;
 pub mod eval;
 pub mod pattern;
 pub mod policy;
+pub mod presence;
 pub mod servauth;
 
 pub use condition::{Context, ContextValue, Tri};

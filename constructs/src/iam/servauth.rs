@@ -239,7 +239,8 @@ fn matches_parts(parts: &[(&str, bool)], text: &[u8], at: usize, free: Option<us
     }
     let open = free == Some(at);
     // A variable takes 0..n bytes; a bounded one stops at `:` or `/`.
-    let limit = if open { text.len() } else { text.iter().position(|b| matches!(b, b':' | b'/')).unwrap_or(text.len()) };
+    let limit =
+        if open { text.len() } else { text.iter().position(|b| matches!(b, b':' | b'/')).unwrap_or(text.len()) };
     (0..=limit).any(|n| matches_parts(&parts[1..], &text[n..], at + 1, free))
 }
 
