@@ -212,9 +212,11 @@ pub fn key_matches(template: &str, key: &str) -> bool {
 }
 
 /// Whether `arn` has the form of ARN format `format` (`arn:${Partition}:s3:::${BucketName}`):
-/// literal text as written, each `${Variable}` any text without `:` or `/` — except the last
-/// variable of a format whose resource part is a path before it (`role/${RoleNameWithPath}`,
-/// `${BucketName}/${ObjectName}`), which may hold both. So a bucket ARN is not an object's.
+/// literal text as written, each `${Variable}` any text without `/` — except the last variable
+/// of a format whose resource part is a path before it (`role/${RoleNameWithPath}`,
+/// `${BucketName}/${ObjectName}`), which may hold `/` too. So a bucket ARN is not an object's.
+/// Variables may hold `:`, as the access analysis's stand-ins for values known only at deploy
+/// time do (`import:<export name>` for a domain id).
 pub fn arn_format_matches(format: &str, arn: &str) -> bool {
     let mut parts: Vec<(&str, bool)> = Vec::new();
     let mut rest = format;
@@ -238,9 +240,8 @@ fn matches_parts(parts: &[(&str, bool)], text: &[u8], at: usize, free: Option<us
         return text.starts_with(lit.as_bytes()) && matches_parts(&parts[1..], &text[lit.len()..], at + 1, free);
     }
     let open = free == Some(at);
-    // A variable takes 0..n bytes; a bounded one stops at `:` or `/`.
-    let limit =
-        if open { text.len() } else { text.iter().position(|b| matches!(b, b':' | b'/')).unwrap_or(text.len()) };
+    // A variable takes 0..n bytes; a bounded one stops at `/`.
+    let limit = if open { text.len() } else { text.iter().position(|b| *b == b'/').unwrap_or(text.len()) };
     (0..=limit).any(|n| matches_parts(&parts[1..], &text[n..], at + 1, free))
 }
 
@@ -287,6 +288,8 @@ mod tests {
         let role = "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}";
         assert!(arn_format_matches(role, "arn:aws:iam::111111111111:role/path/r"));
         assert!(!arn_format_matches(role, "arn:aws:iam::111111111111:user/u"));
+        let profile = "arn:${Partition}:sagemaker:${Region}:${Account}:user-profile/${DomainId}/${UserProfileName}";
+        assert!(arn_format_matches(profile, "arn:aws:sagemaker:us-east-1:111111111111:user-profile/import:domain-id/a"));
         let (s3, get) = action("s3:GetObject").unwrap();
         assert!(s3.fits(get, "arn:aws:s3:::data/key") && !s3.fits(get, "arn:aws:s3:::data"));
         let (_, list) = action("s3:ListAllMyBuckets").unwrap();
