@@ -269,9 +269,20 @@ fn in_cidr(cidr: &str, ip: &str) -> bool {
 
 /// Evaluates one condition against the request context. With the request it is `asked` for, a
 /// key whose value is unknown is first looked up ([`presence`]): one the request cannot carry is
-/// absent, and the operator decides; `Null` on one it always carries is decided too.
+/// absent, and the operator decides; `Null` on one it always carries is decided too. A service's
+/// own key that the action cannot carry is absent even when the context gives it a value (what
+/// IAM sees of such a request; the differential simulator reads it so too); global keys given a
+/// value are taken as given.
 pub fn evaluate(c: &Condition, ctx: &Context, asked: Option<Asked>) -> Tri {
-    let values = match ctx.get(&c.key) {
+    let given = ctx.get(&c.key);
+    let never = |a: Asked| {
+        !c.key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) && presence(a, &c.key) == Presence::Absent
+    };
+    let given = match (given, asked) {
+        (Some(ContextValue::Known(_)), Some(a)) if never(a) => None,
+        _ => given,
+    };
+    let values = match given {
         Some(ContextValue::Unknown) => match asked.map_or(Presence::Maybe, |a| presence(a, &c.key)) {
             Presence::Absent => None,
             Presence::Always if c.operator == "Null" => {

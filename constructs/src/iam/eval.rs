@@ -484,6 +484,22 @@ mod tests {
         let ctx = Context::open();
         let d = decide_as(Caller::Iam(ROLE.into()), "s3:GetObject", OBJECT, &[&p], None, ResourceKind::Ordinary, &ctx);
         assert_eq!(d, Decision::Allow, "GetObject tags nothing: aws:TagKeys is absent");
+        // Given a value, a key the action cannot carry is still absent (IAM never sees it).
+        let p = policy(
+            json!([{"Effect": "Allow", "Action": "sagemaker:CreateTrainingJob", "Resource": "*", "Condition": {"Null": {"sagemaker:VolumeKmsKey": "false"}}}]),
+        );
+        let given = Context::new().set("sagemaker:VolumeKmsKey", &[KEY]);
+        let resource = "arn:aws:sagemaker:us-east-1:111111111111:training-job/j";
+        let d = decide_as(
+            Caller::Iam(ROLE.into()),
+            "sagemaker:CreateTrainingJob",
+            resource,
+            &[&p],
+            None,
+            ResourceKind::Ordinary,
+            &given,
+        );
+        assert_eq!(d, Decision::ImplicitDeny);
         // A global key every signed request carries: Null decides, other operators stay unknown.
         assert_eq!(job(json!({"Null": {"aws:PrincipalArn": "true"}})), Decision::ImplicitDeny);
         assert!(matches!(job(json!({"StringEquals": {"aws:SourceVpce": "vpce-1"}})), Decision::Conditional(_)));

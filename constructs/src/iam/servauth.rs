@@ -289,7 +289,10 @@ mod tests {
         assert!(arn_format_matches(role, "arn:aws:iam::111111111111:role/path/r"));
         assert!(!arn_format_matches(role, "arn:aws:iam::111111111111:user/u"));
         let profile = "arn:${Partition}:sagemaker:${Region}:${Account}:user-profile/${DomainId}/${UserProfileName}";
-        assert!(arn_format_matches(profile, "arn:aws:sagemaker:us-east-1:111111111111:user-profile/import:domain-id/a"));
+        assert!(arn_format_matches(
+            profile,
+            "arn:aws:sagemaker:us-east-1:111111111111:user-profile/import:domain-id/a"
+        ));
         let (s3, get) = action("s3:GetObject").unwrap();
         assert!(s3.fits(get, "arn:aws:s3:::data/key") && !s3.fits(get, "arn:aws:s3:::data"));
         let (_, list) = action("s3:ListAllMyBuckets").unwrap();
