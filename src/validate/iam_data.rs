@@ -121,8 +121,9 @@ fn elide(names: &[String]) -> String {
     }
 }
 
-/// A statement resource as an ARN shape: the text, with `Fn::Sub` variables (`${Bucket}`) as
-/// `${...}` placeholders that match any text; `None` for `*`, other intrinsics and non-ARNs.
+/// A statement resource as an ARN shape: the text, with `Fn::Sub` variables (`${Bucket}`) left
+/// as `${...}` placeholders (taken as any text without `/`: a name, an id, an account); `None` for
+/// `*`, other intrinsics and what is not an ARN.
 fn resource_shape(v: &Value) -> Option<String> {
     let text = match v {
         Value::String(s) => s.clone(),
@@ -132,15 +133,21 @@ fn resource_shape(v: &Value) -> Option<String> {
         },
         _ => return None,
     };
-    (text.starts_with("arn:") && text.split(':').count() >= 6).then_some(text)
+    text.starts_with("arn:").then_some(text)
 }
 
 /// Why `arn` is no resource any of the statement's actions acts on, if so. Only checked when
 /// the ARN's service is the service of every named action (a statement mixing services lists
 /// resources for each).
 fn resource_not_applicable(arn: &str, named: &[(&'static Service, &'static Action)]) -> Option<String> {
-    let service = arn.split(':').nth(2)?;
-    if service.contains(['*', '?', '$']) || !named.iter().all(|(s, _)| s.prefix == service) {
+    // The service segment, read past placeholders (`arn:${AWS::Partition}:s3:::...`).
+    let service: Vec<u8> = tokens(arn, Tok::Var)
+        .split(|t| *t == Tok::Lit(b':'))
+        .nth(2)?
+        .iter()
+        .map(|t| if let Tok::Lit(c) = t { Some(*c) } else { None })
+        .collect::<Option<_>>()?;
+    if !named.iter().all(|(s, _)| s.prefix.as_bytes() == service.as_slice()) {
         return None;
     }
     let fits = |(s, a): &(&Service, &Action)| {
@@ -170,40 +177,73 @@ fn resource_not_applicable(arn: &str, named: &[(&'static Service, &'static Actio
     ))
 }
 
-/// Whether a policy resource (with `*`, `?` wildcards and `${...}` placeholders, which match any
-/// text) and an ARN format (whose `${...}` variables match any text without `/`, but the last one
-/// after a path) can name the same ARN. Wildcards of the policy side make this lenient: a doubt
-/// is an overlap.
+/// Whether a policy resource (with `*`, `?` wildcards and `${...}` placeholders, any text
+/// without `/`) and an ARN format (whose `${...}` variables are taken as any text) can name the
+/// same ARN: the first five segments one by one (a wildcard stays in its segment, as IAM matches
+/// ARNs), the resource part as a whole. Lenient where in doubt: an overlap.
 fn shapes_overlap(format: &str, resource: &str) -> bool {
-    // The policy side as a glob over the format's own literal text: every `${...}` of the format
-    // is made a `*` too, so the question is whether two globs intersect; checked by matching
-    // each against the other's text with wildcards taken as any text (sound for these shapes,
-    // where wildcards stand in for names).
-    let glob = |s: &str| -> String {
-        let mut out = String::new();
-        let mut rest = s;
-        while let Some(i) = rest.find("${") {
-            out.push_str(&rest[..i]);
-            out.push('*');
-            rest = rest[i..].find('}').map_or("", |j| &rest[i + j + 1..]);
-        }
-        out.push_str(rest);
-        out
-    };
-    let (f, r) = (glob(format), glob(resource));
-    if !r.contains(['*', '?']) {
+    if !resource.contains(['*', '?', '$']) {
         return servauth::arn_format_matches(format, resource);
     }
-    // As IAM matches ARNs: the first five segments one by one (a wildcard stays in its
-    // segment), the resource part as a whole.
-    let (fs, rs): (Vec<&str>, Vec<&str>) = (f.splitn(6, ':').collect(), r.splitn(6, ':').collect());
-    fs.len() == rs.len() && fs.iter().zip(&rs).all(|(a, b)| intersects(a.as_bytes(), b.as_bytes()))
+    let (f, r) = (tokens(format, Tok::Star), tokens(resource, Tok::Var));
+    let split = |t: &[Tok]| -> Vec<Vec<Tok>> {
+        let mut parts = vec![Vec::new()];
+        for &x in t {
+            if x == Tok::Lit(b':') && parts.len() < 6 {
+                parts.push(Vec::new());
+            } else if let Some(last) = parts.last_mut() {
+                last.push(x);
+            }
+        }
+        parts
+    };
+    let (fs, rs) = (split(&f), split(&r));
+    fs.len() == rs.len() && fs.iter().zip(&rs).all(|(a, b)| intersects(a, b))
 }
 
-/// Whether two globs (`*` any run, `?` one byte) match a common text.
-fn intersects(a: &[u8], b: &[u8]) -> bool {
+/// One element of a pattern: a byte, `?`, `*`, or a placeholder (any run without `/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tok {
+    Lit(u8),
+    One,
+    Star,
+    Var,
+}
+
+/// `text` as tokens, each `${...}` as `var`.
+fn tokens(text: &str, var: Tok) -> Vec<Tok> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        if rest.starts_with("${") {
+            if let Some(j) = rest.find('}') {
+                out.push(var);
+                rest = &rest[j + 1..];
+                continue;
+            }
+        }
+        let b = rest.as_bytes()[0];
+        out.push(match b {
+            b'*' => Tok::Star,
+            b'?' => Tok::One,
+            _ => Tok::Lit(b),
+        });
+        rest = &rest[1..];
+    }
+    out
+}
+
+/// Whether two token patterns match a common text.
+fn intersects(a: &[Tok], b: &[Tok]) -> bool {
+    let runs = |t: Tok| matches!(t, Tok::Star | Tok::Var);
+    // Whether some one character satisfies both.
+    let common = |x: Tok, y: Tok| match (x, y) {
+        (Tok::Lit(p), Tok::Lit(q)) => p == q,
+        (Tok::Lit(c), Tok::Var) | (Tok::Var, Tok::Lit(c)) => c != b'/',
+        _ => true,
+    };
     let (n, m) = (a.len(), b.len());
-    // reach[i][j]: a[..i] and b[..j] can be matched against a common prefix.
+    // reach[i][j]: a[..i] and b[..j] match a common text.
     let mut reach = vec![vec![false; m + 1]; n + 1];
     reach[0][0] = true;
     for i in 0..=n {
@@ -211,23 +251,17 @@ fn intersects(a: &[u8], b: &[u8]) -> bool {
             if !reach[i][j] {
                 continue;
             }
-            if i < n && a[i] == b'*' {
+            if i < n && runs(a[i]) {
                 reach[i + 1][j] = true;
             }
-            if j < m && b[j] == b'*' {
+            if j < m && runs(b[j]) {
                 reach[i][j + 1] = true;
             }
-            if i < n && j < m {
-                let one = |c: u8| c == b'*' || c == b'?';
-                if a[i] == b[j] || one(a[i]) || one(b[j]) {
-                    reach[i + 1][j + 1] = true;
-                    // A star stays to take more.
-                    if a[i] == b'*' {
-                        reach[i][j + 1] = true;
-                    }
-                    if b[j] == b'*' {
-                        reach[i + 1][j] = true;
-                    }
+            if i < n && j < m && common(a[i], b[j]) {
+                // After one common character a run may take more: it stays.
+                let (ni, nj) = (if runs(a[i]) { i } else { i + 1 }, if runs(b[j]) { j } else { j + 1 });
+                if (ni, nj) != (i, j) {
+                    reach[ni][nj] = true;
                 }
             }
         }
@@ -247,7 +281,10 @@ mod tests {
     fn keys_no_action_carries() {
         let jobs = named(&["sagemaker:CreateTrainingJob", "sagemaker:CreateProcessingJob"]);
         let why = key_not_applicable("sagemaker:VolumeKmsKey", &jobs).unwrap();
-        assert!(why.contains("did you mean sagemaker:VolumeKmsKeyArn?") && why.contains("no action supports"), "{why}");
+        assert!(
+            why.contains("did you mean sagemaker:VolumeKmsKeyArn?") && why.contains("none of these actions carries"),
+            "{why}"
+        );
         assert_eq!(key_not_applicable("sagemaker:VolumeKmsKeyArn", &jobs), None);
         assert_eq!(key_not_applicable("aws:SourceVpce", &jobs), None, "global keys depend on the request");
         assert_eq!(key_not_applicable("ec2:SourceInstanceARN", &jobs), None, "maybe a cross-service key");
@@ -277,11 +314,15 @@ mod tests {
     }
 
     #[test]
-    fn glob_intersection() {
-        assert!(intersects(b"a*c", b"ab*"));
-        assert!(!intersects(b"a*c", b"b*"));
-        assert!(intersects(b"*", b"anything"));
-        assert!(!intersects(b"arn:*:s3:::*/*", b"arn:aws:s3:::data"));
-        assert!(intersects(b"arn:*:s3:::*/*", b"arn:aws:s3:::data*"));
+    fn pattern_intersection() {
+        let x = |a: &str, b: &str| intersects(&tokens(a, Tok::Star), &tokens(b, Tok::Var));
+        assert!(x("a*c", "ab*"));
+        assert!(!x("a*c", "b*"));
+        assert!(x("*", "anything"));
+        assert!(!x("*/*", "data"));
+        assert!(x("*/*", "data*"));
+        assert!(!x("*/*", "${Bucket}-data"), "a placeholder holds no /");
+        assert!(x("*/*", "${Bucket}/${Key}"));
+        assert!(x("${X}", "a?c"));
     }
 }

@@ -7,6 +7,7 @@ use std::fs;
 
 use crate::support::{reference_dir, sds, stderr, stdout};
 
+mod iam_data;
 mod large;
 mod own_templates;
 
