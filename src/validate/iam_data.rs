@@ -8,7 +8,7 @@
 //! See: <https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html>
 
 use sds_constructs::cfn::{Intrinsic, Map, Value};
-use sds_constructs::iam::pattern::action_matches;
+use sds_constructs::iam::pattern::glob;
 use sds_constructs::iam::servauth::{self, key_matches, Action, Service};
 
 use super::Sink;
@@ -22,9 +22,7 @@ fn named_actions(actions: &[&str]) -> Option<Vec<(&'static Service, &'static Act
         let (prefix, name) = a.split_once(':')?;
         let Some(service) = servauth::service(prefix) else { continue };
         if name.contains(['*', '?']) {
-            out.extend(
-                service.actions().filter(|x| action_matches(a, &format!("{prefix}:{}", x.name))).map(|x| (service, x)),
-            );
+            out.extend(service.actions().filter(|x| glob(name, x.name, true)).map(|x| (service, x)));
         } else if let Some(action) = service.action(name) {
             out.push((service, action));
         }
@@ -150,22 +148,16 @@ fn resource_not_applicable(arn: &str, named: &[(&'static Service, &'static Actio
     if !named.iter().all(|(s, _)| s.prefix.as_bytes() == service.as_slice()) {
         return None;
     }
-    let fits = |(s, a): &(&Service, &Action)| {
-        if a.resource_types.is_empty() {
-            return false;
-        }
-        s.resource_types_of(a).flat_map(|r| &r.arns).any(|f| shapes_overlap(f, arn))
-    };
-    if named.iter().any(fits) {
+    // Every resource type the actions act on, once each (a pattern names hundreds of actions).
+    let types: std::collections::BTreeSet<&str> =
+        named.iter().flat_map(|(_, a)| a.resource_types.iter().map(|(t, _)| *t)).collect();
+    let service = named.first()?.0;
+    let shape = Shape::new(arn);
+    if types.iter().filter_map(|t| service.resource_type(t)).flat_map(|r| &r.arns).any(|f| shape.overlaps(f)) {
         return None;
     }
     let names: Vec<String> = named.iter().map(|(s, a)| format!("{}:{}", s.prefix, a.name)).collect();
-    let types: Vec<&str> = named
-        .iter()
-        .flat_map(|(s, a)| s.resource_types_of(a).map(|r| r.name))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let types: Vec<&str> = types.into_iter().collect();
     let on = if types.is_empty() {
         "act on no resource (they need Resource: *)".to_string()
     } else {
@@ -177,28 +169,41 @@ fn resource_not_applicable(arn: &str, named: &[(&'static Service, &'static Actio
     ))
 }
 
-/// Whether a policy resource (with `*`, `?` wildcards and `${...}` placeholders, any text
-/// without `/`) and an ARN format (whose `${...}` variables are taken as any text) can name the
-/// same ARN: the first five segments one by one (a wildcard stays in its segment, as IAM matches
-/// ARNs), the resource part as a whole. Lenient where in doubt: an overlap.
-fn shapes_overlap(format: &str, resource: &str) -> bool {
-    if !resource.contains(['*', '?', '$']) {
-        return servauth::arn_format_matches(format, resource);
+/// A policy resource (with `*`, `?` wildcards and `${...}` placeholders, any text without `/`),
+/// read once to hold against ARN formats.
+struct Shape<'a> {
+    text: &'a str,
+    /// Its segments as tokens, when it has wildcards or placeholders.
+    segments: Option<Vec<Vec<Tok>>>,
+}
+
+impl<'a> Shape<'a> {
+    fn new(text: &'a str) -> Shape<'a> {
+        let segments = text.contains(['*', '?', '$']).then(|| segments(&tokens(text, Tok::Var)));
+        Shape { text, segments }
     }
-    let (f, r) = (tokens(format, Tok::Star), tokens(resource, Tok::Var));
-    let split = |t: &[Tok]| -> Vec<Vec<Tok>> {
-        let mut parts = vec![Vec::new()];
-        for &x in t {
-            if x == Tok::Lit(b':') && parts.len() < 6 {
-                parts.push(Vec::new());
-            } else if let Some(last) = parts.last_mut() {
-                last.push(x);
-            }
+
+    /// Whether the resource and ARN format `format` (whose `${...}` variables are taken as any
+    /// text) can name the same ARN: the first five segments one by one (a wildcard stays in its
+    /// segment, as IAM matches ARNs), the resource part as a whole. Lenient where in doubt.
+    fn overlaps(&self, format: &str) -> bool {
+        let Some(rs) = &self.segments else { return servauth::arn_format_matches(format, self.text) };
+        let fs = segments(&tokens(format, Tok::Star));
+        fs.len() == rs.len() && fs.iter().zip(rs).all(|(a, b)| intersects(a, b))
+    }
+}
+
+/// Tokens split at the first five `:`.
+fn segments(t: &[Tok]) -> Vec<Vec<Tok>> {
+    let mut parts = vec![Vec::new()];
+    for &x in t {
+        if x == Tok::Lit(b':') && parts.len() < 6 {
+            parts.push(Vec::new());
+        } else if let Some(last) = parts.last_mut() {
+            last.push(x);
         }
-        parts
-    };
-    let (fs, rs) = (split(&f), split(&r));
-    fs.len() == rs.len() && fs.iter().zip(&rs).all(|(a, b)| intersects(a, b))
+    }
+    parts
 }
 
 /// One element of a pattern: a byte, `?`, `*`, or a placeholder (any run without `/`).

@@ -6,14 +6,19 @@
 //! Pure data and look-ups: what the evaluator and validation make of it lives with them.
 //! See: <https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html>
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 /// `<prefix> <offset> <length>` per line, sorted by prefix: where each service is in [`PACKED`].
 const INDEX: &str = include_str!("../../data/iam-services.index");
 /// Every service's lines (see `scripts/refresh-iam-data`), each compressed on its own (raw
 /// deflate).
 const PACKED: &[u8] = include_bytes!("../../data/iam-services.bin");
+
+/// Where the data comes from: `{"package", "version", "updated", "services", "raw_bytes",
+/// "compressed_bytes", ...}` (JSON).
+pub const SOURCE: &str = include_str!("../../data/iam-services.SOURCE.json");
 
 /// An action's access level, as the Service Authorization Reference classifies it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -58,6 +63,8 @@ pub struct ResourceType {
     pub name: &'static str,
     /// Its ARN formats (`arn:${Partition}:s3:::${BucketName}/${ObjectName}`), usually one.
     pub arns: Vec<&'static str>,
+    /// The same, read for matching ([`ArnFormat`]).
+    formats: Vec<ArnFormat<'static>>,
     pub condition_keys: Vec<&'static str>,
 }
 
@@ -75,8 +82,8 @@ pub struct Service {
 impl Service {
     /// The action `name` (any case).
     pub fn action(&self, name: &str) -> Option<&Action> {
-        let lower = name.to_ascii_lowercase();
-        let i = self.actions.binary_search_by(|(l, _)| l.as_str().cmp(&lower)).ok()?;
+        let lower = |b: &u8| b.to_ascii_lowercase();
+        let i = self.actions.binary_search_by(|(l, _)| l.bytes().cmp(name.bytes().map(|b| lower(&b)))).ok()?;
         Some(&self.actions[i].1)
     }
 
@@ -110,7 +117,7 @@ impl Service {
         if action.resource_types.is_empty() {
             return false;
         }
-        self.resource_types_of(action).flat_map(|r| &r.arns).any(|f| arn_format_matches(f, arn))
+        self.resource_types_of(action).flat_map(|r| &r.formats).any(|f| f.matches(arn))
     }
 
     fn parse(prefix: &'static str, text: &'static str) -> Service {
@@ -134,8 +141,9 @@ impl Service {
                 Some("R") => {
                     let (Some(name), Some(arns)) = (words.next(), words.next()) else { continue };
                     let condition_keys = words.skip_while(|w| *w == "|").collect();
-                    let arns = arns.split(',').collect();
-                    service.resource_types.insert(name, ResourceType { name, arns, condition_keys });
+                    let arns: Vec<&str> = arns.split(',').collect();
+                    let formats = arns.iter().map(|f| ArnFormat::new(f)).collect();
+                    service.resource_types.insert(name, ResourceType { name, arns, formats, condition_keys });
                 }
                 Some("K") => {
                     if let (Some(key), Some(type_)) = (words.next(), words.next()) {
@@ -154,7 +162,7 @@ impl Service {
 /// of the process (at most one per service: a bounded cache).
 pub fn service(prefix: &str) -> Option<&'static Service> {
     static INDEXED: OnceLock<Vec<(&'static str, usize, usize)>> = OnceLock::new();
-    static LOADED: OnceLock<Mutex<HashMap<&'static str, &'static Service>>> = OnceLock::new();
+    static LOADED: OnceLock<Vec<OnceLock<Option<&'static Service>>>> = OnceLock::new();
     let index = INDEXED.get_or_init(|| {
         INDEX
             .lines()
@@ -164,25 +172,22 @@ pub fn service(prefix: &str) -> Option<&'static Service> {
             })
             .collect()
     });
-    let lower;
-    let prefix = if prefix.bytes().any(|b| b.is_ascii_uppercase()) {
-        lower = prefix.to_ascii_lowercase();
-        lower.as_str()
-    } else {
-        prefix
-    };
-    let &(name, offset, len) = index.get(index.binary_search_by(|e| e.0.cmp(prefix)).ok()?)?;
-    let mut loaded = LOADED.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(s) = loaded.get(name) {
-        return Some(s);
-    }
-    let packed = PACKED.get(offset..offset.checked_add(len)?)?;
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut flate2::read::DeflateDecoder::new(packed), &mut text).ok()?;
-    let text: &'static str = Box::leak(text.into_boxed_str());
-    let service: &'static Service = Box::leak(Box::new(Service::parse(name, text)));
-    loaded.insert(name, service);
-    Some(service)
+    let k = index.binary_search_by(|e| cmp_lower(e.0, prefix)).ok()?;
+    let slots = LOADED.get_or_init(|| index.iter().map(|_| OnceLock::new()).collect());
+    *slots.get(k)?.get_or_init(|| {
+        let (name, offset, len) = index[k];
+        let packed = PACKED.get(offset..offset.checked_add(len)?)?;
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::DeflateDecoder::new(packed), &mut text).ok()?;
+        // At most one per service for the life of the process: a bounded cache of `'static`s.
+        let text: &'static str = Box::leak(text.into_boxed_str());
+        Some(&*Box::leak(Box::new(Service::parse(name, text))))
+    })
+}
+
+/// `lower` (lower case) against `text` in any case.
+fn cmp_lower(lower: &str, text: &str) -> Ordering {
+    lower.bytes().cmp(text.bytes().map(|b| b.to_ascii_lowercase()))
 }
 
 /// Every service prefix the data has, sorted.
@@ -211,6 +216,53 @@ pub fn key_matches(template: &str, key: &str) -> bool {
         && key.get(key.len() - tail.len()..).is_some_and(|t| t.eq_ignore_ascii_case(tail))
 }
 
+/// An ARN format read for matching: its literal text and variables, and which variable (the
+/// last, after a path) may hold `/`.
+#[derive(Debug)]
+struct ArnFormat<'a> {
+    /// Literal text, or a variable (`None`).
+    parts: Vec<Option<&'a str>>,
+    free: Option<usize>,
+}
+
+impl<'a> ArnFormat<'a> {
+    fn new(format: &'a str) -> ArnFormat<'a> {
+        let mut parts = Vec::new();
+        let mut rest = format;
+        while let Some(i) = rest.find("${") {
+            let Some(j) = rest[i..].find('}') else { break };
+            parts.push(Some(&rest[..i]));
+            parts.push(None);
+            rest = &rest[i + j + 1..];
+        }
+        parts.push(Some(rest));
+        let last_var = parts.iter().rposition(Option::is_none);
+        // The text before the last variable, from the resource part on (after the fifth `:`).
+        let before_last: String = parts[..last_var.unwrap_or(0)].iter().flatten().copied().collect();
+        let path = before_last.splitn(6, ':').nth(5).is_some_and(|r| r.contains('/'));
+        ArnFormat { parts, free: last_var.filter(|_| path) }
+    }
+
+    fn matches(&self, arn: &str) -> bool {
+        self.matches_from(0, arn.as_bytes())
+    }
+
+    fn matches_from(&self, at: usize, text: &[u8]) -> bool {
+        let Some(part) = self.parts.get(at) else { return text.is_empty() };
+        if let Some(lit) = part {
+            return text.starts_with(lit.as_bytes()) && self.matches_from(at + 1, &text[lit.len()..]);
+        }
+        // A variable takes 0..n bytes; a bounded one stops at `/`.
+        let limit =
+            if self.free == Some(at) { text.len() } else { text.iter().position(|b| *b == b'/').unwrap_or(text.len()) };
+        // Only where the literal after it can start.
+        let next = self.parts.get(at + 1).copied().flatten().and_then(|l| l.as_bytes().first().copied());
+        (0..=limit)
+            .filter(|&n| next.is_none_or(|c| text.get(n) == Some(&c)))
+            .any(|n| self.matches_from(at + 1, &text[n..]))
+    }
+}
+
 /// Whether `arn` has the form of ARN format `format` (`arn:${Partition}:s3:::${BucketName}`):
 /// literal text as written, each `${Variable}` any text without `/` — except the last variable
 /// of a format whose resource part is a path before it (`role/${RoleNameWithPath}`,
@@ -218,31 +270,7 @@ pub fn key_matches(template: &str, key: &str) -> bool {
 /// Variables may hold `:`, as the access analysis's stand-ins for values known only at deploy
 /// time do (`import:<export name>` for a domain id).
 pub fn arn_format_matches(format: &str, arn: &str) -> bool {
-    let mut parts: Vec<(&str, bool)> = Vec::new();
-    let mut rest = format;
-    while let Some(i) = rest.find("${") {
-        let Some(j) = rest[i..].find('}') else { break };
-        parts.push((&rest[..i], false));
-        parts.push(("", true));
-        rest = &rest[i + j + 1..];
-    }
-    parts.push((rest, false));
-    let last_var = parts.iter().rposition(|(_, var)| *var);
-    // The text before the last variable, from the resource part on (after the fifth `:`).
-    let before_last: String = parts[..last_var.unwrap_or(0)].iter().map(|(t, _)| *t).collect();
-    let path = before_last.splitn(6, ':').nth(5).is_some_and(|r| r.contains('/'));
-    matches_parts(&parts, arn.as_bytes(), 0, last_var.filter(|_| path))
-}
-
-fn matches_parts(parts: &[(&str, bool)], text: &[u8], at: usize, free: Option<usize>) -> bool {
-    let Some(((lit, var), _)) = parts.split_first() else { return text.is_empty() };
-    if !var {
-        return text.starts_with(lit.as_bytes()) && matches_parts(&parts[1..], &text[lit.len()..], at + 1, free);
-    }
-    let open = free == Some(at);
-    // A variable takes 0..n bytes; a bounded one stops at `/`.
-    let limit = if open { text.len() } else { text.iter().position(|b| *b == b'/').unwrap_or(text.len()) };
-    (0..=limit).any(|n| matches_parts(&parts[1..], &text[n..], at + 1, free))
+    ArnFormat::new(format).matches(arn)
 }
 
 #[cfg(test)]
