@@ -73,7 +73,7 @@ pub struct ResourceType {
 pub struct Service {
     pub prefix: &'static str,
     /// Sorted by lower-case name (IAM matches actions ignoring case).
-    actions: Vec<(String, Action)>,
+    actions: Vec<Action>,
     resource_types: HashMap<&'static str, ResourceType>,
     /// The service's condition keys (templates) and their types (`String`, `ARN`, `Bool`...).
     pub condition_keys: Vec<(&'static str, &'static str)>,
@@ -82,14 +82,13 @@ pub struct Service {
 impl Service {
     /// The action `name` (any case).
     pub fn action(&self, name: &str) -> Option<&Action> {
-        let lower = |b: &u8| b.to_ascii_lowercase();
-        let i = self.actions.binary_search_by(|(l, _)| l.bytes().cmp(name.bytes().map(|b| lower(&b)))).ok()?;
-        Some(&self.actions[i].1)
+        let i = self.actions.binary_search_by(|a| cmp_ignore_case(a.name, name)).ok()?;
+        Some(&self.actions[i])
     }
 
     /// Every action, in lower-case name order.
     pub fn actions(&self) -> impl Iterator<Item = &Action> {
-        self.actions.iter().map(|(_, a)| a)
+        self.actions.iter()
     }
 
     pub fn resource_type(&self, name: &str) -> Option<&ResourceType> {
@@ -136,7 +135,7 @@ impl Service {
                         .map(|w| w.strip_suffix('*').map_or((w, false), |n| (n, true)))
                         .collect();
                     let action = Action { name, level, resource_types, condition_keys: words.collect() };
-                    service.actions.push((name.to_ascii_lowercase(), action));
+                    service.actions.push(action);
                 }
                 Some("R") => {
                     let (Some(name), Some(arns)) = (words.next(), words.next()) else { continue };
@@ -153,7 +152,7 @@ impl Service {
                 _ => {}
             }
         }
-        service.actions.sort_by(|a, b| a.0.cmp(&b.0));
+        service.actions.sort_by(|a, b| cmp_ignore_case(a.name, b.name));
         service
     }
 }
@@ -183,6 +182,11 @@ pub fn service(prefix: &str) -> Option<&'static Service> {
         let text: &'static str = Box::leak(text.into_boxed_str());
         Some(&*Box::leak(Box::new(Service::parse(name, text))))
     })
+}
+
+/// Two names compared ignoring ASCII case.
+fn cmp_ignore_case(a: &str, b: &str) -> Ordering {
+    a.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
 }
 
 /// `lower` (lower case) against `text` in any case.
@@ -237,9 +241,17 @@ impl<'a> ArnFormat<'a> {
         }
         parts.push(Some(rest));
         let last_var = parts.iter().rposition(Option::is_none);
-        // The text before the last variable, from the resource part on (after the fifth `:`).
-        let before_last: String = parts[..last_var.unwrap_or(0)].iter().flatten().copied().collect();
-        let path = before_last.splitn(6, ':').nth(5).is_some_and(|r| r.contains('/'));
+        // Whether the text before the last variable has a `/` in the resource part (after the
+        // fifth `:`).
+        let mut colons = 0;
+        let mut path = false;
+        for c in parts[..last_var.unwrap_or(0)].iter().flatten().flat_map(|t| t.bytes()) {
+            match c {
+                b':' => colons += 1,
+                b'/' if colons >= 5 => path = true,
+                _ => {}
+            }
+        }
         ArnFormat { parts, free: last_var.filter(|_| path) }
     }
 
@@ -255,6 +267,11 @@ impl<'a> ArnFormat<'a> {
         // A variable takes 0..n bytes; a bounded one stops at `/`.
         let limit =
             if self.free == Some(at) { text.len() } else { text.iter().position(|b| *b == b'/').unwrap_or(text.len()) };
+        // Followed by the final literal: the variable is what precedes it.
+        if at + 2 == self.parts.len() {
+            let tail = self.parts[at + 1].unwrap_or("").as_bytes();
+            return text.ends_with(tail) && text.len() - tail.len() <= limit;
+        }
         // Only where the literal after it can start.
         let next = self.parts.get(at + 1).copied().flatten().and_then(|l| l.as_bytes().first().copied());
         (0..=limit)
