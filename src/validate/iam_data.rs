@@ -8,7 +8,6 @@
 //! See: <https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html>
 
 use sds_constructs::cfn::{Intrinsic, Map, Value};
-use sds_constructs::iam::pattern::glob;
 use sds_constructs::iam::servauth::{self, key_matches, Action, Service};
 
 use super::Sink;
@@ -22,7 +21,7 @@ fn named_actions(actions: &[&str]) -> Option<Vec<(&'static Service, &'static Act
         let (prefix, name) = a.split_once(':')?;
         let Some(service) = servauth::service(prefix) else { continue };
         if name.contains(['*', '?']) {
-            out.extend(service.actions().filter(|x| glob(name, x.name, true)).map(|x| (service, x)));
+            out.extend(service.actions_matching(name).into_iter().map(|x| (service, x)));
         } else if let Some(action) = service.action(name) {
             out.push((service, action));
         }

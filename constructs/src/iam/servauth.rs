@@ -57,6 +57,20 @@ pub struct Action {
     pub condition_keys: Vec<&'static str>,
 }
 
+impl Action {
+    /// `A <Name> <level> <resource type>[*] ... | <condition key> ...`
+    fn parse(line: &'static str) -> Option<Action> {
+        let mut words = line.split(' ').skip(1);
+        let (name, level) = (words.next()?, words.next().and_then(AccessLevel::parse)?);
+        let resource_types = words
+            .by_ref()
+            .take_while(|w| *w != "|")
+            .map(|w| w.strip_suffix('*').map_or((w, false), |n| (n, true)))
+            .collect();
+        Some(Action { name, level, resource_types, condition_keys: words.collect() })
+    }
+}
+
 /// One resource type of a service.
 #[derive(Debug)]
 pub struct ResourceType {
@@ -72,8 +86,10 @@ pub struct ResourceType {
 #[derive(Debug)]
 pub struct Service {
     pub prefix: &'static str,
-    /// Sorted by lower-case name (IAM matches actions ignoring case).
-    actions: Vec<Action>,
+    /// Each action's name and line, sorted by name ignoring case (as IAM matches actions); an
+    /// action is read from its line when first asked for (a service has up to hundreds).
+    action_lines: Vec<(&'static str, &'static str)>,
+    actions: Vec<OnceLock<Option<Action>>>,
     resource_types: HashMap<&'static str, ResourceType>,
     /// The service's condition keys (templates) and their types (`String`, `ARN`, `Bool`...).
     pub condition_keys: Vec<(&'static str, &'static str)>,
@@ -82,13 +98,25 @@ pub struct Service {
 impl Service {
     /// The action `name` (any case).
     pub fn action(&self, name: &str) -> Option<&Action> {
-        let i = self.actions.binary_search_by(|a| cmp_ignore_case(a.name, name)).ok()?;
-        Some(&self.actions[i])
+        let i = self.action_lines.binary_search_by(|(n, _)| cmp_ignore_case(n, name)).ok()?;
+        self.action_at(i)
+    }
+
+    /// The actions whose name matches `pattern` (`Get*`, any case), read only those.
+    pub fn actions_matching(&self, pattern: &str) -> Vec<&Action> {
+        (0..self.action_lines.len())
+            .filter(|&i| super::pattern::glob(pattern, self.action_lines[i].0, true))
+            .filter_map(|i| self.action_at(i))
+            .collect()
+    }
+
+    fn action_at(&self, i: usize) -> Option<&Action> {
+        self.actions.get(i)?.get_or_init(|| Action::parse(self.action_lines.get(i)?.1)).as_ref()
     }
 
     /// Every action, in lower-case name order.
     pub fn actions(&self) -> impl Iterator<Item = &Action> {
-        self.actions.iter()
+        (0..self.actions.len()).filter_map(|i| self.action_at(i))
     }
 
     pub fn resource_type(&self, name: &str) -> Option<&ResourceType> {
@@ -120,22 +148,20 @@ impl Service {
     }
 
     fn parse(prefix: &'static str, text: &'static str) -> Service {
-        let mut service =
-            Service { prefix, actions: Vec::new(), resource_types: HashMap::new(), condition_keys: Vec::new() };
+        let mut service = Service {
+            prefix,
+            action_lines: Vec::new(),
+            actions: Vec::new(),
+            resource_types: HashMap::new(),
+            condition_keys: Vec::new(),
+        };
         for line in text.lines() {
             let mut words = line.split(' ');
             match words.next() {
                 Some("A") => {
-                    let (Some(name), Some(level)) = (words.next(), words.next().and_then(AccessLevel::parse)) else {
-                        continue;
-                    };
-                    let resource_types = words
-                        .by_ref()
-                        .take_while(|w| *w != "|")
-                        .map(|w| w.strip_suffix('*').map_or((w, false), |n| (n, true)))
-                        .collect();
-                    let action = Action { name, level, resource_types, condition_keys: words.collect() };
-                    service.actions.push(action);
+                    if let Some(name) = words.next() {
+                        service.action_lines.push((name, line));
+                    }
                 }
                 Some("R") => {
                     let (Some(name), Some(arns)) = (words.next(), words.next()) else { continue };
@@ -152,7 +178,10 @@ impl Service {
                 _ => {}
             }
         }
-        service.actions.sort_by(|a, b| cmp_ignore_case(a.name, b.name));
+        if !service.action_lines.is_sorted_by(|a, b| cmp_ignore_case(a.0, b.0).is_le()) {
+            service.action_lines.sort_by(|a, b| cmp_ignore_case(a.0, b.0));
+        }
+        service.actions = service.action_lines.iter().map(|_| OnceLock::new()).collect();
         service
     }
 }
