@@ -34,6 +34,32 @@ pub fn statement(name: &str, place: &str, m: &Map, actions: &[&str], sink: &mut 
     if m.contains_key("NotAction") {
         return;
     }
+    // What the data is needed for, from the statement's own text: a service key of a service
+    // the actions belong to, or an ARN resource of the one service they all belong to. Else the
+    // data (a service's whole list) is not read.
+    let prefixes: Vec<&str> = actions.iter().filter_map(|a| a.split_once(':').map(|(p, _)| p)).collect();
+    let own_key = |key: &str| {
+        key.split_once(':')
+            .is_some_and(|(p, _)| !p.eq_ignore_ascii_case("aws") && prefixes.iter().any(|a| a.eq_ignore_ascii_case(p)))
+    };
+    let keys = match m.get("Condition") {
+        Some(Value::Map(conditions)) => {
+            conditions.values().filter_map(Value::as_map).any(|k| k.keys().any(|k| own_key(k)))
+        }
+        _ => false,
+    };
+    let one_service = |r: &Value| {
+        resource_shape(r)
+            .and_then(|arn| arn_service(&arn))
+            .is_some_and(|s| prefixes.iter().all(|p| p.as_bytes().eq_ignore_ascii_case(&s)))
+    };
+    let resources = m.get("Resource").is_some_and(|r| match r {
+        Value::List(items) => items.iter().any(one_service),
+        one => one_service(one),
+    });
+    if !(keys || resources) {
+        return;
+    }
     let Some(named) = named_actions(actions) else { return };
     if let Some(Value::Map(conditions)) = m.get("Condition") {
         for (operator, keys) in conditions {
@@ -118,6 +144,17 @@ fn elide(names: &[String]) -> String {
     }
 }
 
+/// The service segment of an ARN, read past placeholders (`arn:${AWS::Partition}:s3:::...`);
+/// `None` when it is not literal.
+fn arn_service(arn: &str) -> Option<Vec<u8>> {
+    tokens(arn, Tok::Var)
+        .split(|t| *t == Tok::Lit(b':'))
+        .nth(2)?
+        .iter()
+        .map(|t| if let Tok::Lit(c) = t { Some(*c) } else { None })
+        .collect()
+}
+
 /// A statement resource as an ARN shape: the text, with `Fn::Sub` variables (`${Bucket}`) left
 /// as `${...}` placeholders (taken as any text without `/`: a name, an id, an account); `None` for
 /// `*`, other intrinsics and what is not an ARN.
@@ -137,13 +174,7 @@ fn resource_shape(v: &Value) -> Option<String> {
 /// the ARN's service is the service of every named action (a statement mixing services lists
 /// resources for each).
 fn resource_not_applicable(arn: &str, named: &[(&'static Service, &'static Action)]) -> Option<String> {
-    // The service segment, read past placeholders (`arn:${AWS::Partition}:s3:::...`).
-    let service: Vec<u8> = tokens(arn, Tok::Var)
-        .split(|t| *t == Tok::Lit(b':'))
-        .nth(2)?
-        .iter()
-        .map(|t| if let Tok::Lit(c) = t { Some(*c) } else { None })
-        .collect::<Option<_>>()?;
+    let service = arn_service(arn)?;
     if !named.iter().all(|(s, _)| s.prefix.as_bytes() == service.as_slice()) {
         return None;
     }
