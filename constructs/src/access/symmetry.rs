@@ -120,7 +120,9 @@ pub fn sample(config: &AccessConfig) -> AccessConfig {
         return config.clone();
     }
     let named = |name: &str| config.denials.iter().any(|d| d.principal.contains(name) || d.resource.contains(name));
-    let mut per_kind: HashMap<(&str, &[(String, String)]), usize> = HashMap::new();
+    // By kind: the environment and the launch parameters.
+    type Kind<'a> = (&'a str, &'a [(String, String)]);
+    let mut per_kind: HashMap<Kind, usize> = HashMap::new();
     let mut out = Vec::new();
     for t in teams {
         let seen = per_kind.entry((t.env.as_str(), t.user_parameters.as_slice())).or_default();
