@@ -125,9 +125,9 @@ fn key_not_applicable(key: &str, named: &[(&'static Service, &'static Action)]) 
         .map(|k| format!(" (did you mean {k}?)"))
         .unwrap_or_default();
     let what = if listed {
-        format!("is a {} key that none of these actions carries", service.prefix)
+        format!("is a key of {} that none of these actions carries", service.prefix)
     } else {
-        format!("is not a {} key", service.prefix)
+        format!("is not a key of {}", service.prefix)
     };
     Some(format!(
         "{key} {what}: no request for {} has it, so the condition never holds as intended (an absent key fails \
@@ -247,23 +247,24 @@ enum Tok {
 
 /// `text` as tokens, each `${...}` as `var`.
 fn tokens(text: &str, var: Tok) -> Vec<Tok> {
+    // Byte by byte: `?` stands for one byte here, a lenient reading of one character.
+    let bytes = text.as_bytes();
     let mut out = Vec::new();
-    let mut rest = text;
-    while !rest.is_empty() {
-        if rest.starts_with("${") {
-            if let Some(j) = rest.find('}') {
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if bytes[i..].starts_with(b"${") {
+            if let Some(j) = bytes[i..].iter().position(|c| *c == b'}') {
                 out.push(var);
-                rest = &rest[j + 1..];
+                i += j + 1;
                 continue;
             }
         }
-        let b = rest.as_bytes()[0];
         out.push(match b {
             b'*' => Tok::Star,
             b'?' => Tok::One,
             _ => Tok::Lit(b),
         });
-        rest = &rest[1..];
+        i += 1;
     }
     out
 }
@@ -359,5 +360,6 @@ mod tests {
         assert!(!x("*/*", "${Bucket}-data"), "a placeholder holds no /");
         assert!(x("*/*", "${Bucket}/${Key}"));
         assert!(x("${X}", "a?c"));
+        assert!(x("caf*", "café*"), "text that is not ASCII is read by bytes, without panicking");
     }
 }
