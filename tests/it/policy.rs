@@ -127,7 +127,7 @@ fn every_call_of_the_table_is_allowed_by_the_printed_policy() {
 
 /// Whether `action` acts on `arn`'s resource type, as the service-authorization data says
 /// (`sds_constructs::iam::servauth`); an action it does not have, yes.
-fn acts_on(action: &str, arn: &str) -> bool {
+pub fn acts_on(action: &str, arn: &str) -> bool {
     servauth::action(action).is_none_or(|(s, a)| a.resource_types.is_empty() || s.fits(a, arn))
 }
 
