@@ -302,6 +302,11 @@ fn the_bootstrap_policy_allows_its_calls_and_only_on_the_bootstraps_resources() 
     for c in calls::of(Command::Bootstrap).filter(|c| !matches!(c.when, When::GitHubProvider)) {
         for a in c.actions {
             for on in c.on {
+                if !acts_on(a, example(*on)) {
+                    // As for publish: IAM authorizes the change-set actions on the stack only.
+                    assert!(a.ends_with("ChangeSet") && format!("{on:?}").ends_with("ChangeSets"), "{a} on {on:?}");
+                    continue;
+                }
                 assert_eq!(decide(&doc, a, example(*on), &Context::new()), Decision::Allow, "{a} on {on:?}");
                 checked += 1;
             }
