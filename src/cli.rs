@@ -110,19 +110,27 @@ pub fn parse() -> Cli {
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
-/// `0.1.0` and the version and date of the resource schemas `sds validate` checks against.
+/// `0.1.0`, the version and date of the resource schemas `sds validate` checks against, and of
+/// the IAM service-authorization data.
 pub fn long_version() -> String {
     let source: serde_json::Value =
         serde_json::from_str(include_str!("validate/data/SOURCE.json")).unwrap_or(serde_json::Value::Null);
     let field = |k: &str| source.get(k).and_then(|v| v.as_str()).unwrap_or("unknown").to_string();
+    let iam: serde_json::Value =
+        serde_json::from_str(sds_constructs::iam::servauth::SOURCE).unwrap_or(serde_json::Value::Null);
+    let iam_field = |k: &str| iam.get(k).and_then(|v| v.as_str()).unwrap_or("unknown").to_string();
     format!(
-        "{}\nresource schemas: {} {}, schema date {} ({}), {} resource types",
+        "{}\nresource schemas: {} {}, schema date {} ({}), {} resource types\nIAM service authorization: {} {}, updated {}, {} services",
         env!("CARGO_PKG_VERSION"),
         field("package"),
         field("version"),
         field("schema_date"),
         field("regions"),
-        source.get("types").and_then(|t| t.as_u64()).unwrap_or(0)
+        source.get("types").and_then(|t| t.as_u64()).unwrap_or(0),
+        iam_field("package"),
+        iam_field("version"),
+        iam_field("updated"),
+        iam.get("services").and_then(|t| t.as_u64()).unwrap_or(0)
     )
 }
 

@@ -10,6 +10,7 @@ mod app;
 pub mod command;
 mod eval;
 mod functions;
+mod iam_data;
 mod instance;
 mod limits;
 mod pattern;

@@ -305,7 +305,8 @@ fn strings(v: Option<&Value>) -> Vec<&str> {
     }
 }
 
-/// Unknown actions in a policy document and, for identity policies, `*` on `*`.
+/// Unknown actions in a policy document, condition keys and resources its actions never see
+/// ([`super::iam_data`]) and, for identity policies, `*` on `*`.
 fn actions(name: &str, at: &str, doc: &Value, identity: bool, catalog: &mut Catalog, sink: &mut Sink) {
     for (i, st) in statements(doc).into_iter().enumerate() {
         let Some(m) = st.as_map() else { continue };
@@ -317,6 +318,7 @@ fn actions(name: &str, at: &str, doc: &Value, identity: bool, catalog: &mut Cata
                 }
             }
         }
+        super::iam_data::statement(name, &place, m, &strings(m.get("Action")), sink);
         let allow = m.get("Effect").and_then(Value::as_str) == Some("Allow");
         let all_actions = strings(m.get("Action")).contains(&"*");
         let all_resources = strings(m.get("Resource")).contains(&"*");

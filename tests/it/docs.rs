@@ -303,5 +303,13 @@ fn version_names_the_vendored_resource_schemas() {
         let v = source[field].as_str().unwrap();
         assert!(text.contains(v), "--version lacks the {field} {v}: {text}");
     }
+    let iam: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("constructs/data/iam-services.SOURCE.json")).unwrap(),
+    )
+    .unwrap();
+    for field in ["package", "version", "updated"] {
+        let v = iam[field].as_str().unwrap();
+        assert!(text.contains(v), "--version lacks the IAM data's {field} {v}: {text}");
+    }
     insta::assert_snapshot!("version", text);
 }

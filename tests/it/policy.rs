@@ -5,6 +5,9 @@
 
 use sds::policy::calls::{self, Command, On, When};
 use sds::policy::{document, statements, Target};
+use std::collections::BTreeSet;
+
+use sds_constructs::iam::servauth;
 use sds_constructs::iam::{evaluate, Caller, Context, Decision, Policies, Policy, Request, ResourceKind};
 
 use crate::support::{sds, stderr, stdout};
@@ -83,6 +86,7 @@ fn passed_to_cloudformation() -> Context {
 
 #[test]
 fn every_call_of_the_table_is_allowed_by_the_printed_policy() {
+    let mut not_acted_on = BTreeSet::new();
     for (teams, role, bootstrap) in
         [(false, None, false), (true, None, false), (false, Some(ROLE.to_string()), false), (true, None, true)]
     {
@@ -97,6 +101,10 @@ fn every_call_of_the_table_is_allowed_by_the_printed_policy() {
                     } else {
                         example(*on).to_string()
                     };
+                    if !acts_on(a, &arn) {
+                        not_acted_on.insert(format!("{a} on {on:?}"));
+                        continue;
+                    }
                     let d = decide(&doc, a, &arn, &passed_to_cloudformation());
                     assert_eq!(d, Decision::Allow, "{}:{} needs {a} on {:?}", c.service, c.operation, on);
                     checked += 1;
@@ -105,6 +113,22 @@ fn every_call_of_the_table_is_allowed_by_the_printed_policy() {
         }
         assert!(checked > 25, "{checked}");
     }
+    // IAM authorizes the change-set actions on the stack only (the Service Authorization
+    // Reference lists `stack` as their one resource type; `cloudformation:ChangeSetName` is how
+    // a policy names the change set): the table's change-set ARNs for them are requests IAM
+    // never sees, and the printed policy's grants on them are unused. Listed here so that the
+    // table's next change sees them; the grants on the stacks are checked above.
+    let expected: BTreeSet<String> = ["CreateChangeSet", "DescribeChangeSet", "ExecuteChangeSet", "DeleteChangeSet"]
+        .iter()
+        .flat_map(|a| ["RootChangeSets", "TeamChangeSets"].map(|on| format!("cloudformation:{a} on {on}")))
+        .collect();
+    assert_eq!(not_acted_on, expected);
+}
+
+/// Whether `action` acts on `arn`'s resource type, as the service-authorization data says
+/// (`sds_constructs::iam::servauth`); an action it does not have, yes.
+pub fn acts_on(action: &str, arn: &str) -> bool {
+    servauth::action(action).is_none_or(|(s, a)| a.resource_types.is_empty() || s.fits(a, arn))
 }
 
 /// IAM's limit on a managed policy, in characters without whitespace (a role's inline policies
@@ -278,6 +302,11 @@ fn the_bootstrap_policy_allows_its_calls_and_only_on_the_bootstraps_resources() 
     for c in calls::of(Command::Bootstrap).filter(|c| !matches!(c.when, When::GitHubProvider)) {
         for a in c.actions {
             for on in c.on {
+                if !acts_on(a, example(*on)) {
+                    // As for publish: IAM authorizes the change-set actions on the stack only.
+                    assert!(a.ends_with("ChangeSet") && format!("{on:?}").ends_with("ChangeSets"), "{a} on {on:?}");
+                    continue;
+                }
                 assert_eq!(decide(&doc, a, example(*on), &Context::new()), Decision::Allow, "{a} on {on:?}");
                 checked += 1;
             }
