@@ -30,6 +30,13 @@ pub enum Command {
     /// (Built with the default `publish` feature.)
     #[cfg(feature = "publish")]
     Bootstrap(BootstrapArgs),
+    /// Delete the platform's stacks in dependency order: Studio apps, team stacks (user profiles
+    /// before team environments), user profiles and spaces left, then the root. Prints the plan;
+    /// deletes only with --yes. Never empties data buckets nor deletes what is retained: lists it.
+    /// Exit 0 destroyed or nothing to destroy, 1 not confirmed or a deletion failed, 2 error.
+    /// (Built with the default `publish` feature.)
+    #[cfg(feature = "publish")]
+    Destroy(DestroyArgs),
     /// Check templates (files, directories, or the synthesized platform) against resource
     /// schemas, references, limits and security rules. Exit 0 no errors, 1 errors, 2 could not run.
     Validate(ValidateArgs),
@@ -46,8 +53,8 @@ pub enum Command {
     /// removed and replaced, who gains access, what opens in the network, which exports go away,
     /// which findings appear. Exit 0 no changes, 1 changes (or, with --fail-on, what it names), 2 error.
     Review(ReviewArgs),
-    /// Print the least-privilege IAM policy a principal needs to run an sds command (publish) for
-    /// this platform, from the table of the calls the command makes. No network access.
+    /// Print the least-privilege IAM policy a principal needs to run an sds command (publish,
+    /// bootstrap, destroy) for this platform, from the table of the calls the command makes. No network access.
     Policy(PolicyArgs),
     /// Print the JSON Schema of a file sds reads (the configuration), for editors and CI.
     Schema(SchemaArgs),
@@ -103,19 +110,27 @@ pub fn parse() -> Cli {
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
-/// `0.1.0` and the version and date of the resource schemas `sds validate` checks against.
+/// `0.1.0`, the version and date of the resource schemas `sds validate` checks against, and of
+/// the IAM service-authorization data.
 pub fn long_version() -> String {
     let source: serde_json::Value =
         serde_json::from_str(include_str!("validate/data/SOURCE.json")).unwrap_or(serde_json::Value::Null);
     let field = |k: &str| source.get(k).and_then(|v| v.as_str()).unwrap_or("unknown").to_string();
+    let iam: serde_json::Value =
+        serde_json::from_str(sds_constructs::iam::servauth::SOURCE).unwrap_or(serde_json::Value::Null);
+    let iam_field = |k: &str| iam.get(k).and_then(|v| v.as_str()).unwrap_or("unknown").to_string();
     format!(
-        "{}\nresource schemas: {} {}, schema date {} ({}), {} resource types",
+        "{}\nresource schemas: {} {}, schema date {} ({}), {} resource types\nIAM service authorization: {} {}, updated {}, {} services",
         env!("CARGO_PKG_VERSION"),
         field("package"),
         field("version"),
         field("schema_date"),
         field("regions"),
-        source.get("types").and_then(|t| t.as_u64()).unwrap_or(0)
+        source.get("types").and_then(|t| t.as_u64()).unwrap_or(0),
+        iam_field("package"),
+        iam_field("version"),
+        iam_field("updated"),
+        iam.get("services").and_then(|t| t.as_u64()).unwrap_or(0)
     )
 }
 
@@ -337,11 +352,35 @@ pub struct BootstrapArgs {
     pub no_execute: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// The platform's root stack [default: secure-ds-shared-service].
+    #[arg(long, value_name = "NAME")]
+    pub stack_name: Option<String>,
+    /// Delete (without it: print the plan and exit 1).
+    #[arg(long)]
+    pub yes: bool,
+    #[arg(long)]
+    pub region: Option<String>,
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// How long to wait for the deletions before giving up waiting (they go on server-side; exit 2).
+    #[arg(long, value_name = "MINUTES", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    pub wait_timeout: u64,
+    /// How many team stacks are deleted at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+}
+
 /// The commands `sds policy` has a policy for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PolicyCommand {
     /// `sds publish`.
     Publish,
+    /// `sds bootstrap`.
+    Bootstrap,
+    /// `sds destroy`.
+    Destroy,
 }
 
 #[derive(Debug, Args)]

@@ -26,6 +26,8 @@
 
 pub mod access;
 pub mod cli;
+#[cfg(feature = "publish")]
+pub mod destroy;
 pub mod diff;
 pub mod docs;
 pub mod files;
@@ -66,6 +68,8 @@ pub fn run_with(cli: Cli, platform: PlatformFn) -> anyhow::Result<ExitCode> {
         Command::Publish(args) => publish::run(&args, platform, &mut out),
         #[cfg(feature = "publish")]
         Command::Bootstrap(args) => publish::bootstrap::run(&args, platform, &mut out),
+        #[cfg(feature = "publish")]
+        Command::Destroy(args) => destroy::run(&args, &mut out),
         Command::Validate(args) => validate::command::run(&args, platform, &mut out),
         Command::Access(args) => access::run(&args, platform, &mut out),
         Command::Review(args) => review::command::run(&args, platform, &mut out),

@@ -47,6 +47,18 @@ pub struct Config {
     pub teams: Vec<Team>,
     /// Which platform: the reference's, or the hardened one. Default reference.
     pub profile: crate::hardened::Profile,
+    /// What `sds bootstrap` adds (`bootstrap`). Default nothing.
+    pub bootstrap: BootstrapProps,
+}
+
+/// `bootstrap`: the GitHub repository and branch whose Actions runs may assume the publish role
+/// (`bootstrap.github`), and an existing OIDC provider to trust instead of declaring one. Either
+/// both repository and branch, or neither (checked on reading).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BootstrapProps {
+    pub github_repository: Option<String>,
+    pub github_branch: Option<String>,
+    pub github_provider_arn: Option<String>,
 }
 
 /// An access that must be impossible (`access.deny`): checked by `sds access`, and by
@@ -103,6 +115,7 @@ impl Default for Config {
             access_deny: Vec::new(),
             teams: Vec::new(),
             profile: crate::hardened::Profile::Reference,
+            bootstrap: BootstrapProps::default(),
         }
     }
 }
@@ -169,6 +182,11 @@ impl Reader<'_> {
                 Kind::Text(rule, field) => {
                     if let Some(s) = self.string(&full, &v, rule.check) {
                         (field.set)(c, s);
+                    }
+                }
+                Kind::OptionalText(rule, field) => {
+                    if let Some(s) = self.string(&full, &v, rule.check) {
+                        (field.set)(c, Some(s));
                     }
                 }
                 Kind::List { rule, len, field } => {
@@ -313,6 +331,7 @@ impl Config {
         check_network(&mut r, &c.shared.network);
         check_defaults(&mut r, &c.user_profile);
         check_team_instance_types(&mut r, &c, teams.as_ref());
+        check_github(&mut r);
         if r.errors.is_empty() {
             Ok(c)
         } else {
@@ -353,6 +372,20 @@ fn check_team_instance_types(r: &mut Reader, c: &Config, teams: Option<&Value>) 
                     r.fail(&at, format!("{at} must include user_profile.default_instance_type {default} (the default of the team's Studio apps)"));
                 }
             }
+        }
+    }
+}
+
+/// `bootstrap.github` names both a repository and a branch (the role trusts one branch of one
+/// repository; a provider alone trusts nobody).
+fn check_github(r: &mut Reader) {
+    let given = |r: &Reader, k: &str| r.given.contains(&format!("bootstrap.github.{k}"));
+    if !r.given.contains("bootstrap.github") {
+        return;
+    }
+    for (k, what) in [("repository", "owner/name"), ("branch", "the branch to trust, like main")] {
+        if !given(r, k) {
+            r.fail("bootstrap.github", format!("bootstrap.github needs {k} ({what})"));
         }
     }
 }
@@ -401,7 +434,7 @@ mod tests {
         assert_eq!(errors("network:\n  vpc_cidr: 10.2.0.0/33\n"), [
             "sds.yaml:2:3: network.vpc_cidr: \"10.2.0.0/33\" is not an IPv4 CIDR block with its host bits zero (like 10.2.0.0/16)"
         ]);
-        assert_eq!(errors("stack_sett_name: x\n")[0], "sds.yaml:1:1: unknown key stack_sett_name (expected one of stack_set_name, network, ecr, code_artifact, studio, detective_control, user_profile, validation, access, teams, profile)");
+        assert_eq!(errors("stack_sett_name: x\n")[0], "sds.yaml:1:1: unknown key stack_sett_name (expected one of stack_set_name, network, ecr, code_artifact, studio, detective_control, user_profile, validation, access, teams, bootstrap, profile)");
         assert_eq!(errors("ecr: [a]\n")[0], "sds.yaml:1:1: ecr must be a mapping");
         assert_eq!(errors("studio:\n  domain_name: 42\n")[0], "sds.yaml:2:3: studio.domain_name must be a string");
         assert!(errors("ecr:\n  repository_name: Upper\n")[0].contains("is not an ECR repository name"));
@@ -467,6 +500,29 @@ mod tests {
         let c =
             Config::from_yaml("validation:\n  suppress:\n    - rule: x/y\n      reason: because\n", "c.yaml").unwrap();
         assert_eq!(c.suppressions[0].origin.as_deref(), Some("c.yaml:3:7"));
+    }
+
+    #[test]
+    fn github_needs_a_repository_and_a_branch_each_checked_where_written() {
+        let c =
+            Config::from_yaml("bootstrap:\n  github:\n    repository: my-org/platform\n    branch: main\n", "c.yaml")
+                .unwrap();
+        assert_eq!(c.bootstrap.github_repository.as_deref(), Some("my-org/platform"));
+        assert_eq!(c.bootstrap.github_branch.as_deref(), Some("main"));
+        assert_eq!(Config::default().bootstrap, BootstrapProps::default());
+        let e = errors("bootstrap:\n  github:\n    repository: my-org/platform\n");
+        assert_eq!(e, ["sds.yaml:2:3: bootstrap.github needs branch (the branch to trust, like main)"]);
+        let e = errors("bootstrap:\n  github:\n    repository: my-org\n    branch: 'main*'\n");
+        assert!(
+            e[0].starts_with("sds.yaml:3:5: bootstrap.github.repository: \"my-org\" is not a GitHub repository"),
+            "{e:?}"
+        );
+        assert!(e[1].starts_with("sds.yaml:4:5: bootstrap.github.branch: \"main*\" is not a branch name"), "{e:?}");
+        let e = errors("bootstrap:\n  github:\n    repository: a/b\n    branch: main\n    provider_arn: arn:aws:iam::1:oidc-provider/x\n");
+        assert!(
+            e[0].contains("bootstrap.github.provider_arn") && e[0].contains("is not the ARN of GitHub's OIDC provider"),
+            "{e:?}"
+        );
     }
 
     #[test]

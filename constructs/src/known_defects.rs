@@ -1,4 +1,4 @@
-//! The reference design's access defects, which the default platform keeps on purpose so that
+//! The reference design's access and policy defects, which the default platform keeps on purpose so that
 //! its output stays equivalent to the reference templates: each is accepted with the reason it
 //! exists and the change of `profile: hardened` that removes it (that profile accepts none).
 //! `sds access` and `sds validate` list them as suppressed, never hidden.
@@ -90,6 +90,18 @@ const DEFECTS: &[(&str, &[&str], &str, &str)] = &[
          (it acts as their execution roles and as the team roles). `profile: hardened` fixes it: \
          PassRole for its own roles only, presigned URLs for its own profile only \
          (hardened::studio_user_statements)",
+    ),
+    (
+        "sec/iam-condition-key-not-applicable",
+        USER_PROFILES,
+        "SageMakerExecPolicy1",
+        "the execution policy's job and endpoint-configuration statements require \
+         sagemaker:VolumeKmsKey and sagemaker:OutputKmsKey (Null: false), deprecated keys that no \
+         SageMaker action carries (the Service Authorization Reference lists VolumeKmsKeyArn and \
+         OutputKmsKeyArn): those statements never apply, so the encryption they were meant to \
+         require is not required of anything the role may create through its other statements and \
+         managed policies. `profile: hardened` fixes it: the keys by their current names \
+         (user_profile_hardened)",
     ),
     ("access/network-path", ADMIN, "", NETWORK),
     ("access/network-path", TEAM, "", NETWORK),

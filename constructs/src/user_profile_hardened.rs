@@ -125,12 +125,14 @@ pub fn user_profile(props: &InstanceTypes, variant: Variant, stack_set_name: &st
     let subnets = Value::List(SharedNetwork::SUBNETS.iter().map(|x| x.import(&set)).collect());
     let security_group = list![SharedNetwork::SAGEMAKER_SECURITY_GROUP.import(&set)];
 
-    // Jobs: in the VPC, encrypted, on allowed instance types.
+    // Jobs: in the VPC, encrypted, on allowed instance types. The KMS keys by their current
+    // names: the reference's `sagemaker:VolumeKmsKey`/`OutputKmsKey` are deprecated keys no action
+    // carries, so a statement requiring them never applies (sec/iam-condition-key-not-applicable).
     let mut job_conditions: Map = map! {
         "BoolIfExists" => Value::Map(map! { "sagemaker:InterContainerTrafficEncryption" => "true" }),
         "Null" => Value::Map(map! {
-            "sagemaker:VolumeKmsKey" => "false",
-            "sagemaker:OutputKmsKey" => "false",
+            "sagemaker:VolumeKmsKeyArn" => "false",
+            "sagemaker:OutputKmsKeyArn" => "false",
             "sagemaker:VpcSubnets" => "false",
             "sagemaker:InstanceTypes" => "false",
         }),
@@ -150,7 +152,7 @@ pub fn user_profile(props: &InstanceTypes, variant: Variant, stack_set_name: &st
     };
     let mut endpoint_config = instance_types_condition(deployment_list);
     if let Some(Value::Map(null)) = endpoint_config.get_mut("Null") {
-        null.insert("sagemaker:VolumeKmsKey".into(), Value::str("false"));
+        null.insert("sagemaker:VolumeKmsKeyArn".into(), Value::str("false"));
     }
     let supporting: Vec<&str> = SUPPORTING_ACTIONS
         .iter()

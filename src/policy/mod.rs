@@ -17,6 +17,9 @@ use serde_json::{json, Value};
 use crate::cli::{PolicyArgs, PolicyCommand, ReportFormat};
 use calls::{Command, On, When};
 
+/// GitHub's OIDC issuer (`sds bootstrap` with `bootstrap.github`).
+pub const GITHUB_ISSUER: &str = "token.actions.githubusercontent.com";
+
 /// The stack name the reference flow used; publish's default.
 pub const DEFAULT_STACK: &str = "secure-ds-shared-service";
 
@@ -52,6 +55,8 @@ pub struct Target {
     pub role_arn: Option<String>,
     /// Publishing through the bootstrap stack: its bucket and its execution role.
     pub bootstrap: bool,
+    /// Bootstrapping declares GitHub's OIDC provider (`bootstrap.github` without `provider_arn`).
+    pub github_provider: bool,
 }
 
 /// One statement of the policy.
@@ -72,6 +77,7 @@ impl Target {
             When::Teams => self.teams,
             When::ExecutionRole => self.role_arn.is_some(),
             When::Bootstrap => self.bootstrap,
+            When::GitHubProvider => self.github_provider,
         }
     }
 
@@ -115,8 +121,21 @@ impl Target {
             On::ExecutionRole => self.role_arn.iter().cloned().collect(),
             On::BootstrapStack => vec![cfn("stack/sds-bootstrap/*".into())],
             On::BootstrapRole => vec![format!("arn:aws:iam::{}:role/sds-bootstrap-ExecutionRole-*", self.account())],
+            On::BootstrapBucket => vec![format!("arn:aws:s3:::{}", bootstrap_bucket(self.account(), self.region()))],
+            On::BootstrapRoles => vec![format!("arn:aws:iam::{}:role/sds-bootstrap-*", self.account())],
+            On::GitHubProvider => {
+                vec![format!("arn:aws:iam::{}:oidc-provider/{}", self.account(), crate::policy::GITHUB_ISSUER)]
+            }
+            On::ProductStacks => vec![cfn(format!("stack/SC-{}-pp-*/*", self.account()))],
+            On::StudioApps => vec![self.sagemaker("app/*")],
+            On::StudioUserProfiles => vec![self.sagemaker("user-profile/*")],
+            On::StudioSpaces => vec![self.sagemaker("space/*")],
             On::Any => vec!["*".into()],
         }
+    }
+
+    fn sagemaker(&self, rest: &str) -> String {
+        format!("arn:aws:sagemaker:{}:{}:{rest}", self.region(), self.account())
     }
 }
 
@@ -135,6 +154,13 @@ fn sid(on: &[On]) -> String {
             On::ExecutionRole => "PassExecutionRole",
             On::BootstrapStack => "BootstrapStack",
             On::BootstrapRole => "PassBootstrapRole",
+            On::BootstrapBucket => "BootstrapBucket",
+            On::BootstrapRoles => "BootstrapRoles",
+            On::GitHubProvider => "GitHubOidcProvider",
+            On::ProductStacks => "ProductStacks",
+            On::StudioApps => "StudioApps",
+            On::StudioUserProfiles => "StudioUserProfiles",
+            On::StudioSpaces => "StudioSpaces",
             On::Any => "NoResourceLevelPermission",
         })
         .collect()
@@ -261,12 +287,15 @@ pub fn target(args: &PolicyArgs) -> anyhow::Result<Target> {
         teams: args.teams || !config.teams.is_empty(),
         role_arn: args.role_arn.clone(),
         bootstrap: args.bootstrap,
+        github_provider: config.bootstrap.github_repository.is_some() && config.bootstrap.github_provider_arn.is_none(),
     })
 }
 
 fn command(c: PolicyCommand) -> (Command, &'static str) {
     match c {
         PolicyCommand::Publish => (Command::Publish, "publish"),
+        PolicyCommand::Bootstrap => (Command::Bootstrap, "bootstrap"),
+        PolicyCommand::Destroy => (Command::Destroy, "destroy"),
     }
 }
 
@@ -293,6 +322,7 @@ pub fn run(args: &PolicyArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let ctx = json!({
         "command": name,
         "stack": target.stack,
+        "of_stack": if cmd == Command::Bootstrap { String::new() } else { format!(" of stack {}", target.stack) },
         "bucket": target.bucket(),
         "account": target.account,
         "region": target.region,
@@ -331,6 +361,7 @@ mod tests {
             teams,
             role_arn: None,
             bootstrap: false,
+            github_provider: false,
         }
     }
 

@@ -1,6 +1,6 @@
 //! AWS clients from the standard chain (environment, profiles, SSO, IMDS; `AWS_ENDPOINT_URL`
 //! honoured, with path-style S3 addressing then, so LocalStack and moto work), and an optional
-//! request log: with `SDS_REQUEST_LOG=FILE`, every STS, S3 and CloudFormation request is appended
+//! request log: with `SDS_REQUEST_LOG=FILE`, every STS, S3, CloudFormation and SageMaker request is appended
 //! to FILE as a JSON line (the SDK's service and operation, method, URI,
 //! `x-amz-expected-bucket-owner`, `If-None-Match`, `If-Match`), to check what was sent where a
 //! local server does not enforce it, and that every call is in `sds policy`'s table.
@@ -39,6 +39,8 @@ pub struct Aws {
     pub s3: aws_sdk_s3::Client,
     pub cfn: aws_sdk_cloudformation::Client,
     pub sts: aws_sdk_sts::Client,
+    /// SageMaker (`sds destroy` only: the Studio apps, spaces and user profiles of the domain).
+    pub sagemaker: super::sagemaker::SageMaker,
     pub region: String,
     /// The endpoint override (`AWS_ENDPOINT_URL`), if any.
     pub endpoint: Option<String>,
@@ -97,6 +99,8 @@ impl Intercept for RequestLog {
             "target": r.headers().get("x-amz-target"),
             "if_none_match": r.headers().get("if-none-match"),
             "if_match": r.headers().get("if-match"),
+            // JSON protocols (SageMaker) name what a call is on in a JSON body.
+            "input": serde_json::from_str::<serde_json::Value>(&form).ok(),
         });
         let mut f = self.file.lock().map_err(|_| "request log lock poisoned")?;
         writeln!(f, "{line}")?;
@@ -202,7 +206,7 @@ pub fn patient(cfn: &aws_sdk_cloudformation::Client) -> aws_sdk_cloudformation::
 }
 
 /// The first retry's backoff, from `SDS_RETRY_BACKOFF_MS` (tests).
-fn env_backoff() -> Option<Duration> {
+pub(crate) fn env_backoff() -> Option<Duration> {
     std::env::var("SDS_RETRY_BACKOFF_MS").ok().and_then(|v| v.parse().ok()).map(Duration::from_millis)
 }
 
@@ -225,7 +229,7 @@ pub fn endpoint_of(service: &str) -> String {
     }
 }
 
-fn secs(d: Duration) -> String {
+pub(crate) fn secs(d: Duration) -> String {
     if d.subsec_millis() == 0 {
         format!("{} s", d.as_secs())
     } else {
@@ -349,6 +353,7 @@ pub async fn connect(region: Option<&str>, profile: Option<&str>) -> anyhow::Res
         s3: aws_sdk_s3::Client::from_conf(s3.build()),
         cfn: aws_sdk_cloudformation::Client::from_conf(cfn.build()),
         sts: aws_sdk_sts::Client::from_conf(sts.build()),
+        sagemaker: super::sagemaker::SageMaker::new(&conf, &region, timeouts, env_backoff(), log.clone()),
         region,
         endpoint,
     })

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 
 use super::{aws, deploy, env_ms, progress, Tracker};
 use crate::cli::BootstrapArgs;
+use sds_constructs::config::BootstrapProps;
 
 /// The bootstrap stack's default name.
 pub const STACK: &str = "sds-bootstrap";
@@ -41,6 +42,7 @@ pub fn publish_policy(platform_stack: &str, teams: bool) -> Value {
         teams,
         role_arn: None,
         bootstrap: true,
+        github_provider: false,
     };
     let doc = crate::policy::document(&crate::policy::statements(crate::policy::calls::Command::Publish, &target));
     fn sub(v: Value) -> Value {
@@ -97,9 +99,63 @@ pub fn check_policy_arn(arn: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// GitHub's OIDC issuer, and the audience its tokens carry for AWS.
+/// See: <https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services>
+pub use crate::policy::GITHUB_ISSUER;
+pub const GITHUB_AUDIENCE: &str = "sts.amazonaws.com";
+pub const GITHUB_PROVIDER_OUTPUT: &str = "GitHubOidcProviderArn";
+
+/// The publish role's trust for GitHub Actions runs of one repository's branch: web identity
+/// through `provider`, the audience and the subject matched exactly (StringEquals, no wildcard).
+pub fn github_trust(repository: &str, branch: &str, provider: Value) -> Value {
+    json!({
+        "Sid": "GitHubActions",
+        "Effect": "Allow",
+        "Principal": { "Federated": provider },
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {
+            "StringEquals": {
+                format!("{GITHUB_ISSUER}:aud"): GITHUB_AUDIENCE,
+                format!("{GITHUB_ISSUER}:sub"): format!("repo:{repository}:ref:refs/heads/{branch}"),
+            }
+        }
+    })
+}
+
+/// Adds GitHub OIDC to the template: the provider (unless an existing one is given) and the
+/// publish role's trust of the repository's branch.
+fn add_github(doc: &mut Value, github: &BootstrapProps) {
+    let (Some(repository), Some(branch)) = (&github.github_repository, &github.github_branch) else { return };
+    let provider = match &github.github_provider_arn {
+        Some(arn) => json!(arn),
+        None => {
+            // The thumbprint list is optional: IAM trusts GitHub's certificate authority itself.
+            // See: <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc_verify-thumbprint.html>
+            doc["Resources"]["GitHubOidcProvider"] = json!({
+                "Type": "AWS::IAM::OIDCProvider",
+                "Properties": { "Url": format!("https://{GITHUB_ISSUER}"), "ClientIdList": [GITHUB_AUDIENCE] }
+            });
+            json!({ "Ref": "GitHubOidcProvider" })
+        }
+    };
+    doc["Outputs"][GITHUB_PROVIDER_OUTPUT] = json!({ "Value": provider.clone() });
+    if let Some(statements) =
+        doc["Resources"]["PublishRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"].as_array_mut()
+    {
+        statements.push(github_trust(repository, branch, provider));
+    }
+}
+
 /// The bootstrap template (JSON, deterministic); `boundary`: the execution role's permissions
-/// boundary.
-pub fn template(bucket: &str, services: &[String], boundary: Option<&str>, publish_policy: Value) -> String {
+/// boundary; `github`: the repository and branch whose GitHub Actions runs may assume the publish
+/// role (`bootstrap.github`).
+pub fn template(
+    bucket: &str,
+    services: &[String],
+    boundary: Option<&str>,
+    publish_policy: Value,
+    github: &BootstrapProps,
+) -> String {
     let actions: Vec<String> = services.iter().map(|s| format!("{s}:*")).collect();
     let doc = json!({
         "AWSTemplateFormatVersion": "2010-09-09",
@@ -177,6 +233,7 @@ pub fn template(bucket: &str, services: &[String], boundary: Option<&str>, publi
     if let Some(b) = boundary {
         doc["Resources"]["ExecutionRole"]["Properties"]["PermissionsBoundary"] = json!(b);
     }
+    add_github(&mut doc, github);
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
@@ -241,6 +298,7 @@ pub fn run(args: &BootstrapArgs, platform: crate::PlatformFn, out: &mut dyn Writ
                 &services,
                 args.permissions_boundary.as_deref(),
                 publish_policy(&platform_stack, !config.teams.is_empty()),
+                &config.bootstrap,
             )),
             parameters: Vec::new(),
             role_arn: None,
@@ -264,14 +322,26 @@ mod tests {
         assert_eq!(service_of("AWS::SageMaker::Domain").as_deref(), Some("sagemaker"));
         assert_eq!(service_of("AWS::ResourceGroups::Group").as_deref(), Some("resource-groups"));
         assert_eq!(service_of("Custom::Thing").as_deref(), Some("lambda"));
-        let t: Value = serde_json::from_str(&template("b", &["s3".into(), "iam".into()], None, json!({}))).unwrap();
+        let t: Value = serde_json::from_str(&template(
+            "b",
+            &["s3".into(), "iam".into()],
+            None,
+            json!({}),
+            &BootstrapProps::default(),
+        ))
+        .unwrap();
         let actions =
             &t["Resources"]["ExecutionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"];
         assert_eq!(actions, &json!(["s3:*", "iam:*"]));
         assert!(t["Resources"]["ExecutionRole"]["Properties"].get("PermissionsBoundary").is_none());
-        let bounded: Value =
-            serde_json::from_str(&template("b", &[], Some("arn:aws:iam::123456789012:policy/Bound"), json!({})))
-                .unwrap();
+        let bounded: Value = serde_json::from_str(&template(
+            "b",
+            &[],
+            Some("arn:aws:iam::123456789012:policy/Bound"),
+            json!({}),
+            &BootstrapProps::default(),
+        ))
+        .unwrap();
         assert_eq!(
             bounded["Resources"]["ExecutionRole"]["Properties"]["PermissionsBoundary"],
             "arn:aws:iam::123456789012:policy/Bound"
@@ -291,8 +361,50 @@ mod tests {
             objects["Resource"],
             json!({ "Fn::Sub": "arn:aws:s3:::sds-bootstrap-${AWS::AccountId}-${AWS::Region}/sds/*" })
         );
-        let t: Value = serde_json::from_str(&template("b", &[], None, p.clone())).unwrap();
+        let t: Value = serde_json::from_str(&template("b", &[], None, p.clone(), &BootstrapProps::default())).unwrap();
         assert_eq!(t["Resources"]["PublishRole"]["Properties"]["Policies"][0]["PolicyDocument"], p);
         assert_eq!(t["Outputs"][VERSION_OUTPUT]["Value"], json!(VERSION.to_string()));
+    }
+
+    #[test]
+    fn github_runs_of_one_branch_may_assume_the_publish_role() {
+        let github = BootstrapProps {
+            github_repository: Some("my-org/platform".into()),
+            github_branch: Some("main".into()),
+            github_provider_arn: None,
+        };
+        let t: Value = serde_json::from_str(&template("b", &[], None, json!({}), &github)).unwrap();
+        assert_eq!(
+            t["Resources"]["GitHubOidcProvider"],
+            json!({"Type": "AWS::IAM::OIDCProvider", "Properties": {"Url": "https://token.actions.githubusercontent.com", "ClientIdList": ["sts.amazonaws.com"]}})
+        );
+        let trust = &t["Resources"]["PublishRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"];
+        assert_eq!(trust.as_array().unwrap().len(), 2, "the account's principals, and GitHub");
+        assert_eq!(
+            trust[1],
+            json!({
+                "Sid": "GitHubActions",
+                "Effect": "Allow",
+                "Principal": {"Federated": {"Ref": "GitHubOidcProvider"}},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringEquals": {
+                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                    "token.actions.githubusercontent.com:sub": "repo:my-org/platform:ref:refs/heads/main"
+                }}
+            })
+        );
+        assert_eq!(t["Outputs"][GITHUB_PROVIDER_OUTPUT]["Value"], json!({"Ref": "GitHubOidcProvider"}));
+        // An existing provider: referenced by its ARN, none declared.
+        let arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
+        let existing = BootstrapProps { github_provider_arn: Some(arn.into()), ..github };
+        let t: Value = serde_json::from_str(&template("b", &[], None, json!({}), &existing)).unwrap();
+        assert!(t["Resources"].get("GitHubOidcProvider").is_none());
+        let trust = &t["Resources"]["PublishRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][1];
+        assert_eq!(trust["Principal"]["Federated"], arn);
+        // Without bootstrap.github: the account's principals only.
+        let t: Value = serde_json::from_str(&template("b", &[], None, json!({}), &BootstrapProps::default())).unwrap();
+        let trust = &t["Resources"]["PublishRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"];
+        assert_eq!(trust.as_array().unwrap().len(), 1);
+        assert!(t["Outputs"].get(GITHUB_PROVIDER_OUTPUT).is_none());
     }
 }

@@ -13,6 +13,7 @@ pub mod lock;
 pub mod package;
 pub mod progress;
 pub mod s3;
+pub mod sagemaker;
 pub mod table;
 pub mod teams;
 pub mod zip;

@@ -139,6 +139,11 @@ pub async fn publish(
 
 /// Stacks tagged with this root whose team is not among `teams`: (team, stack).
 async fn removed(cfn: &Client, root: &str, teams: &[TeamTemplate]) -> anyhow::Result<Vec<(String, String)>> {
+    Ok(of_root(cfn, root).await?.into_iter().filter(|(team, _)| !teams.iter().any(|x| &x.team == team)).collect())
+}
+
+/// Every team stack of this root that is not deleted (tagged with it): (team, stack), sorted.
+pub async fn of_root(cfn: &Client, root: &str) -> anyhow::Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     let mut next = None;
     loop {
@@ -154,7 +159,7 @@ async fn removed(cfn: &Client, root: &str, teams: &[TeamTemplate]) -> anyhow::Re
             if tag(ROOT_TAG).as_deref() != Some(root) || s.stack_status() == Some(&StackStatus::DeleteComplete) {
                 continue;
             }
-            if let Some(team) = tag(TEAM_TAG).filter(|t| !teams.iter().any(|x| &x.team == t)) {
+            if let Some(team) = tag(TEAM_TAG) {
                 out.push((team, s.stack_name().unwrap_or_default().to_string()));
             }
         }
@@ -338,7 +343,7 @@ async fn deploy_one(
 
 /// Deletes a team stack and waits until it is gone. Team data buckets are never emptied: a
 /// deletion that fails on a bucket that still holds objects says so.
-async fn delete(cfn: &Client, stack: &str, opts: &Options) -> anyhow::Result<Outcome> {
+pub async fn delete(cfn: &Client, stack: &str, opts: &Options) -> anyhow::Result<Outcome> {
     if let Err(e) = cfn.delete_stack().stack_name(stack).send().await {
         if super::aws::is_transport(&e) {
             bail!("cannot delete stack {stack}: {}", brief(&e));

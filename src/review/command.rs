@@ -58,6 +58,7 @@ pub fn run(args: &ReviewArgs, platform: crate::PlatformFn, out: &mut dyn Write) 
     }
     let config = crate::synth::load_config(args.config.as_deref())?;
     crate::validate::refuse_unknown_suppressions(&config.suppressions)?;
+    let profile = crate::validate::severity_profile(&config.severities)?;
     let (old, new, labels, drift, notes) = match (&args.old, &args.new, &args.git, &args.stack) {
         (Some(old), Some(new), None, None) => {
             let (a, b) = sets::from_paths(old, new)?;
@@ -95,7 +96,7 @@ pub fn run(args: &ReviewArgs, platform: crate::PlatformFn, out: &mut dyn Write) 
     // The platform's accepted findings count on both sides (they match its file names only).
     let suppressions = [config.suppressions.clone(), platform(&config).accepted].concat();
     let access = sds_constructs::access::AccessConfig::representatives(&config);
-    let mut r = review(&old, &new, &suppressions, &access, (&labels.0, &labels.1));
+    let mut r = review(&old, &new, &suppressions, &access, &profile, (&labels.0, &labels.1));
     r.drift = drift;
     r.notes = notes;
     let report = r.to_json();

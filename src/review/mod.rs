@@ -73,12 +73,14 @@ fn is_access(f: &crate::validate::Finding) -> bool {
 }
 
 /// Compares `old` with `new` as one app; `access` is what the configuration says to the access
-/// analysis (its `access.deny` assertions, its teams), checked on both sides with the findings.
+/// analysis (its `access.deny` assertions, its teams), checked on both sides with the findings,
+/// whose severities are `profile`'s (the configuration's `validation.severity`).
 pub fn review(
     old: &Set,
     new: &Set,
     suppressions: &[Suppression],
     access: &sds_constructs::access::AccessConfig,
+    profile: &[(&'static str, crate::validate::Severity)],
     labels: (&str, &str),
 ) -> Review {
     let tree = sets::tree(old, new);
@@ -103,7 +105,7 @@ pub fn review(
             details.push((name, entries));
         }
     }
-    let (introduced, fixed) = findings::delta(old, new, suppressions, access);
+    let (introduced, fixed) = findings::delta(old, new, suppressions, access, profile);
     Review {
         templates,
         details,

@@ -207,7 +207,9 @@ impl<'a> Ctx<'a> {
 fn scalar(v: &Value) -> Option<String> {
     match v {
         Value::String(s) if super::instance::is_dynamic_reference(s) => None,
-        Value::String(s) | Value::Number(s) => Some(s.clone()),
+        Value::String(s) => Some(s.clone()),
+        // a YAML 1.1 number is the value CloudFormation reads (`1_000` is 1000, `0777` is 511)
+        Value::Number(n) => Some(sds_constructs::cfn::number::decimal(n).unwrap_or_else(|| n.clone())),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
     }

@@ -11,13 +11,18 @@ use sds_constructs::stack::{check_references, sub_variables, visit};
 use super::schema::{is_custom, Schemas};
 use super::Sink;
 
-/// `macro_declared`: the template names a macro sds does not expand (SAM, a template's own), which
-/// may declare what it refers to (SAM's `ServerlessRestApi`, `<Function>Role`): references are not
-/// required to resolve.
-pub fn check(name: &str, t: &Template, schemas: &mut Schemas, sink: &mut Sink, macro_declared: bool) {
+/// `declared_elsewhere`: whether an undeclared name may be declared by a macro sds does not expand
+/// (SAM's generated `ServerlessRestApi`, `<Function>Role`; anything, under a template's own macro).
+pub fn check(
+    name: &str,
+    t: &Template,
+    schemas: &mut Schemas,
+    sink: &mut Sink,
+    declared_elsewhere: &dyn Fn(&str) -> bool,
+) {
     let mut missing = Vec::new();
     check_references(t, &mut missing);
-    for (place, target) in missing.into_iter().filter(|_| !macro_declared) {
+    for (place, target) in missing.into_iter().filter(|(_, target)| !declared_elsewhere(target)) {
         sink.push(
             "ref/undefined",
             name,

@@ -14,8 +14,8 @@ use sds_constructs::config::Suppression;
 use super::eval::Ctx;
 use super::schema::{is_custom, Schemas};
 use super::{
-    access, app, context, functions, limits, parents, prepare, refs, security, structure, transforms, types, Finding,
-    Input, Report, Sink,
+    access, app, context, functions, limits, parents, prepare, refs, sam, security, structure, transforms, types,
+    Finding, Input, Report, Sink,
 };
 
 /// One job: the access analysis of app `.0`, or the checks of one of its templates.
@@ -170,10 +170,18 @@ fn check_template(
         }
     }
     structure::check(name, t, ctx, sink);
+    if let Some(map) = &original.source_map {
+        structure::boolean_keys(name, map, sink);
+        structure::aliases(name, map, sink);
+    }
     functions::check(name, t, ctx, sink);
     // Modules (`Type: Org::Thing::MODULE`) declare resources named after the module's id.
     let modules = t.resources.values().any(|r| r.type_.ends_with("::MODULE"));
-    refs::check(name, t, schemas, sink, transforms.sam || !transforms.others.is_empty() || modules);
+    // SAM declares the names it generates; another macro or a module may declare anything.
+    let any = !transforms.others.is_empty() || modules;
+    let sam = transforms.sam.then(|| sam::Generated::new(t));
+    let declared_elsewhere = |n: &str| any || sam.as_ref().is_some_and(|g| g.contains(n));
+    refs::check(name, t, schemas, sink, &declared_elsewhere);
     limits::check(input, ctx, schemas, sink);
     security::check(name, t, catalog, sink);
 }

@@ -270,7 +270,7 @@ impl Schemas {
                 if anything.iter().any(inside) || ignorable(&e, &pointer, &stand_ins) {
                     continue;
                 }
-                let message = e.to_string();
+                let message = readable(&e);
                 if !seen.insert((pointer.clone(), message.clone())) {
                     continue;
                 }
@@ -292,6 +292,41 @@ impl Schemas {
         }
         out
     }
+}
+
+/// The error's message, with a stand-in for an expression shown as the expression it stands
+/// for (`!Ref Name (one value)`, or inside a value shown whole `{"Arn":!Sub '...'}`), not as the
+/// stand-in's text.
+fn readable(e: &jsonschema::ValidationError) -> String {
+    let message = e.to_string();
+    let stand_in = e.instance().as_str().and_then(|s| s.strip_prefix(super::instance::STAND_IN)?.strip_prefix(':'));
+    if let (Some(expr), Ok(quoted)) = (stand_in, serde_json::to_string(e.instance().as_ref())) {
+        return message.replacen(&quoted, &format!("{expr} (one value)"), 1);
+    }
+    // each `"sds-unresolved:..."` JSON string in the message: its expression, unquoted
+    let marker = format!("\"{}:", super::instance::STAND_IN);
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message.as_str();
+    while let Some(start) = rest.find(&marker) {
+        out.push_str(&rest[..start]);
+        let body = &rest[start + marker.len()..];
+        let mut escaped = false;
+        let end = body.char_indices().find(|&(_, c)| {
+            let close = c == '"' && !escaped;
+            escaped = c == '\\' && !escaped;
+            close
+        });
+        let Some((end, _)) = end else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let text: String =
+            serde_json::from_str(&format!("\"{}\"", &body[..end])).unwrap_or_else(|_| body[..end].to_string());
+        out.push_str(&text);
+        rest = &body[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Whether an error is about something CloudFormation would accept or that cannot be known yet.
@@ -426,6 +461,28 @@ mod tests {
             }
             assert_eq!(raw.pointer("").as_ref(), Some(&whole));
         }
+    }
+
+    #[test]
+    fn an_expression_is_shown_as_written_not_as_its_stand_in() {
+        let text = "Parameters:\n  Address: {Type: String}\nResources:\n  R:\n    Type: AWS::Route53::RecordSet\n    Properties:\n      Name: a.example.com\n      Type: CNAME\n      HostedZoneName: example.com.\n      ResourceRecords: !Ref Address\n";
+        let t = sds_constructs::cfn::read_template(text, "t.yaml", sds_constructs::cfn::Format::Yaml).unwrap().template;
+        let ctx = Ctx::new(&t, None);
+        let types = BTreeMap::new();
+        let found = Schemas::default().check(&t.resources["R"], &ctx, &types);
+        let messages: Vec<&str> = found.iter().map(|v| v.message.as_str()).collect();
+        assert_eq!(messages, [r#"!Ref Address (one value) is not of type "array""#]);
+        // inside a value shown whole
+        let text = "Parameters:\n  Name: {Type: String}\nResources:\n  P:\n    Type: AWS::CloudFormation::PublicTypeVersion\n    Properties:\n      Arn: !Sub 'arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:type/hook/x'\n      Type: HOOK\n      TypeName: !Ref Name\n";
+        let t = sds_constructs::cfn::read_template(text, "t.yaml", sds_constructs::cfn::Format::Yaml).unwrap().template;
+        let found = Schemas::default().check(&t.resources["P"], &Ctx::new(&t, None), &types);
+        let messages: Vec<&str> = found.iter().map(|v| v.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                r#"{"Arn":"arn:aws:cloudformation:us-east-1:123456789012:type/hook/x","Type":"HOOK","TypeName":!Ref Name} is valid under more than one of the schemas listed in the 'oneOf' keyword"#
+            ]
+        );
     }
 
     #[test]

@@ -111,6 +111,24 @@ fn glob(p: &[u8], t: &[u8]) -> bool {
     p[pi..].iter().all(|c| *c == b'*')
 }
 
+/// A function's runtime that can no longer be used to create functions (an error), or that is
+/// deprecated (a warning), by the vendored lifecycle dates.
+fn lambda_runtime(name: &str, pointer: &str, runtime: &str, catalog: &mut Catalog, sink: &mut Sink) {
+    let today = catalog.today.get_or_insert_with(data_date).clone();
+    let runtimes = catalog.runtimes.get_or_insert_with(|| serde_json::from_str(LAMBDA_RUNTIMES).unwrap_or_default());
+    let Some(life) = runtimes.get(runtime).cloned() else { return };
+    let date = |k: &str| life.get(k).and_then(serde_json::Value::as_str).map(str::to_string);
+    let successor =
+        life.get("successor").and_then(serde_json::Value::as_str).map(|s| format!("; use {s}")).unwrap_or_default();
+    if let Some(block) = date("create-block").filter(|d| *d <= today) {
+        let message = format!("{runtime} can no longer be used to create functions (since {block}){successor}");
+        sink.push("sec/lambda-runtime-blocked", name, pointer, message);
+    } else if let Some(dep) = date("deprecated").filter(|d| *d <= today) {
+        let message = format!("{runtime} is deprecated since {dep}{successor}");
+        sink.push("sec/lambda-runtime-deprecated", name, pointer, message);
+    }
+}
+
 /// The date the vendored data describes (`YYYY-MM-DD`): runtime deadlines are compared with it,
 /// not with the clock, so the same input always gives the same findings.
 pub fn data_date() -> String {
@@ -119,6 +137,20 @@ pub fn data_date() -> String {
 }
 
 pub fn check(name: &str, t: &Template, catalog: &mut Catalog, sink: &mut Sink) {
+    // SAM's `Globals: Function: Runtime`, for the serverless functions that do not set their own
+    // (a container image has none).
+    // See: https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification-template-anatomy-globals.html
+    let global = t.globals.get("Function").and_then(Value::as_map).and_then(|g| g.get("Runtime"));
+    if let Some(runtime) = global.and_then(Value::as_str) {
+        let inherited = t
+            .resources
+            .values()
+            .filter(|r| r.type_ == "AWS::Serverless::Function" && !r.properties.contains_key("Runtime"))
+            .any(|r| r.properties.get("PackageType").and_then(Value::as_str) != Some("Image"));
+        if inherited {
+            lambda_runtime(name, "/Globals/Function/Runtime", runtime, catalog, sink);
+        }
+    }
     for (id, r) in &t.resources {
         if r.properties.is_empty() && r.attributes.contains_key("Properties") {
             // `Properties: !Transform ...`: what the resource gets is known only at deployment.
@@ -205,32 +237,9 @@ pub fn check(name: &str, t: &Template, catalog: &mut Catalog, sink: &mut Sink) {
                 let message = format!("notebook instance {id} has direct internet access");
                 sink.push("sec/internet-egress", name, &at("/DirectInternetAccess"), message);
             }
-            "AWS::Lambda::Function" => {
-                let Some(runtime) = prop("Runtime").and_then(Value::as_str) else { continue };
-                let today = catalog.today.get_or_insert_with(data_date).clone();
-                let runtimes =
-                    catalog.runtimes.get_or_insert_with(|| serde_json::from_str(LAMBDA_RUNTIMES).unwrap_or_default());
-                let Some(life) = runtimes.get(runtime).cloned() else { continue };
-                let date = |k: &str| life.get(k).and_then(serde_json::Value::as_str).map(str::to_string);
-                let successor = life
-                    .get("successor")
-                    .and_then(serde_json::Value::as_str)
-                    .map(|s| format!("; use {s}"))
-                    .unwrap_or_default();
-                if let Some(block) = date("create-block").filter(|d| *d <= today) {
-                    sink.push(
-                        "sec/lambda-runtime-blocked",
-                        name,
-                        &at("/Runtime"),
-                        format!("{runtime} can no longer be used to create functions (since {block}){successor}"),
-                    );
-                } else if let Some(dep) = date("deprecated").filter(|d| *d <= today) {
-                    sink.push(
-                        "sec/lambda-runtime-deprecated",
-                        name,
-                        &at("/Runtime"),
-                        format!("{runtime} is deprecated since {dep}{successor}"),
-                    );
+            "AWS::Lambda::Function" | "AWS::Serverless::Function" => {
+                if let Some(runtime) = prop("Runtime").and_then(Value::as_str) {
+                    lambda_runtime(name, &at("/Runtime"), runtime, catalog, sink);
                 }
             }
             "AWS::IAM::Role" => {
@@ -294,7 +303,8 @@ fn strings(v: Option<&Value>) -> Vec<&str> {
     }
 }
 
-/// Unknown actions in a policy document and, for identity policies, `*` on `*`.
+/// Unknown actions in a policy document, condition keys and resources its actions never see
+/// ([`super::iam_data`]) and, for identity policies, `*` on `*`.
 fn actions(name: &str, at: &str, doc: &Value, identity: bool, catalog: &mut Catalog, sink: &mut Sink) {
     for (i, st) in statements(doc).into_iter().enumerate() {
         let Some(m) = st.as_map() else { continue };
@@ -306,6 +316,7 @@ fn actions(name: &str, at: &str, doc: &Value, identity: bool, catalog: &mut Cata
                 }
             }
         }
+        super::iam_data::statement(name, &place, m, &strings(m.get("Action")), sink);
         let allow = m.get("Effect").and_then(Value::as_str) == Some("Allow");
         let all_actions = strings(m.get("Action")).contains(&"*");
         let all_resources = strings(m.get("Resource")).contains(&"*");

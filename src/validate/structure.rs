@@ -127,6 +127,36 @@ fn octals(name: &str, t: &Template, sink: &mut Sink) {
     }
 }
 
+/// Keys written as YAML 1.1 booleans (`NO:`), which the reader took for `true` or `false`, as
+/// CloudFormation does.
+pub fn boolean_keys(name: &str, map: &sds_constructs::cfn::SourceMap, sink: &mut Sink) {
+    for (pointer, key) in map.boolean_keys() {
+        let value = pointer.rsplit('/').next().unwrap_or_default();
+        sink.push(
+            "template/yaml-boolean-key",
+            name,
+            pointer,
+            format!(
+                "the key {key} is read by CloudFormation as the boolean {value}; quote it ('{key}') to keep the text"
+            ),
+        );
+    }
+}
+
+/// Aliases and merge keys, which only `aws cloudformation package` and `sam deploy` expand.
+/// See: <https://github.com/aws/aws-cli/pull/3827>
+pub fn aliases(name: &str, map: &sds_constructs::cfn::SourceMap, sink: &mut Sink) {
+    for (pointer, what) in map.aliases() {
+        let what = if what == "<<" { "the merge key <<".to_string() } else { format!("the alias {what}") };
+        sink.push(
+            "template/yaml-alias",
+            name,
+            pointer,
+            format!("CloudFormation refuses {what}: deploy through `aws cloudformation package` or `sam deploy`, which expand it, or write it out (`sds fmt` does)"),
+        );
+    }
+}
+
 pub fn check(name: &str, t: &Template, ctx: &Ctx, sink: &mut Sink) {
     octals(name, t, sink);
     if let Some(v) = t.format_version.as_deref().filter(|v| *v != FORMAT_VERSION) {

@@ -285,3 +285,36 @@ fn many_teams_are_counted_from_representatives() {
     let launched = |doc: &Value| doc["launches"].as_array().unwrap().len();
     assert_eq!((launched(&fast), launched(&full)), (2 + 3 + 9, 2 + 4 + 16));
 }
+
+/// `sds validate` (and so every synth) launches a few teams for the invariants: two of each
+/// kind, and those `access.deny` names. An assertion about the third of three teams is checked on
+/// that team, as `sds access` checks it, instead of matching nothing (it used to: validation
+/// launched the first two teams only).
+#[test]
+fn validation_checks_assertions_on_the_teams_they_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("sds.yaml");
+    let team =
+        |n: &str| format!("  - name: {n}\n    env: dev\n    users:\n      - name: {n}-u0\n      - name: {n}-u1\n");
+    std::fs::write(
+        &config,
+        format!(
+            "teams:\n{}{}{}access:\n  deny:\n    - principal: team-c-dev/*/DataScientistRole\n      action: s3:GetObject\n      resource: team-a-dev/*/DataBucket\n",
+            team("team-a"),
+            team("team-b"),
+            team("team-c")
+        ),
+    )
+    .unwrap();
+    let o = sds().args(["validate", "--format", "json", "--config", config.to_str().unwrap()]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let deny: Vec<&Value> = v["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "access/deny").collect();
+    assert_eq!(deny.len(), 1, "{deny:?}");
+    let message = deny[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("team-c-dev/DSEnvironmentPrincipals/DataScientistRole (ds_env_principals.yaml) can s3:GetObject on team-a-dev/"),
+        "{message}"
+    );
+    assert_eq!(deny[0]["pointer"], "/Resources/DataScientistRole");
+}

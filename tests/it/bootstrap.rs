@@ -92,7 +92,7 @@ fn publish_stages_in_the_bootstraps_bucket_and_passes_its_role() {
     let moto = Moto::start();
     let services = ["cloudformation".to_string(), "s3".to_string(), "sns".to_string(), "ssm".to_string()];
     let policy = sds::publish::bootstrap::publish_policy("small", false);
-    create_stack(&moto, &sds::publish::bootstrap::template(BUCKET, &services, None, policy));
+    create_stack(&moto, &sds::publish::bootstrap::template(BUCKET, &services, None, policy, &Default::default()));
     let role = {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let described =
@@ -143,4 +143,69 @@ fn publish_stages_in_the_bootstraps_bucket_and_passes_its_role() {
         crate::policy::decide(&doc, "s3:PutObject", &format!("arn:aws:s3:::{BUCKET}/sds/root.yaml"), &ctx),
         sds_constructs::iam::Decision::Allow
     );
+}
+
+/// The trust policies of the roles moto holds, by role name (boto3: no IAM client in sds).
+fn trust_policies(moto: &Moto) -> serde_json::Value {
+    let script = r#"
+import sys, json, boto3
+iam = boto3.client("iam", endpoint_url=sys.argv[1], region_name="us-east-1",
+                   aws_access_key_id="testing", aws_secret_access_key="testing")
+print(json.dumps({r["RoleName"]: r["AssumeRolePolicyDocument"] for r in iam.list_roles()["Roles"]}))
+"#;
+    let o = std::process::Command::new("python3").args(["-c", script, &moto.endpoint()]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn with_bootstrap_github_the_publish_role_trusts_that_repositorys_branch_only() {
+    let moto = Moto::start();
+    // An existing provider (one per account), referenced by its ARN.
+    let o = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, boto3; boto3.client('iam', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing').create_open_id_connect_provider(Url='https://token.actions.githubusercontent.com', ClientIDList=['sts.amazonaws.com'])",
+            &moto.endpoint(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
+    let cfg = moto.dir.path().join("sds.yaml");
+    std::fs::write(
+        &cfg,
+        format!("bootstrap:\n  github:\n    repository: my-org/platform\n    branch: main\n    provider_arn: {arn}\n"),
+    )
+    .unwrap();
+    let (code, out) = run(moto.sds().args(["bootstrap", "--yes", "--config"]).arg(&cfg));
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("GitHubOidcProvider AWS::IAM::OIDCProvider"), "the existing one is used: {out}");
+    let trust = trust_policies(&moto);
+    let (_, publish) =
+        trust.as_object().unwrap().iter().find(|(k, _)| k.starts_with("sds-bootstrap-PublishRole-")).unwrap();
+    let expected = sds::publish::bootstrap::github_trust("my-org/platform", "main", serde_json::json!(arn));
+    assert_eq!(publish["Statement"][1], expected, "{publish}");
+    assert_eq!(
+        expected["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"],
+        "repo:my-org/platform:ref:refs/heads/main"
+    );
+    assert!(expected["Condition"].get("StringLike").is_none(), "exact match, no wildcard");
+    let (_, exec) =
+        trust.as_object().unwrap().iter().find(|(k, _)| k.starts_with("sds-bootstrap-ExecutionRole-")).unwrap();
+    assert_eq!(exec["Statement"].as_array().unwrap().len(), 1, "only the publish role trusts GitHub: {exec}");
+
+    // Without provider_arn the stack declares the provider (moto keeps a placeholder for it).
+    let moto = Moto::start();
+    std::fs::write(&cfg, "bootstrap:\n  github:\n    repository: my-org/platform\n    branch: main\n").unwrap();
+    let (code, out) = run(moto.sds().args(["bootstrap", "--yes", "--config"]).arg(&cfg));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Add    GitHubOidcProvider AWS::IAM::OIDCProvider"), "{out}");
+    // A bad value: located, nothing sent.
+    std::fs::write(&cfg, "bootstrap:\n  github:\n    repository: my-org/platform\n    branch: 'release/*'\n").unwrap();
+    let before = moto.requests().len();
+    let (code, out) = run(moto.sds().args(["bootstrap", "--yes", "--config"]).arg(&cfg));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("sds.yaml:4:5: bootstrap.github.branch: \"release/*\" is not a branch name"), "{out}");
+    assert_eq!(moto.requests().len(), before);
 }

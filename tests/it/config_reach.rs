@@ -134,6 +134,9 @@ const NOT_IN_TEMPLATES: &[(&str, &str)] = &[
     ("access.deny", "it asserts what sds access and validate check, not the platform"),
     ("teams", "it adds templates of its own (teams/*.yaml) and, only then, root resources: tests/it/teams.rs"),
     ("profile", "it chooses the hardened platform, which the reference has no value for (tests/it/hardened.rs)"),
+    ("bootstrap.github.repository", "it configures sds bootstrap's stack, not the platform (tests/it/bootstrap.rs)"),
+    ("bootstrap.github.branch", "it configures sds bootstrap's stack, not the platform (tests/it/bootstrap.rs)"),
+    ("bootstrap.github.provider_arn", "it configures sds bootstrap's stack, not the platform (tests/it/bootstrap.rs)"),
     (
         "user_profile.job_instance_types",
         "only the hardened profile guards job instance types (user_profile_hardened's tests)",

@@ -112,3 +112,23 @@ fn errors() {
     let o = sds().args(["diff", "only-one-argument"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2), "usage errors exit 2");
 }
+
+/// YAML 1.1's number forms are the numbers CloudFormation reads: `1_024` is 1024, `1:30` is 90,
+/// `0b11` is 3, `0777` is 511; a real change among them is still seen.
+#[test]
+fn yaml_1_1_numbers_compare_by_value() {
+    let tmp = tempfile::tempdir().unwrap();
+    let queue = |props: &str| format!("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n{props}");
+    let (a, b, c) = (tmp.path().join("a.yaml"), tmp.path().join("b.yaml"), tmp.path().join("c.yaml"));
+    fs::write(&a, queue("      MaximumMessageSize: 1_024\n      VisibilityTimeout: 1:30\n      DelaySeconds: 0b11\n"))
+        .unwrap();
+    fs::write(&b, queue("      MaximumMessageSize: 1024\n      VisibilityTimeout: 90\n      DelaySeconds: 3\n"))
+        .unwrap();
+    fs::write(&c, queue("      MaximumMessageSize: 1024\n      VisibilityTimeout: 91\n      DelaySeconds: 3\n"))
+        .unwrap();
+    let o = sds().arg("diff").arg(&a).arg(&b).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let o = sds().arg("diff").arg(&a).arg(&c).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).contains("VisibilityTimeout: 1:30 → 91"), "{}", stdout(&o));
+}

@@ -146,7 +146,7 @@ fn texts<'a>(keys: &'a [Key], prefix: &str, out: &mut Vec<(String, &'a sds_const
         let full = if prefix.is_empty() { k.name.to_string() } else { format!("{prefix}.{}", k.name) };
         match &k.kind {
             Kind::Section(sub) => texts(sub, &full, out),
-            Kind::Text(rule, _) => out.push((full, rule)),
+            Kind::Text(rule, _) | Kind::OptionalText(rule, _) => out.push((full, rule)),
             Kind::List { rule, .. } => out.push((full, rule)),
             Kind::Records(_) | Kind::Severities | Kind::Teams => {}
         }
@@ -204,6 +204,24 @@ fn the_schema_says_what_the_reader_checks() {
         "aws/x",
         "team/key",
         "analytics/images",
+        "my-org/platform",
+        "my-org/.github",
+        "a/.",
+        "a/..",
+        "-a/b",
+        "a-/b",
+        "a/b/c",
+        "main",
+        "release/1.2",
+        "feature/x..y",
+        "main.lock",
+        "main/",
+        "release/.x",
+        "main*",
+        "refs/heads/main",
+        "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+        "arn:aws:iam::12345678901:oidc-provider/token.actions.githubusercontent.com",
+        "arn:aws:iam::123456789012:oidc-provider/example.com",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -284,6 +302,14 @@ fn version_names_the_vendored_resource_schemas() {
     for field in ["package", "version", "schema_date"] {
         let v = source[field].as_str().unwrap();
         assert!(text.contains(v), "--version lacks the {field} {v}: {text}");
+    }
+    let iam: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("constructs/data/iam-services.SOURCE.json")).unwrap(),
+    )
+    .unwrap();
+    for field in ["package", "version", "updated"] {
+        let v = iam[field].as_str().unwrap();
+        assert!(text.contains(v), "--version lacks the IAM data's {field} {v}: {text}");
     }
     insta::assert_snapshot!("version", text);
 }

@@ -145,8 +145,8 @@ fn training_of(a: &Analysis, instances: &[Instance], user: &str, in_vpc: bool, i
         .set("aws:PrincipalAccount", &[ACCOUNT])
         .set("aws:SecureTransport", &["true"])
         .set("aws:SourceVpce", &[&endpoint])
-        .set("sagemaker:VolumeKmsKey", &["arn:aws:kms:us-east-1:111111111111:key/k"])
-        .set("sagemaker:OutputKmsKey", &["arn:aws:kms:us-east-1:111111111111:key/k"])
+        .set("sagemaker:VolumeKmsKeyArn", &["arn:aws:kms:us-east-1:111111111111:key/k"])
+        .set("sagemaker:OutputKmsKeyArn", &["arn:aws:kms:us-east-1:111111111111:key/k"])
         .set("sagemaker:InterContainerTrafficEncryption", &["true"])
         .set("sagemaker:InstanceTypes", &[instance_type]);
     if in_vpc {
@@ -263,7 +263,7 @@ fn a_data_scientist_deploys_to_allowed_instance_types_only() {
     let config = |instance_type: &str| {
         let ctx = context(exec)
             .set("sagemaker:InstanceTypes", &[instance_type])
-            .set("sagemaker:VolumeKmsKey", &["arn:aws:kms:us-east-1:111111111111:key/k"]);
+            .set("sagemaker:VolumeKmsKeyArn", &["arn:aws:kms:us-east-1:111111111111:key/k"]);
         let arn = "arn:aws:sagemaker:us-east-1:111111111111:endpoint-config/c";
         decide_with(exec, "sagemaker:CreateEndpointConfig", arn, None, ResourceKind::Ordinary, ctx)
     };

@@ -5,8 +5,14 @@ mod access;
 mod assets;
 #[cfg(feature = "publish")]
 mod bootstrap;
+#[cfg(feature = "publish")]
+mod bootstrap_policy;
 mod config_reach;
 mod corpus;
+#[cfg(feature = "publish")]
+mod destroy;
+#[cfg(feature = "publish")]
+mod destroy_policy;
 mod diff;
 mod docs;
 mod example;
@@ -30,6 +36,8 @@ mod publish_safety;
 mod publish_teams;
 mod review;
 mod safety;
+#[cfg(feature = "publish")]
+mod sagemaker_client;
 #[cfg(feature = "publish")]
 mod stand_in;
 mod support;

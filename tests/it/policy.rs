@@ -3,8 +3,11 @@
 //! not in the table (another action, the same action on another resource) is not. Bad flags are
 //! located errors (exit 2). No network.
 
-use sds::policy::calls::{self, Command, On};
+use sds::policy::calls::{self, Command, On, When};
 use sds::policy::{document, statements, Target};
+use std::collections::BTreeSet;
+
+use sds_constructs::iam::servauth;
 use sds_constructs::iam::{evaluate, Caller, Context, Decision, Policies, Policy, Request, ResourceKind};
 
 use crate::support::{sds, stderr, stdout};
@@ -23,6 +26,7 @@ fn target(teams: bool) -> Target {
         teams,
         role_arn: None,
         bootstrap: false,
+        github_provider: false,
     }
 }
 
@@ -63,6 +67,15 @@ fn example(on: On) -> &'static str {
         On::ExecutionRole => ROLE,
         On::BootstrapStack => "arn:aws:cloudformation:eu-west-1:123456789012:stack/sds-bootstrap/6c1e2f40-0000-11ef-9a3b-0a1b2c3d4e5f",
         On::BootstrapRole => "arn:aws:iam::123456789012:role/sds-bootstrap-ExecutionRole-1A2B3C4D",
+        On::BootstrapBucket => "arn:aws:s3:::sds-bootstrap-123456789012-eu-west-1",
+        On::BootstrapRoles => "arn:aws:iam::123456789012:role/sds-bootstrap-ExecutionRole-1A2B3C4D",
+        On::GitHubProvider => "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+        On::ProductStacks => {
+            "arn:aws:cloudformation:eu-west-1:123456789012:stack/SC-123456789012-pp-abcdefghijklm/6c1e2f40-0000-11ef-9a3b-0a1b2c3d4e5f"
+        }
+        On::StudioApps => "arn:aws:sagemaker:eu-west-1:123456789012:app/d-abc123/alice/jupyterserver/default",
+        On::StudioUserProfiles => "arn:aws:sagemaker:eu-west-1:123456789012:user-profile/d-abc123/alice",
+        On::StudioSpaces => "arn:aws:sagemaker:eu-west-1:123456789012:space/d-abc123/shared",
         On::Any => "*",
     }
 }
@@ -73,6 +86,7 @@ fn passed_to_cloudformation() -> Context {
 
 #[test]
 fn every_call_of_the_table_is_allowed_by_the_printed_policy() {
+    let mut not_acted_on = BTreeSet::new();
     for (teams, role, bootstrap) in
         [(false, None, false), (true, None, false), (false, Some(ROLE.to_string()), false), (true, None, true)]
     {
@@ -87,6 +101,10 @@ fn every_call_of_the_table_is_allowed_by_the_printed_policy() {
                     } else {
                         example(*on).to_string()
                     };
+                    if !acts_on(a, &arn) {
+                        not_acted_on.insert(format!("{a} on {on:?}"));
+                        continue;
+                    }
                     let d = decide(&doc, a, &arn, &passed_to_cloudformation());
                     assert_eq!(d, Decision::Allow, "{}:{} needs {a} on {:?}", c.service, c.operation, on);
                     checked += 1;
@@ -95,6 +113,22 @@ fn every_call_of_the_table_is_allowed_by_the_printed_policy() {
         }
         assert!(checked > 25, "{checked}");
     }
+    // IAM authorizes the change-set actions on the stack only (the Service Authorization
+    // Reference lists `stack` as their one resource type; `cloudformation:ChangeSetName` is how
+    // a policy names the change set): the table's change-set ARNs for them are requests IAM
+    // never sees, and the printed policy's grants on them are unused. Listed here so that the
+    // table's next change sees them; the grants on the stacks are checked above.
+    let expected: BTreeSet<String> = ["CreateChangeSet", "DescribeChangeSet", "ExecuteChangeSet", "DeleteChangeSet"]
+        .iter()
+        .flat_map(|a| ["RootChangeSets", "TeamChangeSets"].map(|on| format!("cloudformation:{a} on {on}")))
+        .collect();
+    assert_eq!(not_acted_on, expected);
+}
+
+/// Whether `action` acts on `arn`'s resource type, as the service-authorization data says
+/// (`sds_constructs::iam::servauth`); an action it does not have, yes.
+pub fn acts_on(action: &str, arn: &str) -> bool {
+    servauth::action(action).is_none_or(|(s, a)| a.resource_types.is_empty() || s.fits(a, arn))
 }
 
 /// IAM's limit on a managed policy, in characters without whitespace (a role's inline policies
@@ -222,4 +256,75 @@ fn bad_flags_are_located_errors() {
         assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
         assert!(stdout(&o).is_empty(), "{args:?}: nothing printed on error");
     }
+}
+
+#[test]
+fn the_destroy_policy_allows_its_calls_and_nothing_that_deletes_more() {
+    let doc = document(&statements(Command::Destroy, &target(false)));
+    let mut checked = 0;
+    for c in calls::of(Command::Destroy) {
+        for a in c.actions {
+            for on in c.on {
+                assert_eq!(decide(&doc, a, example(*on), &Context::new()), Decision::Allow, "{a} on {on:?}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 15, "{checked}");
+    let denied = |action: &str, resource: &str| {
+        assert_eq!(decide(&doc, action, resource, &Context::new()), Decision::ImplicitDeny, "{action} on {resource}");
+    };
+    // Nested and product stacks go with their parents: sds deletes only the root and team stacks.
+    denied("cloudformation:DeleteStack", example(On::NestedStacks));
+    denied("cloudformation:DeleteStack", example(On::ProductStacks));
+    denied("cloudformation:DeleteStack", "arn:aws:cloudformation:eu-west-1:123456789012:stack/other/1");
+    // Never the data: no bucket or object deletion, no domain deletion (the root's), no PassRole.
+    denied("s3:DeleteBucket", "arn:aws:s3:::ds-data-bucket-a-dev-123");
+    denied("s3:DeleteObject", "arn:aws:s3:::ds-data-bucket-a-dev-123/x");
+    denied("sagemaker:DeleteDomain", "arn:aws:sagemaker:eu-west-1:123456789012:domain/d-abc123");
+    denied("iam:PassRole", "arn:aws:iam::123456789012:role/plat-x");
+    denied("sagemaker:DeleteApp", "arn:aws:sagemaker:eu-west-1:210987654321:app/d-abc123/alice/jupyterserver/default");
+    let o = policy(&["destroy", "--account", ACCOUNT, "--region", "eu-west-1", "--stack-name", "plat"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    insta::assert_snapshot!("destroy_human", stdout(&o));
+}
+
+#[test]
+fn the_bootstrap_policy_allows_its_calls_and_only_on_the_bootstraps_resources() {
+    let github = document(&statements(Command::Bootstrap, &Target { github_provider: true, ..target(false) }));
+    let provider = example(On::GitHubProvider);
+    assert_eq!(decide(&github, "iam:CreateOpenIDConnectProvider", provider, &Context::new()), Decision::Allow);
+    let doc = document(&statements(Command::Bootstrap, &target(false)));
+    assert_eq!(decide(&doc, "iam:CreateOpenIDConnectProvider", provider, &Context::new()), Decision::ImplicitDeny);
+    let other = "arn:aws:iam::123456789012:oidc-provider/example.com";
+    assert_eq!(decide(&github, "iam:CreateOpenIDConnectProvider", other, &Context::new()), Decision::ImplicitDeny);
+    let mut checked = 0;
+    for c in calls::of(Command::Bootstrap).filter(|c| !matches!(c.when, When::GitHubProvider)) {
+        for a in c.actions {
+            for on in c.on {
+                if !acts_on(a, example(*on)) {
+                    // As for publish: IAM authorizes the change-set actions on the stack only.
+                    assert!(a.ends_with("ChangeSet") && format!("{on:?}").ends_with("ChangeSets"), "{a} on {on:?}");
+                    continue;
+                }
+                assert_eq!(decide(&doc, a, example(*on), &Context::new()), Decision::Allow, "{a} on {on:?}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 30, "{checked}");
+    let denied = |action: &str, resource: &str| {
+        assert_eq!(decide(&doc, action, resource, &Context::new()), Decision::ImplicitDeny, "{action} on {resource}");
+    };
+    denied("iam:CreateRole", "arn:aws:iam::123456789012:role/admin");
+    denied("iam:PutRolePolicy", "arn:aws:iam::123456789012:role/plat-x");
+    denied("iam:PassRole", example(On::BootstrapRoles));
+    denied("s3:DeleteBucket", example(On::BootstrapBucket));
+    denied("s3:PutObject", "arn:aws:s3:::sds-bootstrap-123456789012-eu-west-1/x");
+    denied("s3:CreateBucket", "arn:aws:s3:::sds-staging-123456789012-eu-west-1");
+    denied("cloudformation:CreateChangeSet", example(On::RootStack));
+    denied("cloudformation:DeleteStack", example(On::BootstrapStack));
+    let o = policy(&["bootstrap", "--account", ACCOUNT, "--region", "eu-west-1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    insta::assert_snapshot!("bootstrap_human", stdout(&o));
 }

@@ -30,7 +30,7 @@ use sds::policy::calls::{self, Command};
 use sds_constructs::iam::{Context, Decision};
 
 use crate::moto::{small_app, Moto};
-use crate::policy::decide;
+use crate::policy::{acts_on, decide};
 use crate::support::{sds, stderr, stdout};
 
 const ACCOUNT: &str = "123456789012";
@@ -58,8 +58,9 @@ fn decode(s: &str) -> String {
 }
 
 /// The resources a logged request is made on: the bucket or the object (path-style URI), or the
-/// stack (and its change set) it names, or `*` for a listing.
-fn resources(r: &Value) -> Vec<String> {
+/// stack (and its change set) it names, the Studio app, user profile or space it deletes, or `*`
+/// for a listing.
+pub(crate) fn resources(r: &Value) -> Vec<String> {
     match r["service"].as_str().unwrap() {
         "s3" => {
             let uri = r["uri"].as_str().unwrap();
@@ -80,6 +81,20 @@ fn resources(r: &Value) -> Vec<String> {
                 out.push(cfn(format!("changeSet/{cs}/00000000-0000-0000-0000-000000000000")));
             }
             out
+        }
+        "sagemaker" => {
+            let i = &r["input"];
+            let s = |k: &str| i[k].as_str().unwrap_or_default().to_string();
+            let owner = if i["SpaceName"].is_string() { s("SpaceName") } else { s("UserProfileName") };
+            let sm = |rest: String| vec![format!("arn:aws:sagemaker:us-east-1:{ACCOUNT}:{rest}")];
+            match r["operation"].as_str().unwrap_or_default() {
+                "DeleteApp" => {
+                    sm(format!("app/{}/{owner}/{}/{}", s("DomainId"), s("AppType").to_lowercase(), s("AppName")))
+                }
+                "DeleteUserProfile" => sm(format!("user-profile/{}/{}", s("DomainId"), s("UserProfileName"))),
+                "DeleteSpace" => sm(format!("space/{}/{}", s("DomainId"), s("SpaceName"))),
+                _ => vec!["*".to_string()],
+            }
         }
         _ => vec!["*".to_string()],
     }
@@ -135,7 +150,8 @@ fn every_request_publish_sends_is_in_the_table_and_allowed_by_the_policy() {
             seen.insert("iam:PassRole".into());
         }
         for action in calls::actions_of(service, operation) {
-            for resource in resources(r) {
+            // Only the resources IAM authorizes the action on (a change-set action: the stack).
+            for resource in resources(r).into_iter().filter(|res| acts_on(action, res)) {
                 let d = decide(&doc, action, &resource, &ctx);
                 assert_eq!(d, Decision::Allow, "{service}:{operation} needs {action} on {resource}: {r}");
             }
@@ -165,7 +181,7 @@ fn every_request_publish_sends_is_in_the_table_and_allowed_by_the_policy() {
 }
 
 /// The statement's actions.
-fn actions_of_statement(s: &Value) -> Vec<&str> {
+pub(crate) fn actions_of_statement(s: &Value) -> Vec<&str> {
     match &s["Action"] {
         Value::String(a) => vec![a.as_str()],
         v => v.as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect(),
@@ -176,20 +192,31 @@ fn actions_of_statement(s: &Value) -> Vec<&str> {
 /// is in another CloudFormation statement (made "*" for moto), moto still allows it. Then our
 /// evaluator, on the real reduced policy, must deny a request that was sent, and only requests
 /// of the removed statement's actions. True when that was the case to check.
-fn blind_and_denied_by_the_evaluator(reduced: &Value, removed: &Value, requests: &[Value]) -> bool {
+pub(crate) fn blind_and_denied_by_the_evaluator(reduced: &Value, removed: &Value, requests: &[Value]) -> bool {
     let actions = actions_of_statement(removed);
     let elsewhere =
         |a: &str| reduced["Statement"].as_array().unwrap().iter().any(|s| actions_of_statement(s).contains(&a));
     if !actions.iter().all(|a| !a.starts_with("s3:") && elsewhere(a)) {
         return false;
     }
+    denied_by_the_evaluator(reduced, removed, requests);
+    true
+}
+
+/// Our evaluator, on the reduced policy, denies a request that was sent, and only requests of the
+/// removed statement's actions.
+pub(crate) fn denied_by_the_evaluator(reduced: &Value, removed: &Value, requests: &[Value]) {
+    let actions = actions_of_statement(removed);
     let ctx = Context::new();
     let denied: Vec<&Value> = requests
         .iter()
         .filter(|r| {
-            calls::actions_of(r["service"].as_str().unwrap(), r["operation"].as_str().unwrap_or("?"))
-                .iter()
-                .any(|a| resources(r).iter().any(|res| decide(reduced, a, res, &ctx) != Decision::Allow))
+            calls::actions_of(r["service"].as_str().unwrap(), r["operation"].as_str().unwrap_or("?")).iter().any(|a| {
+                resources(r)
+                    .iter()
+                    .filter(|res| acts_on(a, res))
+                    .any(|res| decide(reduced, a, res, &ctx) != Decision::Allow)
+            })
         })
         .collect();
     assert!(!denied.is_empty(), "without {}, the evaluator denies nothing that was sent", removed["Sid"]);
@@ -197,7 +224,6 @@ fn blind_and_denied_by_the_evaluator(reduced: &Value, removed: &Value, requests:
         let op = format!("{}:{}", r["service"].as_str().unwrap(), r["operation"].as_str().unwrap());
         assert!(actions.contains(&op.as_str()), "without {}, {op} is denied: {r}", removed["Sid"]);
     }
-    true
 }
 
 /// moto's names for the requests whose IAM action it names otherwise (see the module's comment).
@@ -213,7 +239,7 @@ const MOTO_NAMES: &[(&str, &str)] = &[
 
 /// The policy as moto can enforce it: moto's action names added beside IAM's, and `*` as the
 /// resource of the statements on other services than S3 (moto authorizes those on `*`).
-fn moto_dialect(doc: &Value) -> Value {
+pub(crate) fn moto_dialect(doc: &Value) -> Value {
     let mut doc = doc.clone();
     for s in doc["Statement"].as_array_mut().unwrap() {
         let actions: Vec<String> = match &s["Action"] {
@@ -235,7 +261,7 @@ fn moto_dialect(doc: &Value) -> Value {
 }
 
 /// A fresh moto enforcing IAM from its fourth request on, with a user holding only `policy`.
-fn moto_with_user(policy: &Value) -> (Moto, String, String) {
+pub(crate) fn moto_with_user(policy: &Value) -> (Moto, String, String) {
     let moto = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "3")]);
     // Three requests, before enforcement: CreateUser, PutUserPolicy, CreateAccessKey.
     let script = r#"

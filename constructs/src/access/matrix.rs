@@ -399,6 +399,26 @@ Resources:
     }
 
     #[test]
+    fn every_probe_is_a_request_its_action_makes() {
+        // The service-authorization data grants nothing on a resource of no type the action acts
+        // on: a probe of the wrong shape would find no access anywhere.
+        for (_, action, resource) in SERVICE_ACTIONS {
+            let (service, a) = crate::iam::servauth::action(action).expect(action);
+            assert!(service.fits(a, resource), "{action} on {resource}");
+        }
+        let app = crate::platform::Platform::default().synth().unwrap();
+        let g = crate::access::analyze(&app.templates, crate::access::DEFAULT_ROOT).graph;
+        let kinds: std::collections::BTreeSet<String> = g.targets.iter().map(|t| format!("{:?}", t.kind)).collect();
+        assert_eq!(kinds.len(), 4, "buckets, keys, user profiles and roles: {kinds:?}");
+        for t in &g.targets {
+            for (_, action, resource, _) in probes(t) {
+                let (service, a) = crate::iam::servauth::action(action).expect(action);
+                assert!(service.fits(a, &resource), "{action} on {resource}");
+            }
+        }
+    }
+
+    #[test]
     fn explain_cites_the_deciding_statements() {
         let g = graph();
         let b = g.principals.iter().position(|p| p.origin.logical_id == "B").unwrap();

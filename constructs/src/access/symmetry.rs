@@ -99,6 +99,45 @@ fn opaque(names: &[&str]) -> bool {
     by_length.iter().enumerate().all(|(i, n)| by_length[..i].iter().all(|longer| !longer.contains(n)))
 }
 
+/// How many teams of each kind, and users of each team, validation launches ([`sample`]).
+pub const SAMPLED: usize = 2;
+
+/// The teams validation launches for the invariants on every synth, a few whatever the number
+/// declared: of each kind of team (one environment and the same launch parameters) the first
+/// [`SAMPLED`], with their first [`SAMPLED`] users; and every team and user an `access.deny`
+/// assertion names (its name is in the assertion's principal or resource), so that an assertion
+/// about a team beyond those is checked on it instead of matching nothing. Teams of one kind are
+/// the same templates under other names, so what one team (or user) can do to another shows
+/// between two of them; each kind is represented, and so is each pair of kinds. Names that are
+/// not opaque (one holds another, or a wildcard) launch every team: a pattern written for one
+/// may reach another. Not checked here, unlike `sds access` ([`isomorphic`], which instantiates
+/// every team): a platform template that names a team.
+pub fn sample(config: &AccessConfig) -> AccessConfig {
+    let teams = &config.teams;
+    let names: Vec<&str> =
+        teams.iter().flat_map(|t| std::iter::once(&t.name).chain(&t.users)).map(String::as_str).collect();
+    if !opaque(&names) {
+        return config.clone();
+    }
+    let named = |name: &str| config.denials.iter().any(|d| d.principal.contains(name) || d.resource.contains(name));
+    // By kind: the environment and the launch parameters.
+    type Kind<'a> = (&'a str, &'a [(String, String)]);
+    let mut per_kind: HashMap<Kind, usize> = HashMap::new();
+    let mut out = Vec::new();
+    for t in teams {
+        let seen = per_kind.entry((t.env.as_str(), t.user_parameters.as_slice())).or_default();
+        let representative = *seen < SAMPLED;
+        *seen += 1;
+        let users: Vec<String> =
+            t.users.iter().enumerate().filter(|(i, u)| *i < SAMPLED || named(u)).map(|(_, u)| u.clone()).collect();
+        let users_named = users.iter().skip(SAMPLED).count() > 0 || t.users.iter().take(SAMPLED).any(|u| named(u));
+        if representative || named(&t.name) || users_named {
+            out.push(TeamSpec { users, ..t.clone() });
+        }
+    }
+    AccessConfig { teams: out, denials: config.denials.clone() }
+}
+
 /// The launch names of the teams (`team-dev`) and of their users (`team-dev/user`).
 fn launch_names(teams: &[TeamSpec]) -> (Vec<String>, Vec<Vec<String>>) {
     let team = |t: &TeamSpec| format!("{}-{}", t.name, t.env);
@@ -290,6 +329,41 @@ mod tests {
     use crate::config::Config;
     use crate::hardened::Profile;
     use crate::platform::Platform;
+
+    #[test]
+    fn validation_samples_each_kind_and_what_assertions_name() {
+        let mut all = teams(7, &[4]);
+        all[5].env = "prod".into();
+        all[6].user_parameters = vec![("JobInstanceTypes".into(), "ml.m5.large".into())];
+        let denial = |principal: &str, resource: &str| crate::config::Denial {
+            principal: principal.into(),
+            action: "s3:GetObject".into(),
+            resource: resource.into(),
+            reason: None,
+            origin: "sds.yaml:1:1".into(),
+        };
+        let denials = vec![denial("team-002-dev/*/DataScientistRole", "*/user-003-03/SageMakerExecRole")];
+        let sampled = sample(&AccessConfig { teams: all.clone(), denials: denials.clone() });
+        let kept: Vec<(&str, Vec<&str>)> =
+            sampled.teams.iter().map(|t| (t.name.as_str(), t.users.iter().map(String::as_str).collect())).collect();
+        assert_eq!(
+            kept,
+            [
+                ("team-000", vec!["user-000-00", "user-000-01"]),
+                ("team-001", vec!["user-001-00", "user-001-01"]),
+                ("team-002", vec!["user-002-00", "user-002-01"]),
+                ("team-003", vec!["user-003-00", "user-003-01", "user-003-03"]),
+                ("team-005", vec!["user-005-00", "user-005-01"]),
+                ("team-006", vec!["user-006-00", "user-006-01"]),
+            ]
+        );
+        assert_eq!(sampled.denials, denials);
+        // Names one of which holds another: a pattern for one may reach the other, all launched.
+        let mut clashing = teams(12, &[1]);
+        clashing[1].name = "team-0".into();
+        clashing[10].name = "team-01".into();
+        assert_eq!(sample(&AccessConfig { teams: clashing.clone(), denials: Vec::new() }).teams, clashing);
+    }
 
     fn teams(n: usize, users: &[usize]) -> Vec<TeamSpec> {
         (0..n)

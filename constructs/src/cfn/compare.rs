@@ -19,8 +19,8 @@ fn scalar_form(v: &Value) -> Option<Cow<'_, str>> {
     let s = match v {
         Value::Bool(true) => return Some(Cow::Borrowed("true")),
         Value::Bool(false) => return Some(Cow::Borrowed("false")),
-        // an octal or hex integer is the number CloudFormation reads (`0777` is 511)
-        Value::Number(n) => match super::yaml::yaml11_integer_value(n) {
+        // a YAML 1.1 number is the number CloudFormation reads (`0777` is 511, `1_000` is 1000)
+        Value::Number(n) => match super::number::decimal(n) {
             Some(decimal) => return Some(Cow::Owned(decimal)),
             None => n.trim_end(),
         },

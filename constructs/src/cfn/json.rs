@@ -16,15 +16,15 @@ pub fn value_to_json(v: &Value) -> String {
     s
 }
 
-/// The long-form JSON of a value. An octal or hex integer (`0777`) becomes the number
-/// CloudFormation reads (511); other numbers JSON cannot spell (`.5`) become strings, which
-/// CloudFormation reads the same.
+/// The long-form JSON of a value. A YAML 1.1 number JSON cannot spell (`0777`, `1_000`, `.5`)
+/// becomes the number CloudFormation reads (511, 1000, 0.5); other numbers JSON cannot spell
+/// (`1e3`, text to YAML 1.1) become strings, which CloudFormation reads the same.
 pub fn to_serde(v: &Value) -> serde_json::Value {
     use serde_json::Value as J;
     match v {
         Value::Null => J::Null,
         Value::Bool(b) => J::Bool(*b),
-        Value::Number(n) => match super::yaml::yaml11_integer_value(n).and_then(|d| d.parse().ok()) {
+        Value::Number(n) => match super::number::decimal(n).and_then(|d| d.parse().ok()) {
             Some(num) => J::Number(num),
             None => number_or_text(n),
         },
@@ -54,10 +54,11 @@ mod tests {
 
     #[test]
     fn intrinsics_are_long_form() {
-        let numbers = ["443", "0777", "0x1F", ".5"].map(|n| Value::Number(n.into()));
+        let numbers = ["443", "0777", "0x1F", ".5", "1e3"].map(|n| Value::Number(n.into()));
         let v = Value::List([vec![get_att("A", "B"), sub("x")], numbers.to_vec()].concat());
         let j: serde_json::Value = serde_json::from_str(&value_to_json(&v)).unwrap();
-        // octal and hex: the number CloudFormation reads; what JSON cannot spell otherwise: text
-        assert_eq!(j, serde_json::json!([{"Fn::GetAtt": ["A", "B"]}, {"Fn::Sub": "x"}, 443, 511, 31, ".5"]));
+        // YAML 1.1's octal, hex, `.5`: the number CloudFormation reads; what JSON cannot spell
+        // otherwise: text
+        assert_eq!(j, serde_json::json!([{"Fn::GetAtt": ["A", "B"]}, {"Fn::Sub": "x"}, 443, 511, 31, 0.5, "1e3"]));
     }
 }

@@ -4,8 +4,11 @@
 //! Nothing here knows about constructs, the CLI, files on disk or the network.
 
 pub mod compare;
+pub mod flow_close;
 pub mod foreach;
 pub mod json;
+pub mod merge;
+pub mod number;
 pub mod parts;
 pub mod read;
 pub mod template;

@@ -9,10 +9,12 @@ use std::collections::HashMap;
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
+use super::number::is_core_number;
 use super::template::{pointer_segment, ModelErrorKind, Template};
 use super::text::{character_name, CharBytes, NODE_COST};
 pub use super::text::{excerpt, forbidden_character, MAX_ALIASES, MAX_ALIAS_EXPANSION, MAX_DEPTH, MAX_INPUT_BYTES};
 use super::value::{is_function_key, long_name_of_tag, Intrinsic, IntrinsicError, Map, Value};
+use super::{flow_close, merge};
 
 /// A place in a source text: 1-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,9 +33,24 @@ impl std::fmt::Display for Location {
 #[derive(Debug, Clone, Default)]
 pub struct SourceMap {
     places: HashMap<String, Location>,
+    /// Entries whose key was an unquoted YAML 1.1 boolean (`yes:`, `NO:`), read as the text
+    /// `true` or `false`: (JSON pointer of the entry, the key as written).
+    boolean_keys: Vec<(String, String)>,
+    /// Where an alias (`*name`) or a merge key (`<<: *name`) was expanded: (JSON pointer, what).
+    aliases: Vec<(String, String)>,
 }
 
 impl SourceMap {
+    /// Entries whose key was an unquoted YAML 1.1 boolean: (JSON pointer, the key as written).
+    pub fn boolean_keys(&self) -> &[(String, String)] {
+        &self.boolean_keys
+    }
+
+    /// Where an alias or a merge key was expanded: (JSON pointer, `*name` or `<<`).
+    pub fn aliases(&self) -> &[(String, String)] {
+        &self.aliases
+    }
+
     /// The location of the value at `pointer`, or of its nearest located ancestor.
     pub fn locate(&self, pointer: &str) -> Option<Location> {
         let mut p = pointer;
@@ -85,8 +102,11 @@ pub enum ReadErrorKind {
         "a tag directly inside a tag ({outer} {inner}); write the outer function in long form (`{long}: {inner} ...`)"
     )]
     TagInTag { outer: String, inner: String, long: String },
-    #[error("duplicate key {0}")]
-    DuplicateKey(String),
+    /// The key, and the line of its first occurrence. Refused, as cfn-lint (E0000) and `aws
+    /// cloudformation package` refuse it: CloudFormation reportedly keeps the last, undocumented,
+    /// and which one the author meant cannot be known.
+    #[error("duplicate key {0} (first at line {1}); remove one")]
+    DuplicateKey(String, usize),
     #[error("mapping keys must be plain strings")]
     ComplexKey,
     #[error("unknown alias")]
@@ -166,13 +186,42 @@ pub fn read_value(text: &str, source_name: &str, format: Format) -> Result<(Valu
             return Err(fail(location, ReadErrorKind::Json(msg)));
         }
     }
+    let built = build(text).or_else(|first| {
+        // The parser's flow-collection quirk: see `flow_close`.
+        let ReadErrorKind::Yaml(info) = &first.2 else { return Err(first) };
+        let line = first.0.map(|l| l.line).filter(|_| info == flow_close::INVALID_INDENTATION);
+        let Some((moved, shift)) = line.and_then(|l| flow_close::indented(text, l)) else { return Err(first) };
+        let back =
+            |l: Location| Location { line: l.line, column: flow_close::original_column(text, l.line, l.column, shift) };
+        match build(&moved) {
+            Ok((value, mut map)) => {
+                map.places.values_mut().for_each(|l| *l = back(*l));
+                Ok((value, map))
+            }
+            Err((location, pointer, kind)) => Err((location.map(back), pointer, kind)),
+        }
+    });
+    built.map_err(|(location, pointer, kind)| ReadError {
+        source_name: source_name.to_string(),
+        location,
+        pointer,
+        kind: Box::new(kind),
+    })
+}
+
+/// The value of `text` (checked for size and characters) with its source map.
+fn build(text: &str) -> Result<(Value, SourceMap), Failure> {
     let mut b = Builder {
         parser: Parser::new_from_str(text),
         text,
         anchors: HashMap::new(),
         // About a node per 12 bytes of YAML: room for them, without growing the table as it fills
         // (bounded: a hostile 16 MiB input reserves no more than a large template needs).
-        map: SourceMap { places: HashMap::with_capacity((text.len() / 12).min(1 << 16)) },
+        map: SourceMap {
+            places: HashMap::with_capacity((text.len() / 12).min(1 << 16)),
+            boolean_keys: Vec::new(),
+            aliases: Vec::new(),
+        },
         peeked: None,
         char_bytes: CharBytes::new(text),
         depth: 0,
@@ -180,12 +229,7 @@ pub fn read_value(text: &str, source_name: &str, format: Format) -> Result<(Valu
         expanded: 0,
         produced: 0,
     };
-    b.read_document().map_err(|(location, pointer, kind)| ReadError {
-        source_name: source_name.to_string(),
-        location,
-        pointer,
-        kind: Box::new(kind),
-    })
+    b.read_document()
 }
 
 type Failure = (Option<Location>, Option<String>, ReadErrorKind);
@@ -272,6 +316,11 @@ impl<'a> Builder<'a> {
             Event::Alias(id) => {
                 let fail = |kind| (Some(loc), Some(pointer.clone()), kind);
                 let (v, cost) = self.anchors.get(&id).ok_or_else(|| fail(ReadErrorKind::UnknownAlias))?;
+                // (a merge key's alias is reported as the merge key)
+                if !pointer.split('/').any(|s| s == merge::KEY) {
+                    let name = self.alias_name(&m);
+                    self.map.aliases.push((pointer.clone(), name));
+                }
                 self.aliases += 1;
                 self.expanded += cost;
                 self.produced += cost;
@@ -321,10 +370,28 @@ impl<'a> Builder<'a> {
             }
             Event::MappingStart(anchor, tag) => {
                 let mut entries = Map::new();
+                let mut merged = Vec::new();
                 loop {
                     let (ev, km) = self.next()?;
                     let key = match ev {
                         Event::MappingEnd => break,
+                        Event::Scalar(k, TScalarStyle::Plain, _, None) if k == merge::KEY => {
+                            self.map.aliases.push((pointer.clone(), k));
+                            let (ev, vm) = self.next()?;
+                            merged.push(self.node(ev, vm, format!("{pointer}/<<"), Some(at(&km)))?);
+                            continue;
+                        }
+                        // A YAML 1.1 boolean is one as a key too (`NO:` is false to PyYAML, and
+                        // to CloudFormation as to its values): its text in JSON is the key.
+                        // See: https://yaml.org/type/bool.html
+                        Event::Scalar(k, TScalarStyle::Plain, _, None) if yaml11_boolean(&k).is_some() => {
+                            self.produced += NODE_COST + k.len();
+                            let text = yaml11_boolean(&k).unwrap_or_default().to_string();
+                            if k != text {
+                                self.map.boolean_keys.push((format!("{pointer}/{}", pointer_segment(&text)), k));
+                            }
+                            text
+                        }
                         // `! key`: the non-specific tag, a plain string
                         Event::Scalar(k, _, _, tag) if tag.as_ref().is_none_or(is_non_specific) => {
                             self.produced += NODE_COST + k.len();
@@ -338,7 +405,8 @@ impl<'a> Builder<'a> {
                         self.map.places.insert(pointer.clone(), at(&km));
                     }
                     if entries.contains_key(&key) {
-                        return Err((Some(at(&km)), Some(p), ReadErrorKind::DuplicateKey(excerpt(&key))));
+                        let first = self.map.places.get(&p).map_or(0, |l| l.line);
+                        return Err((Some(at(&km)), Some(p), ReadErrorKind::DuplicateKey(excerpt(&key), first)));
                     }
                     let (ev, vm) = self.next()?;
                     // Point at the key: that is where a reader looks for an entry.
@@ -346,6 +414,10 @@ impl<'a> Builder<'a> {
                     entries.insert(key, v);
                 }
                 self.depth -= 1;
+                if !merged.is_empty() {
+                    entries = merge::merge(entries, merged)
+                        .map_err(|e| (Some(loc), Some(pointer.clone()), ReadErrorKind::Yaml(e.to_string())))?;
+                }
                 let v =
                     long_form(entries).map_err(|e| (Some(loc), Some(pointer.clone()), ReadErrorKind::Intrinsic(e)))?;
                 // `!ImportValue` on `{Fn::Sub: ...}`: the tag's argument is that function.
@@ -362,6 +434,12 @@ impl<'a> Builder<'a> {
             self.anchors.insert(anchor, (value.clone(), cost));
         }
         Ok(value)
+    }
+
+    /// The alias at `m` as written (`*name`).
+    fn alias_name(&self, m: &Marker) -> String {
+        let rest = self.text.get(self.char_bytes.byte(self.text, m.index())..).unwrap_or("");
+        rest.split(|c: char| c.is_whitespace() || ",]}".contains(c)).next().unwrap_or("*").to_string()
     }
 
     /// `!Base64 !Sub x` reaches the parser as an empty tagged scalar followed by a syntax error at
@@ -433,8 +511,18 @@ impl<'a> Builder<'a> {
                 ("str", Value::Bool(b)) => Ok(Value::String(b.to_string())),
                 ("str", Value::Null) => Ok(Value::String(String::new())),
                 ("map", v @ Value::Map(_)) | ("seq", v @ Value::List(_)) => Ok(v),
+                // (`!!float 1` is 1.0 to YAML readers, and "1.0" as text to CloudFormation)
+                ("float", Value::String(s) | Value::Number(s))
+                    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    Ok(Value::Number(format!("{s}.0")))
+                }
                 ("int" | "float", Value::String(s) | Value::Number(s)) => Ok(Value::Number(s)),
                 ("bool", v @ Value::Bool(_)) | ("null", v @ Value::Null) => Ok(v),
+                // `!!bool "yes"`: the tag says how to read the text
+                ("bool", Value::String(s)) if yaml11_boolean(&s).is_some() => {
+                    Ok(Value::Bool(yaml11_boolean(&s) == Some("true")))
+                }
                 _ => Err(fail(ReadErrorKind::UnknownTag(format!("!!{}", tag.suffix)))),
             };
         }
@@ -474,44 +562,19 @@ fn resolve_plain(text: String, style: TScalarStyle) -> Value {
         "" | "~" | "null" | "Null" | "NULL" => Value::Null,
         // CloudFormation reads YAML 1.1's booleans too: an unquoted `Value: YES` deploys as "true".
         // See: https://github.com/aws/aws-cli/pull/5257 (the CLI quotes them for that reason)
-        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Value::Bool(true),
-        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Value::Bool(false),
-        t if is_core_number(t) => Value::Number(text),
+        t if yaml11_boolean(t).is_some() => Value::Bool(yaml11_boolean(t) == Some("true")),
+        // YAML 1.2's numbers, and YAML 1.1's that CloudFormation reads too (`1_000`, `1:30`).
+        t if is_core_number(t) || super::number::is_yaml11(t) => Value::Number(text),
         _ => Value::String(text),
     }
 }
 
-/// Whether `t` is an int or float in the YAML 1.2 core schema.
-pub(crate) fn is_core_number(t: &str) -> bool {
-    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
-    if let Some(oct) = t.strip_prefix("0o") {
-        return !oct.is_empty() && oct.bytes().all(|b| (b'0'..=b'7').contains(&b));
-    }
-    if let Some(hex) = t.strip_prefix("0x") {
-        return !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit());
-    }
-    if matches!(body, ".inf" | ".Inf" | ".INF") || matches!(t, ".nan" | ".NaN" | ".NAN") {
-        return true;
-    }
-    // [0-9]* ( . [0-9]* )? ( [eE] [-+]? [0-9]+ )? with at least one digit before the exponent
-    let (mantissa, exponent) = match body.find(['e', 'E']) {
-        Some(i) => (&body[..i], Some(&body[i + 1..])),
-        None => (body, None),
-    };
-    let (int, frac) = match mantissa.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (mantissa, None),
-    };
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if !digits(int) || !frac.is_none_or(digits) || int.len() + frac.map_or(0, str::len) == 0 {
-        return false;
-    }
-    match exponent {
-        None => true,
-        Some(e) => {
-            let e = e.strip_prefix(['-', '+']).unwrap_or(e);
-            !e.is_empty() && digits(e)
-        }
+/// The boolean (`"true"`, `"false"`) an unquoted word is to YAML 1.1, which CloudFormation reads.
+fn yaml11_boolean(t: &str) -> Option<&'static str> {
+    match t {
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some("true"),
+        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some("false"),
+        _ => None,
     }
 }
 

@@ -212,7 +212,9 @@ fn flat(v: &Value, mode: Flow) -> Option<String> {
     Some(match v {
         Value::Null => "null".to_string(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) if portable_number(n) || yaml11_integer(n) => n.clone(),
+        // (a YAML 1.1 number that YAML 1.2 reads as text, `1_000`, as it was read: CloudFormation
+        // reads the number)
+        Value::Number(n) if portable_number(n) || yaml11_integer(n) || super::number::is_yaml11(n) => n.clone(),
         Value::Number(n) => quoted(n),
         Value::String(s) if s.contains('\n') && mode != Flow::Display => return None,
         Value::String(s) => scalar(s, in_flow),

@@ -23,6 +23,8 @@ pub enum Kind {
     Section(&'static [Key]),
     /// A string following the rule.
     Text(&'static Rule, Field<String>),
+    /// A string following the rule, with no default (`None` when not given).
+    OptionalText(&'static Rule, Field<Option<String>>),
     /// A non-empty list of distinct strings, each following the rule, of exactly `len` items when
     /// given (`len.1` says what they are).
     List { rule: &'static Rule, len: Option<(usize, &'static str)>, field: Field<Vec<String>> },
@@ -319,6 +321,43 @@ pub const KEYS: &[Key] = &[
         name: "teams",
         doc: "teams and their Studio users, each team and environment deployed as its own stack (teams/<name>-<env>.yaml) that launches the portfolio's products",
         kind: Kind::Teams,
+    },
+    Key {
+        name: "bootstrap",
+        doc: "what `sds bootstrap` deploys beyond the staging bucket and the roles",
+        kind: Kind::Section(&[Key {
+            name: "github",
+            doc: "CI without long-lived keys: the publish role trusts GitHub Actions runs of one repository's branch (OIDC)",
+            kind: Kind::Section(&[
+                Key {
+                    name: "repository",
+                    doc: "the repository whose workflows may assume the publish role, owner/name",
+                    kind: Kind::OptionalText(
+                        &rules::GITHUB_REPOSITORY,
+                        Field { get: |c| c.bootstrap.github_repository.clone(), set: |c, v| c.bootstrap.github_repository = v },
+                    ),
+                },
+                Key {
+                    name: "branch",
+                    doc: "the branch whose runs may assume it, matched exactly (refs/heads/<branch>)",
+                    kind: Kind::OptionalText(
+                        &rules::GIT_BRANCH,
+                        Field { get: |c| c.bootstrap.github_branch.clone(), set: |c, v| c.bootstrap.github_branch = v },
+                    ),
+                },
+                Key {
+                    name: "provider_arn",
+                    doc: "an existing OIDC provider of token.actions.githubusercontent.com in the account (one per account); without it the bootstrap stack declares one",
+                    kind: Kind::OptionalText(
+                        &rules::GITHUB_PROVIDER_ARN,
+                        Field {
+                            get: |c| c.bootstrap.github_provider_arn.clone(),
+                            set: |c, v| c.bootstrap.github_provider_arn = v,
+                        },
+                    ),
+                },
+            ]),
+        }]),
     },
     Key {
         name: "profile",

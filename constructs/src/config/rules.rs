@@ -210,3 +210,66 @@ pub const NON_BLANK: Rule = Rule {
     pattern: Some(r"\S"),
     ..RULE
 };
+
+/// A GitHub repository, `owner/name`: the owner 1 to 39 letters, digits and single inner hyphens
+/// as GitHub allows them, the name 1 to 100 letters, digits, `.`, `_` and `-`.
+/// See: <https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect>
+pub const GITHUB_REPOSITORY: Rule = Rule {
+    check: |s| {
+        let bad = || "is not a GitHub repository as owner/name (like my-org/platform)".to_string();
+        let (owner, name) = s.split_once('/').ok_or_else(bad)?;
+        let owner_ok =
+            (1..=39).contains(&owner.len()) && chars_ok(owner, "-") && !owner.starts_with('-') && !owner.ends_with('-');
+        let name_ok = (1..=100).contains(&name.len()) && chars_ok(name, "._-") && name != "." && name != "..";
+        (owner_ok && name_ok).then_some(()).ok_or_else(bad)
+    },
+    pattern: Some("^[A-Za-z0-9]([A-Za-z0-9-]{0,37}[A-Za-z0-9])?/[A-Za-z0-9._-]{1,100}$"),
+    also: Some("the name is not . or .."),
+    ..RULE
+};
+
+/// A branch the publish role trusts, matched exactly (StringEquals: no wildcards): a git branch
+/// name of letters, digits, `.`, `_`, `-` and `/`.
+/// See: <https://git-scm.com/docs/git-check-ref-format>
+pub const GIT_BRANCH: Rule = Rule {
+    check: |s| {
+        let ok = (1..=255).contains(&s.len())
+            && chars_ok(s, "._-/")
+            && !s.starts_with(['/', '-', '.'])
+            && !s.ends_with(['/', '.'])
+            && !s.ends_with(".lock")
+            && !s.contains("..")
+            && !s.contains("//")
+            && !s.contains("/.");
+        ok.then_some(()).ok_or_else(|| {
+            "is not a branch name sds accepts (letters, digits, . _ - and /, as git allows them; no wildcards: the role trusts exactly this branch)".into()
+        })
+    },
+    pattern: Some("^[A-Za-z0-9_][A-Za-z0-9._/-]*$"),
+    length: Some((1, 255)),
+    also: Some("no .., // or /., not ending with /, . or .lock"),
+    ..RULE
+};
+
+/// An existing IAM OIDC provider for GitHub Actions, in the account.
+/// See: <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html>
+pub const GITHUB_PROVIDER_ARN: Rule = Rule {
+    check: |s| {
+        let parts: Vec<&str> = s.splitn(6, ':').collect();
+        let ok = match parts.as_slice() {
+            ["arn", partition, "iam", "", account, "oidc-provider/token.actions.githubusercontent.com"] => {
+                partition.starts_with("aws")
+                    && chars_ok(partition, "-")
+                    && account.len() == 12
+                    && account.bytes().all(|b| b.is_ascii_digit())
+            }
+            _ => false,
+        };
+        ok.then_some(()).ok_or_else(|| {
+            "is not the ARN of GitHub's OIDC provider (arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com)"
+                .into()
+        })
+    },
+    pattern: Some(r"^arn:aws[A-Za-z0-9-]*:iam::[0-9]{12}:oidc-provider/token\.actions\.githubusercontent\.com$"),
+    ..RULE
+};

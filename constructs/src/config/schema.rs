@@ -41,6 +41,7 @@ fn key(k: &Key, defaults: &Config) -> Value {
             t.insert("default".into(), json!((field.get)(defaults)));
             Value::Object(t)
         }
+        Kind::OptionalText(rule, _) => Value::Object(string(rule)),
         Kind::List { rule, len, field } => {
             let (min, max) = match len {
                 Some((n, _)) => (*n, Some(*n)),

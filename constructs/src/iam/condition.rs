@@ -8,6 +8,7 @@ use std::net::IpAddr;
 
 use super::pattern::{arn_matches, glob};
 use super::policy::{Condition, SetOperator};
+use super::presence::{presence, Asked, Presence};
 
 /// A context key's value in a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -266,10 +267,29 @@ fn in_cidr(cidr: &str, ip: &str) -> bool {
     }
 }
 
-/// Evaluates one condition against the request context.
-pub fn evaluate(c: &Condition, ctx: &Context) -> Tri {
-    let values = match ctx.get(&c.key) {
-        Some(ContextValue::Unknown) => return Tri::Unknown(BTreeSet::from([c.key.clone()])),
+/// Evaluates one condition against the request context. With the request it is `asked` for, a
+/// key whose value is unknown is first looked up ([`presence`]): one the request cannot carry is
+/// absent, and the operator decides; `Null` on one it always carries is decided too. A service's
+/// own key that the action cannot carry is absent even when the context gives it a value (what
+/// IAM sees of such a request; the differential simulator reads it so too); global keys given a
+/// value are taken as given.
+pub fn evaluate(c: &Condition, ctx: &Context, asked: Option<Asked>) -> Tri {
+    let given = ctx.get(&c.key);
+    let never = |a: Asked| {
+        !c.key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) && presence(a, &c.key) == Presence::Absent
+    };
+    let given = match (given, asked) {
+        (Some(ContextValue::Known(_)), Some(a)) if never(a) => None,
+        _ => given,
+    };
+    let values = match given {
+        Some(ContextValue::Unknown) => match asked.map_or(Presence::Maybe, |a| presence(a, &c.key)) {
+            Presence::Absent => None,
+            Presence::Always if c.operator == "Null" => {
+                return Tri::from(c.values.iter().any(|p| p.eq_ignore_ascii_case("false")))
+            }
+            _ => return Tri::Unknown(BTreeSet::from([c.key.clone()])),
+        },
         Some(ContextValue::Known(v)) => Some(v),
         None => None,
     };
@@ -299,8 +319,8 @@ pub fn evaluate(c: &Condition, ctx: &Context) -> Tri {
 }
 
 /// All conditions of a statement (AND over operators and keys).
-pub fn evaluate_all(conditions: &[Condition], ctx: &Context) -> Tri {
-    conditions.iter().fold(Tri::True, |acc, c| acc.and(evaluate(c, ctx)))
+pub fn evaluate_all(conditions: &[Condition], ctx: &Context, asked: Option<Asked>) -> Tri {
+    conditions.iter().fold(Tri::True, |acc, c| acc.and(evaluate(c, ctx, asked)))
 }
 
 #[cfg(test)]
@@ -324,7 +344,7 @@ mod tests {
     }
 
     fn eval(op: &str, key: &str, values: &[&str], ctx: &Context) -> Tri {
-        evaluate(&cond(op, key, values), ctx)
+        evaluate(&cond(op, key, values), ctx, None)
     }
 
     #[test]

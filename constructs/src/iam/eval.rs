@@ -11,6 +11,8 @@ use std::collections::BTreeSet;
 use super::condition::{evaluate_all, substitute, Context, Tri};
 use super::pattern::{action_matches, arn_matches};
 use super::policy::{Effect, Policy, Principal, Statement};
+use super::presence::Asked;
+use super::servauth;
 
 /// Who asks: an IAM role or user (or a role session), or a service.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,7 +156,8 @@ fn applies(s: &Statement, req: &Request) -> Tri {
     if !action_applies(s, req.action) || !resource_applies(s, req.resource, req.context) {
         return Tri::False;
     }
-    evaluate_all(&s.conditions, req.context)
+    let asked = Asked { action: req.action, by_iam_principal: matches!(req.caller, Caller::Iam(_)) };
+    evaluate_all(&s.conditions, req.context, Some(asked))
 }
 
 fn or(a: Tri, b: Tri) -> Tri {
@@ -168,8 +171,27 @@ fn or(a: Tri, b: Tri) -> Tri {
     }
 }
 
-/// Evaluates `req` against `policies`.
+/// Evaluates `req` against `policies`. The request's resource is first held against the
+/// resource types the action acts on (the service-authorization data, [`servauth`]): a resource
+/// of none of them is no request the action makes, and nothing grants it (`s3:GetObject` on a
+/// bucket's ARN); an action that acts on no resource type is asked on `*`, which only a
+/// statement with `Resource: *` (or a `NotResource`) matches.
+/// See: <https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html>
 pub fn evaluate(req: &Request, policies: &Policies) -> Evaluation {
+    match servauth::action(req.action) {
+        Some((_, action)) if action.resource_types.is_empty() && req.resource != "*" => {
+            return evaluate_checked(&Request { resource: "*", ..req.clone() }, policies);
+        }
+        Some((service, action)) if !service.fits(action, req.resource) => {
+            return Evaluation { decision: Decision::ImplicitDeny, cited: Vec::new() };
+        }
+        _ => {}
+    }
+    evaluate_checked(req, policies)
+}
+
+/// [`evaluate`] of a request whose resource is of the action's resource types.
+fn evaluate_checked(req: &Request, policies: &Policies) -> Evaluation {
     let mut cited = Vec::new();
     let mut deny = Tri::False;
     let mut identity_allow = Tri::False;
@@ -405,5 +427,81 @@ mod tests {
         let d =
             decide_as(Caller::Iam(ROLE.into()), "s3:GetObject", OBJECT, &[&p], None, ResourceKind::Ordinary, &known);
         assert_eq!(d, Decision::ImplicitDeny);
+    }
+
+    #[test]
+    fn a_resource_of_no_type_of_the_action_is_granted_nothing() {
+        // s3:GetObject acts on objects: a statement on the bucket's ARN grants it nowhere.
+        let bucket_only =
+            policy(json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data"}]));
+        let d = decide("s3:GetObject", "arn:aws:s3:::data", &[&bucket_only], None, ResourceKind::Ordinary);
+        assert_eq!(d, Decision::ImplicitDeny);
+        let objects = policy(json!([{"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::data/*"}]));
+        assert_eq!(decide("s3:GetObject", OBJECT, &[&objects], None, ResourceKind::Ordinary), Decision::Allow);
+        // An action on no resource type is granted by `Resource: *` only.
+        let all_buckets =
+            policy(json!([{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "arn:aws:s3:::*"}]));
+        let any = policy(json!([{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]));
+        let list = |p: &Policy| decide("s3:ListAllMyBuckets", "arn:aws:s3:::data", &[p], None, ResourceKind::Ordinary);
+        assert_eq!(list(&all_buckets), Decision::ImplicitDeny);
+        assert_eq!(list(&any), Decision::Allow);
+    }
+
+    #[test]
+    fn a_key_the_action_never_carries_is_absent() {
+        let job = |condition: serde_json::Value| {
+            let p = policy(
+                json!([{"Effect": "Allow", "Action": "sagemaker:CreateTrainingJob", "Resource": "*", "Condition": condition}]),
+            );
+            let resource = "arn:aws:sagemaker:us-east-1:111111111111:training-job/j";
+            let ctx = Context::open();
+            decide_as(
+                Caller::Iam(ROLE.into()),
+                "sagemaker:CreateTrainingJob",
+                resource,
+                &[&p],
+                None,
+                ResourceKind::Ordinary,
+                &ctx,
+            )
+        };
+        // The deprecated key no action lists: absent, so `Null: false` fails and the statement
+        // never applies; `Null: true` and IfExists hold.
+        assert_eq!(job(json!({"Null": {"sagemaker:VolumeKmsKey": "false"}})), Decision::ImplicitDeny);
+        assert_eq!(job(json!({"Null": {"sagemaker:VolumeKmsKey": "true"}})), Decision::Allow);
+        assert_eq!(job(json!({"StringEqualsIfExists": {"sagemaker:VolumeKmsKey": "k"}})), Decision::Allow);
+        assert_eq!(job(json!({"StringEquals": {"sagemaker:VolumeKmsKey": "k"}})), Decision::ImplicitDeny);
+        // Its successor may be in the request: unknown, named.
+        assert_eq!(
+            job(json!({"Null": {"sagemaker:VolumeKmsKeyArn": "false"}})),
+            Decision::Conditional(BTreeSet::from(["sagemaker:VolumeKmsKeyArn".into()]))
+        );
+        // Request tags: CreateTrainingJob takes them (unknown); ForAllValues on an absent key holds.
+        assert!(matches!(job(json!({"StringEquals": {"aws:RequestTag/team": "a"}})), Decision::Conditional(_)));
+        let p = policy(
+            json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": ["team"]}}}]),
+        );
+        let ctx = Context::open();
+        let d = decide_as(Caller::Iam(ROLE.into()), "s3:GetObject", OBJECT, &[&p], None, ResourceKind::Ordinary, &ctx);
+        assert_eq!(d, Decision::Allow, "GetObject tags nothing: aws:TagKeys is absent");
+        // Given a value, a key the action cannot carry is still absent (IAM never sees it).
+        let p = policy(
+            json!([{"Effect": "Allow", "Action": "sagemaker:CreateTrainingJob", "Resource": "*", "Condition": {"Null": {"sagemaker:VolumeKmsKey": "false"}}}]),
+        );
+        let given = Context::new().set("sagemaker:VolumeKmsKey", &[KEY]);
+        let resource = "arn:aws:sagemaker:us-east-1:111111111111:training-job/j";
+        let d = decide_as(
+            Caller::Iam(ROLE.into()),
+            "sagemaker:CreateTrainingJob",
+            resource,
+            &[&p],
+            None,
+            ResourceKind::Ordinary,
+            &given,
+        );
+        assert_eq!(d, Decision::ImplicitDeny);
+        // A global key every signed request carries: Null decides, other operators stay unknown.
+        assert_eq!(job(json!({"Null": {"aws:PrincipalArn": "true"}})), Decision::ImplicitDeny);
+        assert!(matches!(job(json!({"StringEquals": {"aws:SourceVpce": "vpce-1"}})), Decision::Conditional(_)));
     }
 }

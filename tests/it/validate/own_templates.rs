@@ -167,3 +167,46 @@ fn values_under_a_templates_own_macro_are_checked_as_warnings() {
     let (_tmp, aws) = generated("aws.yaml", &format!("Transform: AWS::LanguageExtensions\n{body}"));
     assert_eq!(findings(&[&aws]).0, 1);
 }
+
+/// `sds review` gives findings the severities `sds validate` of the same files gives: on
+/// templates `sds synth` did not write, the platform's controls are warnings unless configured.
+#[test]
+fn review_gives_ones_own_templates_the_severities_of_validate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (old, new) = (tmp.path().join("old"), tmp.path().join("new"));
+    fs::create_dir_all(&old).unwrap();
+    fs::create_dir_all(&new).unwrap();
+    fs::write(old.join("app.yaml"), "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n").unwrap();
+    let bucket = "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n  Data:\n    Type: AWS::S3::Bucket\n";
+    fs::write(new.join("app.yaml"), bucket).unwrap();
+    let review = |extra: &[&str]| {
+        let o = sds()
+            .args(["review", "--format", "json", "--fail-on", "findings"])
+            .args(extra)
+            .arg(&old)
+            .arg(&new)
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&crate::support::stdout(&o)).unwrap();
+        let severity = |rule: &str| {
+            let introduced = doc["findings"]["introduced"].as_array().unwrap();
+            introduced.iter().find(|f| f["rule"] == rule).map(|f| f["severity"].as_str().unwrap().to_string())
+        };
+        (o.status.code(), severity("sec/s3-encryption"), severity("sec/s3-public-access"))
+    };
+    let warning = Some("warning".to_string());
+    assert_eq!(review(&[]), (Some(0), warning.clone(), warning.clone()));
+    let (_, validated) = findings(&[new.join("app.yaml").to_str().unwrap()]);
+    assert!(validated["findings"].as_array().unwrap().iter().all(|f| f["severity"] != "error"), "{validated:#}");
+    // the configuration's severity, as in validate
+    let config = tmp.path().join("sds.yaml");
+    fs::write(&config, "validation:\n  severity:\n    sec/s3-encryption: error\n").unwrap();
+    assert_eq!(review(&["--config", config.to_str().unwrap()]), (Some(1), Some("error".to_string()), warning));
+    // a template sds synth wrote keeps the platform's controls as errors
+    let header = fs::read_to_string("out/ds_shared_data_lake.yaml").unwrap();
+    let header: String = header.lines().take_while(|l| l.starts_with('#')).map(|l| format!("{l}\n")).collect();
+    assert!(!header.is_empty());
+    fs::write(new.join("app.yaml"), format!("{header}{bucket}")).unwrap();
+    let error = Some("error".to_string());
+    assert_eq!(review(&[]), (Some(1), error.clone(), error));
+}
