@@ -28,7 +28,7 @@ use serde_json::json;
 
 use crate::cli::DestroyArgs;
 use crate::publish::table::{Outcome, Table};
-use crate::publish::{aws, progress, teams};
+use crate::publish::{aws, deploy, progress, teams};
 use inventory::Inventory;
 
 const REPORT: &str = include_str!("../../templates/destroy.txt.j2");
@@ -201,35 +201,12 @@ async fn delete_root(
     let mut seen = std::collections::BTreeSet::new();
     let mut failed = Vec::new();
     loop {
-        let mut events = Vec::new();
-        for s in stacks.clone() {
-            if let Ok(page) = cfn.describe_stack_events().stack_name(&s).send().await {
-                events.extend(page.stack_events().iter().cloned());
-            }
-        }
-        events.sort_by_key(|e| e.timestamp().map(|t| (t.secs(), t.subsec_nanos())));
-        for e in events {
-            let id = e.event_id().unwrap_or_default().to_string();
-            if e.timestamp().is_some_and(|t| t.secs() < started.secs()) || !seen.insert(id) {
-                continue;
-            }
+        // A deleted nested stack's events can no longer be read: not a warning here.
+        for e in deploy::new_events(cfn, &mut stacks, started, &mut seen, |_, _| {}).await {
             let status = e.resource_status().map(|s| s.as_str()).unwrap_or("");
             let reason = e.resource_status_reason().unwrap_or_default();
-            progress.step(&format!(
-                "{} {} {} {status}{}",
-                e.stack_name().unwrap_or(""),
-                e.logical_resource_id().unwrap_or(""),
-                e.resource_type().unwrap_or(""),
-                if reason.is_empty() { String::new() } else { format!(": {reason}") }
-            ));
+            progress.step(&deploy::event_line(&e));
             let nested = e.resource_type() == Some("AWS::CloudFormation::Stack");
-            if nested {
-                if let Some(p) =
-                    e.physical_resource_id().filter(|p| p.starts_with("arn:") && !stacks.contains(&p.to_string()))
-                {
-                    stacks.push(p.to_string());
-                }
-            }
             if status == "DELETE_FAILED" && !nested {
                 failed.push(json!({
                     "stack": e.stack_name(),
@@ -241,7 +218,7 @@ async fn delete_root(
                 }));
             }
         }
-        match crate::publish::deploy::stack_status(cfn, stack).await? {
+        match deploy::stack_status(cfn, stack).await? {
             None | Some(StackStatus::DeleteComplete) => return Ok((true, failed)),
             Some(StackStatus::DeleteFailed) => {
                 if failed.is_empty() {

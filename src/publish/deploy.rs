@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail};
 use aws_sdk_cloudformation::error::ProvideErrorMetadata;
-use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, StackStatus};
+use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, StackEvent, StackStatus};
 use aws_sdk_cloudformation::Client;
 use serde_json::json;
 
@@ -295,6 +295,53 @@ fn confirm(question: &str) -> anyhow::Result<bool> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
 }
 
+/// The events of `stacks` (a root and the nested stacks found so far) that are not older than
+/// `started` and not yet `seen`, oldest first. A nested stack's event adds that stack to `stacks`,
+/// so its own events are read from the next call on. A stack whose events cannot be read is given
+/// to `unreadable` with why (a deleted stack's events can no longer be read).
+pub(crate) async fn new_events(
+    cfn: &Client,
+    stacks: &mut Vec<String>,
+    started: aws_smithy_types::DateTime,
+    seen: &mut BTreeSet<String>,
+    unreadable: impl Fn(&str, String),
+) -> Vec<StackEvent> {
+    let mut events = Vec::new();
+    for s in stacks.iter() {
+        match cfn.describe_stack_events().stack_name(s).send().await {
+            Ok(page) => events.extend(page.stack_events().iter().cloned()),
+            Err(e) => unreadable(s, brief(&e)),
+        }
+    }
+    events.sort_by_key(|e| e.timestamp().map(|t| (t.secs(), t.subsec_nanos())));
+    events.retain(|e| {
+        let old = e.timestamp().is_some_and(|t| t.secs() < started.secs());
+        !old && seen.insert(e.event_id().unwrap_or_default().to_string())
+    });
+    for e in &events {
+        if e.resource_type() == Some("AWS::CloudFormation::Stack") {
+            if let Some(physical) = e.physical_resource_id().filter(|p| p.starts_with("arn:")) {
+                if !stacks.iter().any(|s| s == physical) {
+                    stacks.push(physical.to_string());
+                }
+            }
+        }
+    }
+    events
+}
+
+/// An event as progress shows it: `stack logical-id type STATUS: reason`.
+pub(crate) fn event_line(e: &StackEvent) -> String {
+    let reason = e.resource_status_reason().filter(|r| !r.is_empty()).map(|r| format!(": {r}")).unwrap_or_default();
+    format!(
+        "{} {} {} {}{reason}",
+        e.stack_name().unwrap_or(""),
+        e.logical_resource_id().unwrap_or(""),
+        e.resource_type().unwrap_or(""),
+        e.resource_status().map(|s| s.as_str()).unwrap_or("")
+    )
+}
+
 /// Streams events until the stack settles; prints the outputs or the failures.
 async fn follow(
     cfn: &Client,
@@ -310,28 +357,11 @@ async fn follow(
     let mut failed_json = Vec::new();
     loop {
         let poll = async {
-            // Events of the root and of every nested stack seen so far, oldest first.
-            let mut events = Vec::new();
-            for s in stacks.clone() {
-                match cfn.describe_stack_events().stack_name(&s).send().await {
-                    Ok(page) => events.extend(page.stack_events().iter().cloned()),
-                    Err(e) => progress.step(&format!("warning: cannot read the events of stack {s}: {}", brief(&e))),
-                }
-            }
-            events.sort_by_key(|e| e.timestamp().map(|t| (t.secs(), t.subsec_nanos())));
-            for e in events {
-                let id = e.event_id().unwrap_or_default().to_string();
-                if e.timestamp().is_some_and(|t| t.secs() < started.secs()) || !seen.insert(id) {
-                    continue;
-                }
+            let warn =
+                |s: &str, why: String| progress.step(&format!("warning: cannot read the events of stack {s}: {why}"));
+            for e in new_events(cfn, &mut stacks, started, &mut seen, warn).await {
                 let status = e.resource_status().map(|s| s.as_str()).unwrap_or("");
-                let reason = e.resource_status_reason().map(|r| format!(": {r}")).unwrap_or_default();
-                let line = format!(
-                    "{} {} {} {status}{reason}",
-                    e.stack_name().unwrap_or(""),
-                    e.logical_resource_id().unwrap_or(""),
-                    e.resource_type().unwrap_or("")
-                );
+                let line = event_line(&e);
                 if status.ends_with("_FAILED") {
                     failed_json.push(json!({
                         "stack": e.stack_name(),
@@ -341,13 +371,6 @@ async fn follow(
                         "reason": e.resource_status_reason(),
                     }));
                     failures.push(line.clone());
-                }
-                if e.resource_type() == Some("AWS::CloudFormation::Stack") {
-                    if let Some(physical) = e.physical_resource_id().filter(|p| p.starts_with("arn:")) {
-                        if !stacks.iter().any(|s| s == physical) {
-                            stacks.push(physical.to_string());
-                        }
-                    }
                 }
                 progress.step(&line);
             }
