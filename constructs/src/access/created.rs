@@ -96,15 +96,15 @@ pub fn iam_resources<T: std::borrow::Borrow<Template>>(
             };
             let path = text(r.properties.get("Path")).filter(|p| p.starts_with('/') && p.ends_with('/'));
             let path = path.unwrap_or_else(|| "/".into());
-            let name = match text(r.properties.get(name_key)) {
-                Some(n) => pattern_of(i, &n),
+            let given = text(r.properties.get(name_key));
+            let name = match &given {
+                Some(n) => pattern_of(i, n),
                 None => generated(stack, &i.name, &r.logical_id),
             };
-            let example = match kind {
-                // The resolver gives a policy's ARN as its id and an instance profile no ARN.
-                Kind::Policy => r.arn.clone(),
-                _ => format!("arn:aws:iam::{ACCOUNT}:{}{path}{}", kind.resource_type(), example_name(r, name_key)),
-            };
+            // The resolver's generated names are lower case (bucket-shaped); CloudFormation's
+            // IAM names keep the case: the example is made in CloudFormation's shape.
+            let example_name = given.unwrap_or_else(|| generated_example(&i.name, &r.logical_id));
+            let example = format!("arn:aws:iam::{ACCOUNT}:{}{path}{example_name}", kind.resource_type());
             out.push(Created {
                 instance: i.name.clone(),
                 file: r.file.clone(),
@@ -126,9 +126,15 @@ fn text(v: Option<&Value>) -> Option<String> {
     v.and_then(scalar_text).filter(|s| !s.is_empty())
 }
 
-/// The name the resolver gave a resource (its name property, else its generated id).
-fn example_name(r: &super::instance::Resource, key: &str) -> String {
-    text(r.properties.get(key)).unwrap_or_else(|| r.id.clone())
+/// A name as CloudFormation generates it for `logical_id` in `instance` (`<stack>-<logical
+/// id>-<13 characters>`, a nested stack's name with its own suffix), untruncated.
+fn generated_example(instance: &str, logical_id: &str) -> String {
+    let mut parts = instance.split('/');
+    let mut stack = parts.next().unwrap_or_default().to_string();
+    for nested in parts {
+        stack = format!("{stack}-{nested}-ABCDEFGHIJKL");
+    }
+    format!("{stack}-{logical_id}-1U44TLUZ7OR55")
 }
 
 /// A resolved name with what only deploy knows made `*`: the tokens the resolver put for the
@@ -160,7 +166,8 @@ fn pattern_of(instance: &Instance, name: &str) -> String {
 
 /// The pattern of a name CloudFormation generates for `logical_id` in `instance` of root stack
 /// `stack`: the stack's name, `-`, the logical id and the suffix when that fits IAM's limit (a
-/// nested stack's name has a suffix of its own: then `<root>-<nested logical id>-*`), else `*`.
+/// nested stack's name has a suffix of its own: then `<root>-<nested logical id>-*`, whatever
+/// follows), else `*`.
 fn generated(stack: &str, instance: &str, logical_id: &str) -> String {
     match instance.split_once('/') {
         None if stack.len() + 1 + logical_id.len() + GENERATED_SUFFIX <= MAX_NAME => {
@@ -169,7 +176,7 @@ fn generated(stack: &str, instance: &str, logical_id: &str) -> String {
         Some((_, nested)) if !nested.contains('/') => {
             let full = stack.len() + 1 + nested.len() + GENERATED_SUFFIX + 1 + logical_id.len() + GENERATED_SUFFIX;
             if full <= MAX_NAME {
-                format!("{stack}-{nested}-*-{logical_id}-*")
+                format!("{stack}-{nested}-*")
             } else {
                 "*".into()
             }
@@ -192,8 +199,7 @@ mod tests {
     fn the_platforms_roles_are_named_patterns_that_match_what_deploy_makes() {
         let app = Platform::default().synth().unwrap();
         let created = iam_resources(&app.templates, "ds_administration.yaml", "sds-root");
-        let roles: Vec<(&str, &str)> =
-            created.iter().map(|c| (c.logical_id.as_str(), c.pattern.as_str())).collect();
+        let roles: Vec<(&str, &str)> = created.iter().map(|c| (c.logical_id.as_str(), c.pattern.as_str())).collect();
         assert!(
             roles.contains(&(
                 "DataScienceAdministrator",
@@ -219,7 +225,8 @@ mod tests {
     #[test]
     fn generated_names_start_with_the_stack_while_they_fit() {
         assert_eq!(generated("sds", "sds", "Role"), "sds-Role-*");
-        assert_eq!(generated("sds", "sds/Net", "Role"), "sds-Net-*-Role-*");
+        assert_eq!(generated("sds", "sds/Net", "Role"), "sds-Net-*");
+        assert_eq!(generated_example("sds/Net", "Role"), "sds-Net-ABCDEFGHIJKL-Role-1U44TLUZ7OR55");
         assert_eq!(generated(&"s".repeat(60), &"s".repeat(60), "Role"), "*");
         assert_eq!(generated("sds", "sds/A/B", "Role"), "*");
     }
