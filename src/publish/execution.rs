@@ -203,6 +203,21 @@ mod tests {
         }
     }
 
+    /// The bootstrap template of the reference platform, whole: the execution role's policy as
+    /// deployed.
+    #[test]
+    fn bootstrap_template_of_the_reference_platform() {
+        let templates = platform(None);
+        let body = crate::publish::bootstrap::template(
+            "sds-bootstrap-123456789012-eu-west-1",
+            policy(&templates, "ds_administration.yaml", "secure-ds-shared-service"),
+            None,
+            crate::publish::bootstrap::publish_policy("secure-ds-shared-service", false),
+            &Default::default(),
+        );
+        insta::assert_snapshot!("bootstrap_template_reference", body);
+    }
+
     #[test]
     fn iam_actions_come_from_the_service_authorization_data() {
         let roles = iam_actions_on(Kind::Role);

@@ -90,9 +90,11 @@ fn create_stack(moto: &Moto, body: &str) {
 #[test]
 fn publish_stages_in_the_bootstraps_bucket_and_passes_its_role() {
     let moto = Moto::start();
-    let services = ["cloudformation".to_string(), "s3".to_string(), "sns".to_string(), "ssm".to_string()];
+    let execution = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["cloudformation:*", "s3:*", "sns:*", "ssm:*"], "Resource": "*"}
+    ]});
     let policy = sds::publish::bootstrap::publish_policy("small", false);
-    create_stack(&moto, &sds::publish::bootstrap::template(BUCKET, &services, None, policy, &Default::default()));
+    create_stack(&moto, &sds::publish::bootstrap::template(BUCKET, execution, None, policy, &Default::default()));
     let role = {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let described =
