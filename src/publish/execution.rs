@@ -2,15 +2,17 @@
 //! IAM only on the roles, managed policies and instance profiles the root stack and its nested
 //! stacks create ([`sds_constructs::access::created`]), with the actions the service-authorization
 //! data says act on those resource types; IAM's list actions that act on no resource on `*`;
-//! nothing else of IAM. Every other service of the platform's resource types: `<service>:*` on
-//! `*` (not narrowed yet). Product launches (team stacks, user profiles) are created by Service
-//! Catalog's launch role, not by this one. Pure: no network.
+//! nothing else of IAM. Every other service of the resource types of the root and its nested
+//! stacks: `<service>:*` on `*` (not narrowed by resource yet). Product launches (team stacks,
+//! user profiles) are created by Service Catalog's launch role and the team-stacks role, not by
+//! this one: their services are not granted. Pure: no network.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
 use sds_constructs::access::created::{iam_resources, Created, Kind};
+use sds_constructs::access::instance::{instantiate, Launch};
 use sds_constructs::cfn::Template;
 use sds_constructs::iam::servauth::{self, AccessLevel};
 
@@ -27,10 +29,18 @@ fn service_of(resource_type: &str) -> Option<String> {
     })
 }
 
-/// The services whose resources the templates declare, sorted.
-pub fn services(templates: &[(String, Template)]) -> Vec<String> {
-    let set: BTreeSet<String> =
-        templates.iter().flat_map(|(_, t)| t.resources.values()).filter_map(|r| service_of(&r.type_)).collect();
+/// The services whose resources `root` and its nested stacks declare (conditional ones
+/// included), sorted. Product templates are not among them: Service Catalog's launch role and
+/// the team-stacks role create those.
+pub fn services(templates: &[(String, Template)], root: &str, stack: &str) -> Vec<String> {
+    let launch = Launch { name: stack.to_string(), file: root.to_string(), parameters: BTreeMap::new() };
+    let files: BTreeSet<String> = instantiate(templates, &[launch]).into_iter().map(|i| i.file).collect();
+    let set: BTreeSet<String> = templates
+        .iter()
+        .filter(|(name, _)| files.contains(name))
+        .flat_map(|(_, t)| t.resources.values())
+        .filter_map(|r| service_of(&r.type_))
+        .collect();
     set.into_iter().collect()
 }
 
@@ -62,7 +72,7 @@ fn iam_listing() -> Vec<String> {
 /// deployed as stack `stack`. Resources are `Fn::Sub` of the partition and account.
 pub fn policy(templates: &[(String, Template)], root: &str, stack: &str) -> Value {
     let created = iam_resources(templates, root, stack);
-    policy_of(&services(templates), &created)
+    policy_of(&services(templates, root, stack), &created)
 }
 
 fn policy_of(services: &[String], created: &[Created]) -> Value {
@@ -194,9 +204,12 @@ mod tests {
             ] {
                 assert_eq!(decide(&p, action, &resource), Decision::ImplicitDeny, "{action} on {resource}");
             }
-            // Listing is on `*`, and the other services stay as they were.
+            // Listing is on `*`; the other services of the root and nested stacks on `*`, the
+            // products' only services not (the domain and user profiles are launched products).
             assert_eq!(decide(&p, "iam:ListRoles", "*"), Decision::Allow);
-            assert_eq!(decide(&p, "sagemaker:CreateDomain", "*"), Decision::Allow);
+            assert_eq!(decide(&p, "ec2:CreateVpc", "*"), Decision::Allow);
+            assert_eq!(decide(&p, "sagemaker:CreateDomain", "*"), Decision::ImplicitDeny);
+            assert_eq!(decide(&p, "codecommit:CreateRepository", "*"), Decision::ImplicitDeny);
             let actions = doc["Statement"].as_array().unwrap().iter().flat_map(|s| s["Action"].as_array().unwrap());
             assert!(!actions.clone().any(|a| a == "iam:*"), "no IAM wildcard");
             assert!(actions.clone().any(|a| a == "s3:*"));
