@@ -85,6 +85,12 @@ fn policy_of(services: &[String], created: &[Created]) -> Value {
     for c in created {
         by_kind.entry(c.kind).or_default().insert(c.pattern.as_str());
     }
+    // Where every role the stacks create declares a permissions boundary, roles are created (and
+    // their boundary set) only with one of those, and never have it removed.
+    let roles: Vec<&Created> = created.iter().filter(|c| c.kind == Kind::Role).collect();
+    let boundaries: Option<BTreeSet<&str>> = roles.iter().map(|c| c.boundary.as_deref()).collect();
+    let boundaries = boundaries.filter(|b| !roles.is_empty() && !b.is_empty());
+    const BOUNDED: &[&str] = &["iam:CreateRole", "iam:PutRolePermissionsBoundary"];
     for (kind, patterns) in &by_kind {
         let sid = match kind {
             Kind::Role => "IamOnPlatformRoles",
@@ -92,8 +98,17 @@ fn policy_of(services: &[String], created: &[Created]) -> Value {
             Kind::InstanceProfile => "IamOnPlatformInstanceProfiles",
         };
         let resources: Vec<Value> = patterns.iter().map(|p| json!({ "Fn::Sub": p })).collect();
-        statements
-            .push(json!({ "Sid": sid, "Effect": "Allow", "Action": iam_actions_on(*kind), "Resource": resources }));
+        let mut actions = iam_actions_on(*kind);
+        if let (Kind::Role, Some(boundaries)) = (kind, &boundaries) {
+            actions.retain(|a| !BOUNDED.contains(&a.as_str()) && a != "iam:DeleteRolePermissionsBoundary");
+            let allowed: Vec<Value> = boundaries.iter().map(|b| json!({ "Fn::Sub": b })).collect();
+            statements.push(json!({
+                "Sid": "CreatePlatformRolesWithTheirBoundary", "Effect": "Allow", "Action": BOUNDED,
+                "Resource": resources.clone(),
+                "Condition": { "ArnLike": { "iam:PermissionsBoundary": allowed } }
+            }));
+        }
+        statements.push(json!({ "Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources }));
     }
     if !by_kind.is_empty() {
         statements.push(json!({ "Sid": "IamListing", "Effect": "Allow", "Action": iam_listing(), "Resource": "*" }));
@@ -229,6 +244,39 @@ mod tests {
             &Default::default(),
         );
         insta::assert_snapshot!("bootstrap_template_reference", body);
+    }
+
+    /// Roles that all declare a boundary are created only with it (the platform's root and nested
+    /// roles declare none today: a platform whose roles do, made here by adding one to each).
+    #[test]
+    fn roles_that_declare_a_boundary_are_created_only_with_it() {
+        use sds_constructs::cfn::Value as CfnValue;
+        let boundary = format!("arn:aws:iam::{ACCOUNT}:policy/ds-boundary");
+        let mut templates = platform(None);
+        for (_, t) in &mut templates {
+            for r in t.resources.values_mut().filter(|r| r.type_ == "AWS::IAM::Role") {
+                r.properties.insert("PermissionsBoundary".into(), CfnValue::String(boundary.clone()));
+            }
+        }
+        let doc = policy(&templates, "ds_administration.yaml", "secure-ds-shared-service");
+        let p = deployed(&doc);
+        let role = format!("arn:aws:iam::{ACCOUNT}:role/DSSharedServices-DataScienceAdministrator-0a1b2c3d4e5f");
+        let with = |b: &str| Context::new().set("iam:PermissionsBoundary", &[b]);
+        let decide_in = |action: &str, ctx: &Context| {
+            let caller = Caller::Iam(format!("arn:aws:sts::{ACCOUNT}:assumed-role/exec/cfn"));
+            let req = Request { caller, action, resource: &role, resource_account: ACCOUNT, context: ctx };
+            let identity = [("execution", &p)];
+            evaluate(&req, &Policies { identity: &identity, resource: None, kind: ResourceKind::Ordinary }).decision
+        };
+        assert_eq!(decide_in("iam:CreateRole", &with(&boundary)), Decision::Allow, "{doc}");
+        let other = format!("arn:aws:iam::{ACCOUNT}:policy/Other");
+        assert_eq!(decide_in("iam:CreateRole", &with(&other)), Decision::ImplicitDeny);
+        assert_eq!(decide_in("iam:PutRolePermissionsBoundary", &with(&other)), Decision::ImplicitDeny);
+        assert_eq!(decide(&p, "iam:DeleteRolePermissionsBoundary", &role), Decision::ImplicitDeny);
+        assert_eq!(decide(&p, "iam:PutRolePolicy", &role), Decision::Allow);
+        // Without boundaries in the templates: no condition.
+        let plain = policy(&platform(None), "ds_administration.yaml", "secure-ds-shared-service");
+        assert_eq!(decide(&deployed(&plain), "iam:CreateRole", &role), Decision::Allow);
     }
 
     #[test]

@@ -53,6 +53,8 @@ pub struct Created {
     /// The ARN pattern, with `${AWS::Partition}` and `${AWS::AccountId}` for `Fn::Sub`
     /// (`arn:${AWS::Partition}:iam::${AWS::AccountId}:role/DSSharedServices-Admin-*`).
     pub pattern: String,
+    /// A role's permissions boundary (`PermissionsBoundary`), as an ARN pattern like `pattern`.
+    pub boundary: Option<String>,
     /// The ARN as [`super::instance`] resolves it for account [`ACCOUNT`]: one value the pattern
     /// must match.
     pub example: String,
@@ -83,6 +85,7 @@ pub fn iam_resources<T: std::borrow::Borrow<Template>>(
                         logical_id: r.logical_id.clone(),
                         kind: Kind::Role,
                         pattern: arn("role", &format!("/aws-service-role/{service}/"), "*"),
+                        boundary: None,
                         example: format!("arn:aws:iam::{ACCOUNT}:role/aws-service-role/{service}/AWSServiceRole"),
                     });
                     continue;
@@ -111,6 +114,13 @@ pub fn iam_resources<T: std::borrow::Borrow<Template>>(
                 logical_id: r.logical_id.clone(),
                 kind,
                 pattern: arn(kind.resource_type(), &path, &name),
+                boundary: text(r.properties.get("PermissionsBoundary")).map(|b| {
+                    if UNRESOLVED.iter().any(|u| b.contains(u)) {
+                        "*".to_string()
+                    } else {
+                        deploy_pattern(i, &b)
+                    }
+                }),
                 example,
             });
         }
@@ -143,6 +153,18 @@ fn generated_example(instance: &str, logical_id: &str) -> String {
 /// holding something unresolved (the resolver's `param:`, `ref:`, `import:`... markers; IAM names
 /// never hold `:`) is `*`.
 fn pattern_of(instance: &Instance, name: &str) -> String {
+    if name.contains(':') {
+        return "*".into();
+    }
+    deploy_pattern(instance, name)
+}
+
+/// What the resolver leaves where a value is not known before deploy.
+const UNRESOLVED: &[&str] = &["param:", "ref:", "att:", "output:", "import:", "fn:"];
+
+/// A resolved value (a name or an ARN) with what only deploy knows made `*`, and the account,
+/// region and partition made pseudo parameters (for `Fn::Sub`).
+fn deploy_pattern(instance: &Instance, name: &str) -> String {
     let mut s = name.replace(&token(&[&instance.name]), "*");
     for r in &instance.resources {
         s = s.replace(&token(&[&instance.name, &r.logical_id]), "*");
@@ -151,10 +173,11 @@ fn pattern_of(instance: &Instance, name: &str) -> String {
         let stack_name = instance.name.replace('/', "-");
         s = s.replace(&stack_name, &format!("{stack_name}-*"));
     }
-    if s.contains(':') {
-        return "*".into();
-    }
     let s = s.replace(ACCOUNT, "${AWS::AccountId}").replace(REGION, "${AWS::Region}");
+    let s = match s.strip_prefix("arn:aws:") {
+        Some(rest) => format!("arn:${{AWS::Partition}}:{rest}"),
+        None => s,
+    };
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if !(c == '*' && out.ends_with('*')) {
