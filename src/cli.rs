@@ -331,7 +331,8 @@ pub struct PublishArgs {
 
 #[derive(Debug, Args)]
 pub struct BootstrapArgs {
-    /// Platform configuration: the execution role may use the services of its resource types.
+    /// Platform configuration: the execution role may create its IAM roles and policies and use
+    /// the services of its resource types.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// The platform's stack, which the publish role may deploy [default: secure-ds-shared-service].

@@ -1,11 +1,10 @@
 //! `sds bootstrap`: a small stack of sds's own, deployed through the same change-set flow as
 //! publish (the template passed in the request): a staging bucket hardened as publish hardens
-//! its own, and a CloudFormation execution role limited to the services of the platform's
-//! resource types. Its outputs name them and the bootstrap version; `sds publish` finds the stack
+//! its own, and a CloudFormation execution role whose policy is derived from the platform
+//! ([`super::execution`]). Its outputs name them and the bootstrap version; `sds publish` finds the stack
 //! by name, then stages in its bucket and passes its role to CloudFormation, and refuses a
 //! bootstrap older than it needs.
 
-use std::collections::BTreeSet;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -17,6 +16,9 @@ use serde_json::{json, Value};
 use super::{aws, deploy, env_ms, progress, Tracker};
 use crate::cli::BootstrapArgs;
 use sds_constructs::config::BootstrapProps;
+
+/// The platform's root template: the execution role is derived from it and its nested stacks.
+const ROOT: &str = "ds_administration.yaml";
 
 /// The bootstrap stack's default name.
 pub const STACK: &str = "sds-bootstrap";
@@ -58,26 +60,6 @@ pub fn publish_policy(platform_stack: &str, teams: bool) -> Value {
 
 /// The staging bucket of a bootstrap: one per account and region.
 pub use crate::policy::bootstrap_bucket as bucket_name;
-
-/// The IAM service prefix of a resource type (`AWS::SageMaker::Domain` → `sagemaker`); custom
-/// resources are Lambda invocations.
-fn service_of(resource_type: &str) -> Option<String> {
-    if resource_type.starts_with("Custom::") || resource_type == "AWS::CloudFormation::CustomResource" {
-        return Some("lambda".into());
-    }
-    let service = resource_type.strip_prefix("AWS::")?.split("::").next()?;
-    Some(match service {
-        "ResourceGroups" => "resource-groups".into(),
-        other => other.to_ascii_lowercase(),
-    })
-}
-
-/// The services whose resources the templates declare, sorted.
-pub fn services(templates: &[(String, sds_constructs::cfn::Template)]) -> Vec<String> {
-    let set: BTreeSet<String> =
-        templates.iter().flat_map(|(_, t)| t.resources.values()).filter_map(|r| service_of(&r.type_)).collect();
-    set.into_iter().collect()
-}
 
 /// A managed policy's ARN (`arn:<partition>:iam::<12 digits or aws>:policy/<path and name>`), or
 /// a clear error.
@@ -151,12 +133,11 @@ fn add_github(doc: &mut Value, github: &BootstrapProps) {
 /// role (`bootstrap.github`).
 pub fn template(
     bucket: &str,
-    services: &[String],
+    execution_policy: Value,
     boundary: Option<&str>,
     publish_policy: Value,
     github: &BootstrapProps,
 ) -> String {
-    let actions: Vec<String> = services.iter().map(|s| format!("{s}:*")).collect();
     let doc = json!({
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": format!("sds bootstrap, version {VERSION}: the staging bucket and the role CloudFormation deploys the platform with"),
@@ -199,10 +180,7 @@ pub fn template(
                     },
                     "Policies": [{
                         "PolicyName": "PlatformServices",
-                        "PolicyDocument": {
-                            "Version": "2012-10-17",
-                            "Statement": [{ "Effect": "Allow", "Action": actions, "Resource": "*" }]
-                        }
+                        "PolicyDocument": execution_policy
                     }]
                 }
             },
@@ -281,7 +259,6 @@ pub fn run(args: &BootstrapArgs, platform: crate::PlatformFn, out: &mut dyn Writ
     }
     let config = crate::synth::load_config(args.config.as_deref())?;
     let app = crate::synth::build(&config, platform)?;
-    let services = services(&app.templates);
     let stack = STACK.to_string();
     let platform_stack = args.platform_stack.clone().unwrap_or_else(|| crate::policy::DEFAULT_STACK.to_string());
     crate::policy::check_stack_name("--platform-stack", &platform_stack)?;
@@ -295,7 +272,7 @@ pub fn run(args: &BootstrapArgs, platform: crate::PlatformFn, out: &mut dyn Writ
             template_url: String::new(),
             template_body: Some(template(
                 &bucket_name(&account, &aws.region),
-                &services,
+                super::execution::policy(&app.templates, ROOT, &platform_stack),
                 args.permissions_boundary.as_deref(),
                 publish_policy(&platform_stack, !config.teams.is_empty()),
                 &config.bootstrap,
@@ -318,25 +295,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn services_come_from_resource_types() {
-        assert_eq!(service_of("AWS::SageMaker::Domain").as_deref(), Some("sagemaker"));
-        assert_eq!(service_of("AWS::ResourceGroups::Group").as_deref(), Some("resource-groups"));
-        assert_eq!(service_of("Custom::Thing").as_deref(), Some("lambda"));
-        let t: Value = serde_json::from_str(&template(
-            "b",
-            &["s3".into(), "iam".into()],
-            None,
-            json!({}),
-            &BootstrapProps::default(),
-        ))
-        .unwrap();
-        let actions =
-            &t["Resources"]["ExecutionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"];
-        assert_eq!(actions, &json!(["s3:*", "iam:*"]));
+    fn the_execution_role_holds_the_given_policy_and_boundary() {
+        let policy = json!({"Version": "2012-10-17", "Statement": []});
+        let t: Value =
+            serde_json::from_str(&template("b", policy.clone(), None, json!({}), &BootstrapProps::default())).unwrap();
+        assert_eq!(t["Resources"]["ExecutionRole"]["Properties"]["Policies"][0]["PolicyDocument"], policy);
         assert!(t["Resources"]["ExecutionRole"]["Properties"].get("PermissionsBoundary").is_none());
         let bounded: Value = serde_json::from_str(&template(
             "b",
-            &[],
+            json!({}),
             Some("arn:aws:iam::123456789012:policy/Bound"),
             json!({}),
             &BootstrapProps::default(),
@@ -361,7 +328,8 @@ mod tests {
             objects["Resource"],
             json!({ "Fn::Sub": "arn:aws:s3:::sds-bootstrap-${AWS::AccountId}-${AWS::Region}/sds/*" })
         );
-        let t: Value = serde_json::from_str(&template("b", &[], None, p.clone(), &BootstrapProps::default())).unwrap();
+        let t: Value =
+            serde_json::from_str(&template("b", json!({}), None, p.clone(), &BootstrapProps::default())).unwrap();
         assert_eq!(t["Resources"]["PublishRole"]["Properties"]["Policies"][0]["PolicyDocument"], p);
         assert_eq!(t["Outputs"][VERSION_OUTPUT]["Value"], json!(VERSION.to_string()));
     }
@@ -373,7 +341,7 @@ mod tests {
             github_branch: Some("main".into()),
             github_provider_arn: None,
         };
-        let t: Value = serde_json::from_str(&template("b", &[], None, json!({}), &github)).unwrap();
+        let t: Value = serde_json::from_str(&template("b", json!({}), None, json!({}), &github)).unwrap();
         assert_eq!(
             t["Resources"]["GitHubOidcProvider"],
             json!({"Type": "AWS::IAM::OIDCProvider", "Properties": {"Url": "https://token.actions.githubusercontent.com", "ClientIdList": ["sts.amazonaws.com"]}})
@@ -397,12 +365,13 @@ mod tests {
         // An existing provider: referenced by its ARN, none declared.
         let arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
         let existing = BootstrapProps { github_provider_arn: Some(arn.into()), ..github };
-        let t: Value = serde_json::from_str(&template("b", &[], None, json!({}), &existing)).unwrap();
+        let t: Value = serde_json::from_str(&template("b", json!({}), None, json!({}), &existing)).unwrap();
         assert!(t["Resources"].get("GitHubOidcProvider").is_none());
         let trust = &t["Resources"]["PublishRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][1];
         assert_eq!(trust["Principal"]["Federated"], arn);
         // Without bootstrap.github: the account's principals only.
-        let t: Value = serde_json::from_str(&template("b", &[], None, json!({}), &BootstrapProps::default())).unwrap();
+        let t: Value =
+            serde_json::from_str(&template("b", json!({}), None, json!({}), &BootstrapProps::default())).unwrap();
         let trust = &t["Resources"]["PublishRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"];
         assert_eq!(trust.as_array().unwrap().len(), 1);
         assert!(t["Outputs"].get(GITHUB_PROVIDER_OUTPUT).is_none());

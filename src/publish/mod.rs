@@ -9,6 +9,7 @@ pub mod aws;
 pub mod bootstrap;
 pub mod bucket;
 pub mod deploy;
+pub mod execution;
 pub mod lock;
 pub mod package;
 pub mod progress;

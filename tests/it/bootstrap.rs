@@ -30,6 +30,22 @@ fn bootstrap_is_created_through_a_change_set_and_a_rerun_changes_nothing() {
         assert!(out.contains(&format!("Add    {added}")), "{added}: {out}");
     }
     assert!(out.contains("stack sds-bootstrap CREATE_COMPLETE"), "{out}");
+    // The execution role as deployed: IAM only on the platform's own roles (moto filled in the
+    // account; it does not enforce the role on CloudFormation's resource creation).
+    let doc = execution_policy(&moto);
+    let ctx = sds_constructs::iam::condition::Context::new();
+    let role = |name: &str| format!("arn:aws:iam::123456789012:role/{name}");
+    let allowed = role("DSSharedServices-DataScienceAdministrator-3f1c2a9be0d4");
+    assert_eq!(crate::policy::decide(&doc, "iam:CreateRole", &allowed, &ctx), sds_constructs::iam::Decision::Allow);
+    assert_eq!(crate::policy::decide(&doc, "iam:PassRole", &allowed, &ctx), sds_constructs::iam::Decision::Allow);
+    for (action, resource) in [
+        ("iam:CreateRole", role("Admin")),
+        ("iam:CreateUser", "arn:aws:iam::123456789012:user/mallory".to_string()),
+        ("iam:CreateAccessKey", "arn:aws:iam::123456789012:user/mallory".to_string()),
+    ] {
+        let decision = crate::policy::decide(&doc, action, &resource, &ctx);
+        assert_eq!(decision, sds_constructs::iam::Decision::ImplicitDeny, "{action} {resource}: {doc}");
+    }
     let (code, out) = run(moto.sds().args(["bootstrap", "--yes"]));
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("stack sds-bootstrap is up to date"), "{out}");
@@ -90,9 +106,11 @@ fn create_stack(moto: &Moto, body: &str) {
 #[test]
 fn publish_stages_in_the_bootstraps_bucket_and_passes_its_role() {
     let moto = Moto::start();
-    let services = ["cloudformation".to_string(), "s3".to_string(), "sns".to_string(), "ssm".to_string()];
+    let execution = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["cloudformation:*", "s3:*", "sns:*", "ssm:*"], "Resource": "*"}
+    ]});
     let policy = sds::publish::bootstrap::publish_policy("small", false);
-    create_stack(&moto, &sds::publish::bootstrap::template(BUCKET, &services, None, policy, &Default::default()));
+    create_stack(&moto, &sds::publish::bootstrap::template(BUCKET, execution, None, policy, &Default::default()));
     let role = {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let described =
@@ -143,6 +161,25 @@ fn publish_stages_in_the_bootstraps_bucket_and_passes_its_role() {
         crate::policy::decide(&doc, "s3:PutObject", &format!("arn:aws:s3:::{BUCKET}/sds/root.yaml"), &ctx),
         sds_constructs::iam::Decision::Allow
     );
+}
+
+/// The inline policy of the bootstrap's execution role as moto holds it (boto3: no IAM client in
+/// sds).
+fn execution_policy(moto: &Moto) -> serde_json::Value {
+    let script = r#"
+import ast, sys, json, boto3
+iam = boto3.client("iam", endpoint_url=sys.argv[1], region_name="us-east-1",
+                   aws_access_key_id="testing", aws_secret_access_key="testing")
+name = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("sds-bootstrap-ExecutionRole-")][0]
+doc = iam.get_role_policy(RoleName=name, PolicyName="PlatformServices")["PolicyDocument"]
+if isinstance(doc, str):
+    # moto keeps what CloudFormation passed it as Python's text of the object.
+    doc = ast.literal_eval(doc)
+print(json.dumps(doc))
+"#;
+    let o = std::process::Command::new("python3").args(["-c", script, &moto.endpoint()]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
 }
 
 /// The trust policies of the roles moto holds, by role name (boto3: no IAM client in sds).

@@ -55,7 +55,7 @@ pub struct Instance {
 }
 
 /// FNV-1a, for tokens that are the same on every machine.
-fn token(parts: &[&str]) -> String {
+pub(crate) fn token(parts: &[&str]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in parts {
         for b in p.bytes().chain([0]) {

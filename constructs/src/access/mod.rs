@@ -3,6 +3,7 @@
 //! ([`matrix`]), evaluated with [`crate::iam`].
 
 pub mod assertions;
+pub mod created;
 pub mod graph;
 pub mod instance;
 pub mod invariants;
