@@ -27,7 +27,9 @@ pub enum Caller {
 impl Caller {
     fn account(&self) -> Option<&str> {
         match self {
-            Caller::Iam(arn) => arn.split(':').nth(4),
+            Caller::Iam(arn) => {
+                super::pattern::split_colons::<5>(arn).map(|[.., rest]| super::pattern::before_colon(rest))
+            }
             Caller::Service(_) => None,
         }
     }

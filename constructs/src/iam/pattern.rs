@@ -86,14 +86,50 @@ pub fn arn_matches(pattern: &str, arn: &str) -> bool {
 
 /// The six parts of an ARN: `arn`, partition, service, region, account, resource.
 fn split_arn(s: &str) -> Option<[&str; 6]> {
-    let mut parts = s.splitn(6, ':');
-    let out = [parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?];
+    split_colons(s)
+}
+
+/// `s` split at its first `N - 1` colons, the last part keeping any further ones (what
+/// `s.splitn(N, ':')` yields), or `None` with fewer colons. A byte scan: the strings split here
+/// (actions, ARNs) are short, and `str::split`'s memchr search set up per call cost several
+/// million instructions per `sds synth` (issue #11). `:` is ASCII, so every cut is at a character
+/// boundary.
+pub(crate) fn split_colons<const N: usize>(s: &str) -> Option<[&str; N]> {
+    let mut out = [""; N];
+    let mut rest = s;
+    let (last, firsts) = out.split_last_mut()?;
+    for part in firsts {
+        let at = rest.bytes().position(|b| b == b':')?;
+        *part = &rest[..at];
+        rest = &rest[at + 1..];
+    }
+    *last = rest;
     Some(out)
+}
+
+/// `s` up to its first colon (all of it without one): `s.split(':').next()`, by a byte scan.
+pub(crate) fn before_colon(s: &str) -> &str {
+    s.bytes().position(|b| b == b':').map_or(s, |at| &s[..at])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colon_splits_are_those_of_splitn() {
+        for s in
+            ["", ":", "a", "a:b", "s3:GetObject", "arn:aws:iam::123456789012:role/a:b", "é:ü::ß:", ":::::::", "a:b:c:d"]
+        {
+            let want: Vec<&str> = s.splitn(6, ':').collect();
+            assert_eq!(split_colons::<6>(s).map(Vec::from), (want.len() == 6).then_some(want), "{s}");
+            let want: Vec<&str> = s.splitn(2, ':').collect();
+            assert_eq!(split_colons::<2>(s).map(Vec::from), (want.len() == 2).then_some(want), "{s}");
+            assert_eq!(split_colons::<1>(s), Some([s]));
+            assert_eq!(before_colon(s), s.split(':').next().unwrap(), "{s}");
+        }
+        assert_eq!(split_colons::<0>("a:b"), None);
+    }
 
     #[test]
     fn wildcards() {

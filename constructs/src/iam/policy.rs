@@ -29,8 +29,8 @@ impl Patterns {
         let mut by_service: std::collections::BTreeMap<String, Vec<usize>> = std::collections::BTreeMap::new();
         let mut wild = Vec::new();
         for (i, v) in values.iter().enumerate() {
-            match v.split_once(':') {
-                Some((service, _)) if !service.contains(['*', '?']) => {
+            match super::pattern::split_colons(v) {
+                Some([service, _]) if !service.contains(['*', '?']) => {
                     by_service.entry(service.to_ascii_lowercase()).or_default().push(i)
                 }
                 _ => wild.push(i),
@@ -42,7 +42,7 @@ impl Patterns {
     /// The patterns that can match `action` (all of them for resource patterns, which have no
     /// service prefix of this form).
     pub fn candidates<'a>(&'a self, action: &str) -> impl Iterator<Item = &'a str> + 'a {
-        let service = action.split_once(':').map_or("", |(s, _)| s);
+        let service = super::pattern::split_colons(action).map_or("", |[s, _]| s);
         let find = |service: &str| self.by_service.binary_search_by(|(s, _)| s.as_str().cmp(service)).ok();
         let at = if service.bytes().any(|b| b.is_ascii_uppercase()) {
             find(&service.to_ascii_lowercase())
