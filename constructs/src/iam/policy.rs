@@ -26,17 +26,34 @@ pub struct Patterns {
 
 impl Patterns {
     pub fn new(values: Vec<String>, not: bool) -> Patterns {
-        let mut by_service: std::collections::BTreeMap<String, Vec<usize>> = std::collections::BTreeMap::new();
+        use std::borrow::Cow;
+        // (lower-case service, index), sorted by service and, within one, by index (a stable
+        // sort); one string allocated per service, not per pattern (AWS managed policies list
+        // thousands of actions of a few services, already in lower case).
+        let mut keyed: Vec<(Cow<str>, usize)> = Vec::new();
         let mut wild = Vec::new();
         for (i, v) in values.iter().enumerate() {
             match super::pattern::split_colons(v) {
                 Some([service, _]) if !service.contains(['*', '?']) => {
-                    by_service.entry(service.to_ascii_lowercase()).or_default().push(i)
+                    let lower = if service.bytes().any(|b| b.is_ascii_uppercase()) {
+                        Cow::Owned(service.to_ascii_lowercase())
+                    } else {
+                        Cow::Borrowed(service)
+                    };
+                    keyed.push((lower, i));
                 }
                 _ => wild.push(i),
             }
         }
-        Patterns { values, not, by_service: by_service.into_iter().collect(), wild }
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut by_service: Vec<(String, Vec<usize>)> = Vec::new();
+        for (service, i) in keyed {
+            match by_service.last_mut() {
+                Some((s, list)) if *s == *service => list.push(i),
+                _ => by_service.push((service.into_owned(), vec![i])),
+            }
+        }
+        Patterns { values, not, by_service, wild }
     }
 
     /// The patterns that can match `action` (all of them for resource patterns, which have no
@@ -234,6 +251,30 @@ fn conditions(v: &Value, at: &str) -> Result<Vec<Condition>, PolicyError> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn action_patterns_are_grouped_by_lower_case_service_in_order() {
+        let values: Vec<String> =
+            ["s3:Get*", "*", "EC2:Describe*", "s3:Put*", "ec2:Run*", "kms:*", "s?:List*", "S3:x", "sts"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        let p = Patterns::new(values.clone(), false);
+        // What a map from the lower-case service to its patterns' indexes, in order, gives.
+        let mut want: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+        let mut wild = Vec::new();
+        for (i, v) in values.iter().enumerate() {
+            match v.split_once(':') {
+                Some((s, _)) if !s.contains(['*', '?']) => want.entry(s.to_ascii_lowercase()).or_default().push(i),
+                _ => wild.push(i),
+            }
+        }
+        assert_eq!(p.by_service, want.into_iter().collect::<Vec<_>>());
+        assert_eq!(p.wild, wild);
+        assert_eq!(p.by_service.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>(), ["ec2", "kms", "s3"]);
+        let s3: Vec<&str> = p.candidates("S3:GetObject").collect();
+        assert_eq!(s3, ["s3:Get*", "s3:Put*", "S3:x", "*", "s?:List*", "sts"]);
+    }
 
     #[test]
     fn reads_every_element() {
