@@ -368,25 +368,48 @@ pub fn replace_file_atomically(path: &Path, contents: &str) -> anyhow::Result<()
 /// back. Refuses (see [`check_output_dir`]) a directory holding anything `sds` did not write, an
 /// input or the working directory.
 pub fn replace_dir_atomically(dir: &Path, files: Outputs, inputs: &[PathBuf]) -> anyhow::Result<()> {
+    stage_dir(dir, files, inputs)?.commit()
+}
+
+/// A replacement of a directory written beside it and not yet swapped in (see
+/// [`replace_dir_atomically`]): [`Staged::commit`] swaps it in; dropped, it is removed and the
+/// directory is left as it was.
+pub struct Staged {
+    dir: PathBuf,
+    parent: PathBuf,
+    tmp: tempfile::TempDir,
+}
+
+/// The first half of [`replace_dir_atomically`]: the checks, and the files written to a temporary
+/// directory beside `dir`. Nothing in `dir` changes until [`Staged::commit`].
+pub fn stage_dir(dir: &Path, files: Outputs, inputs: &[PathBuf]) -> anyhow::Result<Staged> {
     check_output_dir(dir, inputs, &[], true)?;
     let mut files = files;
     let manifest = manifest_text(files.iter().map(|(n, _)| n));
     files.push((MANIFEST.to_string(), manifest));
     let (parent, tmp) = staged_beside(dir, &files)?;
-    let old = dir.exists().then(|| parent.join(format!(".sds-old-{}", std::process::id())));
-    if let Some(old) = &old {
-        fs::rename(dir, old).with_context(|| format!("cannot move {} aside", dir.display()))?;
-    }
-    let new = tmp.keep();
-    if let Err(e) = fs::rename(&new, dir) {
+    Ok(Staged { dir: dir.to_path_buf(), parent, tmp })
+}
+
+impl Staged {
+    /// Swaps the staged directory in; the old one is removed last.
+    pub fn commit(self) -> anyhow::Result<()> {
+        let Staged { dir, parent, tmp } = self;
+        let old = dir.exists().then(|| parent.join(format!(".sds-old-{}", std::process::id())));
         if let Some(old) = &old {
-            let _ = fs::rename(old, dir);
+            fs::rename(&dir, old).with_context(|| format!("cannot move {} aside", dir.display()))?;
         }
-        let _ = fs::remove_dir_all(&new);
-        return Err(e).with_context(|| format!("cannot move the output into {}", dir.display()));
+        let new = tmp.keep();
+        if let Err(e) = fs::rename(&new, &dir) {
+            if let Some(old) = &old {
+                let _ = fs::rename(old, &dir);
+            }
+            let _ = fs::remove_dir_all(&new);
+            return Err(e).with_context(|| format!("cannot move the output into {}", dir.display()));
+        }
+        if let Some(old) = old {
+            fs::remove_dir_all(&old).with_context(|| format!("cannot remove the previous {}", old.display()))?;
+        }
+        Ok(())
     }
-    if let Some(old) = old {
-        fs::remove_dir_all(&old).with_context(|| format!("cannot remove the previous {}", old.display()))?;
-    }
-    Ok(())
 }

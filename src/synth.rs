@@ -62,14 +62,25 @@ pub fn run(args: &SynthArgs, platform: PlatformFn, out: &mut dyn Write) -> anyho
     if args.check {
         return check(&args.out, &rendered, json, out);
     }
+    let outputs: files::Outputs = rendered.iter().map(|(n, t)| (n.clone(), t.clone().into_bytes())).collect();
+    let stage = |outputs| files::stage_dir(&args.out, outputs, args.config.as_slice());
     let mut findings = None;
-    if !args.no_validate {
+    let staged = if args.no_validate {
+        stage(outputs)?
+    } else {
         let suppressions = [config.suppressions.clone(), app.accepted].concat();
-        // Validated as built: the templates are not read back from what was rendered.
+        // Validated as built: the templates are not read back from what was rendered. The
+        // output is staged beside its directory meanwhile, and swapped in only if valid (a
+        // staged directory is removed when dropped).
         let inputs = crate::validate::command::inputs_from_templates(&rendered, app.templates);
-        let report = crate::validate::validate_app(&inputs, &suppressions, &AccessConfig::representatives(&config));
+        let (report, staged) = std::thread::scope(|scope| {
+            let staging = scope.spawn(|| stage(outputs));
+            let report = crate::validate::validate_app(&inputs, &suppressions, &AccessConfig::representatives(&config));
+            (report, staging.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+        });
         findings = Some(findings_json(&report));
         if report.has_errors() {
+            drop(staged);
             let mut err = std::io::stderr().lock();
             crate::validate::report::write_human(&report, &mut err)?;
             writeln!(
@@ -84,9 +95,9 @@ pub fn run(args: &SynthArgs, platform: PlatformFn, out: &mut dyn Write) -> anyho
         if report.count(crate::validate::Severity::Warning) > 0 {
             eprintln!("{} (run `sds validate` for details)", crate::validate::report::summary(&report));
         }
-    }
-    let outputs = rendered.iter().map(|(n, t)| (n.clone(), t.clone().into_bytes())).collect();
-    files::replace_dir_atomically(&args.out, outputs, args.config.as_slice())?;
+        staged?
+    };
+    staged.commit()?;
     if json {
         write_json(out, &args.out, true, &rendered, findings)?;
     } else {

@@ -278,6 +278,9 @@ fn synth_refuses_to_write_templates_with_errors() {
     assert!(stderr(&o).contains("sec/lambda-runtime-blocked"), "{}", stderr(&o));
     assert!(stderr(&o).contains("nothing written"));
     assert!(!out.exists());
+    // The output is staged beside its directory while it is validated: nothing staged is left.
+    let beside: Vec<_> = fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(beside.is_empty(), "left beside the output: {beside:?}");
     let o = sds()
         .args(["synth", "--no-validate", "--config", "tests/fixtures/upstream-parity.yaml", "--out"])
         .arg(&out)
@@ -288,6 +291,14 @@ fn synth_refuses_to_write_templates_with_errors() {
         fs::read_dir(&out).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "yaml"));
     assert_eq!(templates.count(), 13);
     assert!(out.join(".sds-manifest").is_file());
+    // Refused over an existing output: it stays as it was, and nothing is left beside it.
+    let before = fs::read(out.join("ds_admin_detective.yaml")).unwrap();
+    let o =
+        sds().args(["synth", "--config", "tests/fixtures/upstream-parity.yaml", "--out"]).arg(&out).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(fs::read(out.join("ds_admin_detective.yaml")).unwrap(), before);
+    let beside: Vec<_> = fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(beside, ["out"], "left beside the output");
 }
 
 #[test]
