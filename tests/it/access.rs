@@ -318,3 +318,25 @@ fn validation_checks_assertions_on_the_teams_they_name() {
     );
     assert_eq!(deny[0]["pointer"], "/Resources/DataScientistRole");
 }
+
+/// Many teams the symmetry cannot stand for (dev and prod) are not analysed in full unasked: the
+/// analysis would be quadratic in users (100 × 10 ran out of 24 GB), so it stops at once, exit 2,
+/// saying why and how to ask for it.
+#[test]
+fn many_teams_without_the_symmetry_need_full() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("sds.yaml");
+    let mut text = String::from("teams:\n");
+    for t in 0..30 {
+        let env = if t % 2 == 0 { "dev" } else { "prod" };
+        text.push_str(&format!("  - name: team-{t:02}\n    env: {env}\n    users:\n"));
+        for u in 0..10 {
+            text.push_str(&format!("      - name: t{t:02}-u{u}\n"));
+        }
+    }
+    std::fs::write(&config, text).unwrap();
+    let o = sds().args(["access", "--format", "json", "--config"]).arg(&config).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("30 teams with 300 users") && stderr(&o).contains("--full"), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty());
+}
