@@ -142,14 +142,36 @@ impl Intercept for MarkCalls {
 /// table) and how to get the whole policy; empty otherwise.
 pub fn denied_hint(response: Option<&HttpResponse>, code: Option<&str>) -> String {
     let Some(r) = response else { return String::new() };
-    let denied = r.status().as_u16() == 403
-        || matches!(code, Some("AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation"));
-    let Some(called) = r.extension::<Called>().filter(|_| denied) else { return String::new() };
-    let actions = crate::policy::calls::actions_of(&called.service, &called.operation);
+    let Some(called) = r.extension::<Called>().filter(|_| denied(r.status().as_u16(), code)) else {
+        return String::new();
+    };
+    needs(&called.service, &called.operation)
+}
+
+/// Whether an answer denies access.
+pub(crate) fn denied(status: u16, code: Option<&str>) -> bool {
+    status == 403 || matches!(code, Some("AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation"))
+}
+
+/// ` (Operation needs service:Action; ...)`: the IAM actions a denied call needs, from `sds
+/// policy`'s table; empty when the table has none for it.
+pub(crate) fn needs(service: &str, operation: &str) -> String {
+    let actions = crate::policy::calls::actions_of(service, operation);
     if actions.is_empty() {
         return String::new();
     }
-    format!(" ({} needs {}; `sds policy` prints the policies sds needs)", called.operation, actions.join(" and "))
+    format!(" ({operation} needs {}; `sds policy` prints the policies sds needs)", actions.join(" and "))
+}
+
+/// An answer with an HTTP error status but no AWS error in it (a proxy's or web server's page).
+pub(crate) fn not_an_aws_error(status: u16, content_type: Option<&str>, endpoint: &str) -> String {
+    let kind = content_type.map(|c| format!(", {c}")).unwrap_or_default();
+    let reason = match status {
+        403 => " (access denied)",
+        404 => " (not found: is this an AWS endpoint?)",
+        _ => "",
+    };
+    format!("HTTP {status}{reason} from {endpoint} without an AWS error{kind}")
 }
 
 /// How long any AWS call may take: to connect, to receive data once connected, per attempt, and in
@@ -287,16 +309,7 @@ where
         (None, _, Some(r)) if r.status().is_success() => {
             format!("unreadable answer from {endpoint} (HTTP {}): {}", r.status().as_u16(), error_chain(e))
         }
-        (None, _, Some(r)) => {
-            let status = r.status().as_u16();
-            let kind = r.headers().get("content-type").map(|c| format!(", {c}")).unwrap_or_default();
-            let reason = match status {
-                403 => " (access denied)",
-                404 => " (not found: is this an AWS endpoint?)",
-                _ => "",
-            };
-            format!("HTTP {status}{reason} from {endpoint} without an AWS error{kind}")
-        }
+        (None, _, Some(r)) => not_an_aws_error(r.status().as_u16(), r.headers().get("content-type"), &endpoint),
         _ => error_chain(e),
     }
 }

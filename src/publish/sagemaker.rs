@@ -15,7 +15,7 @@
 //! See: <https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html>
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
@@ -30,7 +30,7 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::byte_stream::ByteStream;
 use serde_json::Value;
 
-use super::aws::{error_chain, secs, Timeouts};
+use super::aws::{denied, error_chain, needs, not_an_aws_error, secs, Timeouts};
 
 /// The signing name and service id of SageMaker.
 const SERVICE: &str = "sagemaker";
@@ -45,7 +45,8 @@ pub struct SageMaker {
     region: String,
     /// `https://api.sagemaker.<region>.amazonaws.com`, or the override.
     endpoint: String,
-    connector: Arc<Connector>,
+    /// Made on the first call: publish and bootstrap build this client but never call it.
+    connector: Arc<OnceLock<Connector>>,
     timeouts: Timeouts,
     backoff: Duration,
     log: Option<Arc<Mutex<std::fs::File>>>,
@@ -93,15 +94,11 @@ impl SageMaker {
             .and_then(|key| conf.service_config().and_then(|c| c.load_config(key)))
             .or_else(|| conf.endpoint_url().map(str::to_string))
             .unwrap_or_else(|| format!("https://api.{SERVICE}.{region}.amazonaws.com"));
-        let settings =
-            HttpConnectorSettings::builder().connect_timeout(timeouts.connect).read_timeout(timeouts.read).build();
-        let connector =
-            Connector::builder().connector_settings(settings).tls_provider(Provider::Rustls(CryptoMode::Ring)).build();
         SageMaker {
             credentials: conf.credentials_provider(),
             region: region.to_string(),
             endpoint: endpoint.trim_end_matches('/').to_string(),
-            connector: Arc::new(connector),
+            connector: Arc::new(OnceLock::new()),
             timeouts,
             backoff: backoff.unwrap_or(Duration::from_millis(200)),
             log,
@@ -152,7 +149,12 @@ impl SageMaker {
             Err(text) => return Attempt::Failed { error: CallError { code: None, text }, retry: false },
         };
         self.record(operation, body);
-        let response = match self.connector.call(request).await {
+        let connector = self.connector.get_or_init(|| {
+            let t = &self.timeouts;
+            let settings = HttpConnectorSettings::builder().connect_timeout(t.connect).read_timeout(t.read).build();
+            Connector::builder().connector_settings(settings).tls_provider(Provider::Rustls(CryptoMode::Ring)).build()
+        });
+        let response = match connector.call(request).await {
             Ok(r) => r,
             Err(e) => {
                 let why = if e.is_timeout() {
@@ -207,25 +209,10 @@ impl SageMaker {
         let mut text = match (&code, message) {
             (Some(c), Some(m)) => format!("{c}: {m}"),
             (Some(c), None) => format!("{c} (HTTP {status})"),
-            (None, _) => {
-                let reason = match status {
-                    403 => " (access denied)",
-                    404 => " (not found: is this an AWS endpoint?)",
-                    _ => "",
-                };
-                let kind = kind.map(|k| format!(", {k}")).unwrap_or_default();
-                format!("HTTP {status}{reason} from {} without an AWS error{kind}", self.endpoint)
-            }
+            (None, _) => not_an_aws_error(status, kind.as_deref(), &self.endpoint),
         };
-        let denied = status == 403 || matches!(code.as_deref(), Some("AccessDenied" | "AccessDeniedException"));
-        if denied {
-            let actions = crate::policy::calls::actions_of(SERVICE, operation);
-            if !actions.is_empty() {
-                text.push_str(&format!(
-                    " ({operation} needs {}; `sds policy` prints the policies sds needs)",
-                    actions.join(" and ")
-                ));
-            }
+        if denied(status, code.as_deref()) {
+            text.push_str(&needs(SERVICE, operation));
         }
         Attempt::Failed { error: CallError { code, text }, retry }
     }

@@ -142,7 +142,6 @@ pub const RULES: &[Rule] = &[
         "Each access.deny assertion of the configuration (principal, action, resource) must be impossible, directly and through every role the principal can act as; an assertion that matches no principal or resource of the app is reported too (sds access)."),
 ];
 
-/// The rule with `id`.
 /// The platform's own controls: errors on the platform (synthesized, or read back from files
 /// `sds synth` wrote), warnings by default on other templates, where they are advice about a
 /// template CloudFormation accepts (an unencrypted bucket, a NAT gateway). `validation.severity`
@@ -157,6 +156,7 @@ pub const PLATFORM_CONTROLS: &[&str] = &[
     "sec/iam-wildcard",
 ];
 
+/// The rule with `id`.
 pub fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
 }
